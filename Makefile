@@ -1,0 +1,39 @@
+# Two entry points for a new machine; each does all of its own set-up.
+#   make demo   compile a small program and run it on the simulator
+#   make test   install everything the tests need and run them
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_EXTRAS := dev,hdl
+
+.PHONY: demo test tools venv clean
+
+# Debian packages: Icarus Verilog (RTL tests) and GNU binutils for RISC-V (golden encoder)
+tools:
+	@missing=""; \
+	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
+	command -v riscv64-unknown-elf-as >/dev/null || missing="$$missing binutils-riscv64-unknown-elf"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/bin/activate:
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed-%: $(VENV)/bin/activate pyproject.toml
+	$(PIP) install -q -e ".[$*]"
+	touch $@
+
+venv: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed-dev
+	$(PY) -m fenn.demo
+
+test: tools $(VENV)/.installed-$(TEST_EXTRAS)
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info
