@@ -1,0 +1,66 @@
+"""The Device protocol: the one interface that sim, rtl and pynq backends implement.
+
+The runtime (``fenn.run``) speaks only to this protocol, and backends are loaded lazily
+by name, so ``import fenn`` never imports Numba kernels, Amaranth or PYNQ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .program import Program
+
+__all__ = ["Device", "RunStatus", "open_device", "BACKENDS"]
+
+
+@dataclasses.dataclass
+class RunStatus:
+    """How a run ended and what it cost."""
+    reason: str                 # "ecall" | "ebreak" | "budget"
+    pc: int
+    cycles: int
+    instructions: int
+    stats: dict = dataclasses.field(default_factory=dict)
+
+
+@runtime_checkable
+class Device(Protocol):
+    name: str
+
+    def load(self, program: Program) -> None:
+        """Reset the machine, load the text and every initial image of ``program``."""
+
+    def write(self, memory: str, address: int, data: np.ndarray) -> None:
+        """Write raw bytes (any numpy array, taken as its bytes) into a memory space."""
+
+    def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
+        """Read ``nbytes`` raw bytes (uint8) from a memory space."""
+
+    def run(self, max_cycles: int | None = None) -> RunStatus:
+        """Run from pc 0 until ``ecall``/``ebreak`` (or the budget); raise on a fault."""
+
+
+#: backend name -> (module, class, extra that provides it)
+BACKENDS = {
+    "sim": ("fenn.sim", "SimDevice", None),
+    "rtl": ("fenn.hw.device", "RtlDevice", "hdl"),
+    "pynq": ("fenn.boards.pynq", "PynqDevice", "board"),
+}
+
+
+def open_device(backend: str = "sim", **options) -> Device:
+    """Instantiate a backend by name, importing it only now."""
+    try:
+        module_name, class_name, extra = BACKENDS[backend]
+    except KeyError:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}") from None
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        hint = f" (install it with: pip install 'fenn[{extra}]')" if extra else ""
+        raise ImportError(f"backend {backend!r} is not available: {error}{hint}") from error
+    return getattr(module, class_name)(**options)
