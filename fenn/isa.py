@@ -230,7 +230,8 @@ class Decoded:
 
     @property
     def ignored_bits(self) -> int:
-        return self.word & self.instruction.ignored_mask
+        """Ignored-field bits that differ from what the assembler writes (e.g. fence's iorw)."""
+        return (self.word ^ self.instruction.match) & self.instruction.ignored_mask
 
 
 # --------------------------------------------------------------------------- the table
@@ -443,7 +444,7 @@ def decode(word: int, strict: bool = False) -> Decoded:
     """
     word &= 0xFFFFFFFF
     for row in _BY_OPCODE.get(word & 0x7F, ()):
-        if word & row.mask == row.match:
+        if word & row.mask == row.match & row.mask:   # fence's match also sets ignored bits
             values = tuple(op.encoding.get(word) for op in row.operands)
             decoded = Decoded(word, row, values)
             if strict and decoded.ignored_bits:
