@@ -1,0 +1,67 @@
+"""Per-lane xoroshiro32++ random number generators (spec/isa.md §4).
+
+Each lane holds a 16-bit pair (S0, S1). ``out`` is the output the *current* state gives;
+``advance`` steps every lane once (one draw), ``load_s0``/``load_s1`` replace a whole
+state vector (``vloadr0``/``vloadr1``). The reset state comes from
+``fenn.soc.RNG_RESET_STATE`` so that the simulator and the RTL start alike.
+"""
+
+from __future__ import annotations
+
+from amaranth import Module, Signal, Cat, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["xoroshiro32pp", "RngBank"]
+
+
+def xoroshiro32pp(s0: Value, s1: Value) -> tuple[Value, Value, Value]:
+    """One xoroshiro32++ step on 16-bit values: (output, next S0, next S1)."""
+    r = ((s0 + s1)[:16].rotate_left(9) + s0)[:16]
+    t = s1 ^ s0
+    n0 = s0.rotate_left(13) ^ t ^ (t << 5)[:16]
+    n1 = t.rotate_left(10)
+    return r, n0, n1
+
+
+class RngBank(wiring.Component):
+    """The 32 lane generators with their state registers."""
+
+    def __init__(self, lanes: int = 32, reset_s0=None, reset_s1=None):
+        self.lanes = lanes
+        self._reset = [_pack(reset_s0, lanes), _pack(reset_s1, lanes)]
+        super().__init__({
+            "advance": In(1),
+            "load_s0": In(1),
+            "load_s1": In(1),
+            "data": In(16 * lanes),
+            "out": Out(16 * lanes),
+            "s0": Out(16 * lanes, init=self._reset[0]),
+            "s1": Out(16 * lanes, init=self._reset[1]),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n0s, n1s, outs = [], [], []
+        for i in range(self.lanes):
+            r, n0, n1 = xoroshiro32pp(self.s0.word_select(i, 16), self.s1.word_select(i, 16))
+            outs.append(r)
+            n0s.append(n0)
+            n1s.append(n1)
+        m.d.comb += self.out.eq(Cat(*outs))
+        with m.If(self.advance):
+            m.d.sync += [self.s0.eq(Cat(*n0s)), self.s1.eq(Cat(*n1s))]
+        with m.If(self.load_s0):
+            m.d.sync += self.s0.eq(self.data)
+        with m.If(self.load_s1):
+            m.d.sync += self.s1.eq(self.data)
+        return m
+
+
+def _pack(lanes, count: int) -> int:
+    if lanes is None:
+        return 0
+    values = list(lanes)
+    if len(values) != count:
+        raise ValueError(f"RNG reset state needs {count} lane values, got {len(values)}")
+    return sum((int(v) & 0xFFFF) << (16 * i) for i, v in enumerate(values))
