@@ -13,7 +13,7 @@ from ..isa import CSR_ADDRESSES, Kind, Operand
 from .errors import AsmError
 from .registers import Register, VReg, XReg, parse_register
 
-__all__ = ["normalise", "LABEL_RE", "check_label_name"]
+__all__ = ["normalise", "LABEL_RE", "check_label_name", "a_or_an"]
 
 LABEL_RE = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*\Z")
 
@@ -25,7 +25,8 @@ def check_label_name(name) -> str:
     return name
 
 
-def _a(noun: str) -> str:
+def a_or_an(noun: str) -> str:
+    """'an x register', 'an immediate', 'a v register', 'a CSR'."""
     return ("an " if noun[0] in "aeiox" else "a ") + noun
 
 
@@ -57,8 +58,8 @@ def _register(op: Operand, value, cls: type[Register]) -> Register:
     if isinstance(value, cls):
         return value
     if isinstance(value, Register):
-        raise AsmError(f"operand {op.name} must be {_a(cls.kind_name)}, got {value!r} (a {value.kind_name})")
-    raise AsmError(f"operand {op.name} must be {_a(cls.kind_name)} "
+        raise AsmError(f"operand {op.name} must be {a_or_an(cls.kind_name)}, got {value!r} ({a_or_an(value.kind_name)})")
+    raise AsmError(f"operand {op.name} must be {a_or_an(cls.kind_name)} "
                    f"(fenn.asm.{cls.prefix}0..{cls.prefix}31), got {type(value).__name__} {value!r}")
 
 

@@ -16,7 +16,7 @@ from ..isa import BY_MNEMONIC, Kind, Syntax
 from .builder import Assembled, Assembler
 from .errors import AsmError
 from .expr import evaluate
-from .operands import LABEL_RE
+from .operands import LABEL_RE, a_or_an
 from .pseudo import PSEUDOS
 from .registers import parse_register
 
@@ -55,8 +55,7 @@ def _operand(op, text: str, equ: dict[str, int]):
             raise AsmError(f"operand {op.name} must be {which}, got {text!r}")
         return register
     if register is not None:
-        raise AsmError(f"operand {op.name} must be {'a' if kind is Kind.IMM else 'an'} "
-                       f"{kind.value}, got register {text!r}")
+        raise AsmError(f"operand {op.name} must be {a_or_an(kind.value)}, got register {text!r}")
     if kind is Kind.OFFSET:
         if text == ".":
             return 0
