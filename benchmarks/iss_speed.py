@@ -1,0 +1,104 @@
+"""Speed of the simulator (fenn.sim) in million instructions per second, cycle model on.
+
+    python benchmarks/iss_speed.py [--minstr 50]
+
+(a) a scalar-heavy loop: ALU, loads/stores, branches; (b) a vector-heavy neuron-update
+loop: vector loads, vmul with nearest and stochastic rounding, saturating adds, compares,
+selects, stores. Each runs at least ``--minstr`` million instructions after a JIT warm-up
+run, which is timed and reported separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from fenn.asm import Assembler, x0, x2, x3, x5, x6, x7, x8, x9, x10, x11, x12
+from fenn.asm import v1, v2, v3, v4, v5, v6, v7, v8, v9, v10
+
+
+def scalar_loop(iterations: int) -> np.ndarray:
+    """12 instructions per iteration over a 256-byte DMEM window."""
+    a = Assembler()
+    a.li(x10, iterations)
+    a.li(x2, 0)
+    a.li(x9, 0)
+    a.label("loop")
+    a.lw(x5, 0, x2)
+    a.addi(x6, x5, 3)
+    a.xor(x7, x6, x10)
+    a.sw(x7, 4, x2)
+    a.slli(x8, x7, 2)
+    a.add(x9, x9, x8)
+    a.lh(x11, 8, x2)
+    a.sub(x12, x9, x11)
+    a.addi(x2, x2, 12)
+    a.andi(x2, x2, 0xFC)
+    a.addi(x10, x10, -1)
+    a.bnez(x10, "loop")
+    a.ecall()
+    return a.assemble().words, 12
+
+
+def vector_loop(iterations: int) -> np.ndarray:
+    """A LIF-like update of 32 neurons per iteration, cycling over 16 neuron blocks."""
+    a = Assembler()
+    a.li(x10, iterations)
+    a.li(x2, 0)
+    a.li(x3, 0x7000)      # decay constants
+    a.vfill(v7, x3)
+    a.li(x3, 3000)
+    a.vfill(v8, x3)        # threshold
+    a.vlui(v9, 0)          # reset value
+    a.label("loop")
+    a.vloadv(v1, x2, 0)    # V
+    a.vloadv(v2, x2, 64)   # I
+    a.vmul_rn(15, v3, v1, v7)
+    a.vmul_s_rs(15, v4, v2, v7)
+    a.vadd_s(v1, v3, v4)
+    a.vtge(x5, v1, v8)
+    a.vsel(v1, x5, v9)
+    a.vadd_s(v4, v4, v8)
+    a.vstore(v1, x2, 0)
+    a.vstore(v4, x2, 64)
+    a.addi(x2, x2, 128)
+    a.andi(x2, x2, 0x7FF)
+    a.addi(x10, x10, -1)
+    a.bnez(x10, "loop")
+    a.ecall()
+    return a.assemble().words, 14
+
+
+def measure(name: str, build, minstr: float) -> float:
+    from fenn.sim import Machine
+    m = Machine()
+    rng = np.random.default_rng(1)
+    t0 = time.perf_counter()
+    words, per_iteration = build(1000)
+    m.load(words, vmem=rng.integers(-3000, 3000, 1024, dtype=np.int16))
+    m.run()
+    warm = time.perf_counter() - t0
+    iterations = int(minstr * 1e6 / per_iteration) + 1
+    words, _ = build(iterations)
+    m.load(words, vmem=rng.integers(-3000, 3000, 1024, dtype=np.int16))
+    t0 = time.perf_counter()
+    status = m.run()
+    elapsed = time.perf_counter() - t0
+    mips = status.instructions / elapsed / 1e6
+    print(f"{name:8s} {status.instructions / 1e6:7.1f} M instructions, {status.cycles / 1e6:7.1f} M cycles "
+          f"in {elapsed:6.2f} s: {mips:6.0f} MIPS   (JIT warm-up / cache load {warm:.2f} s)")
+    return mips
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minstr", type=float, default=50.0, help="million instructions per loop")
+    args = parser.parse_args(argv)
+    measure("scalar", scalar_loop, args.minstr)
+    measure("vector", vector_loop, args.minstr)
+
+
+if __name__ == "__main__":
+    main()

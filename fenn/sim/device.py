@@ -1,0 +1,46 @@
+"""``SimDevice``: the ``sim`` backend of the :class:`fenn.device.Device` protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..device import RunStatus
+from ..program import Program
+from ..soc import DEFAULT_SOC, SocConfig
+from .machine import Machine
+
+__all__ = ["SimDevice"]
+
+
+class SimDevice:
+    """A :class:`Machine` behind the Device protocol.
+
+    Loading the same program again is cheap (its decode is cached), and each ``run``
+    starts at pc 0 with memories as the host left them.
+    """
+
+    name = "sim"
+
+    def __init__(self, soc: SocConfig | None = None, strict: bool = False):
+        self._soc = soc
+        self._strict = strict
+        self.machine: Machine | None = Machine(soc, strict) if soc is not None else None
+
+    def _need_machine(self) -> Machine:
+        if self.machine is None:
+            raise RuntimeError("SimDevice: load(program) first")
+        return self.machine
+
+    def load(self, program: Program) -> None:
+        if self.machine is None or self.machine.soc != program.soc:
+            self.machine = Machine(program.soc, self._strict)
+        self.machine.load_program(program)
+
+    def write(self, memory: str, address: int, data: np.ndarray) -> None:
+        self._need_machine().write(memory, address, data)
+
+    def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
+        return self._need_machine().read(memory, address, nbytes)
+
+    def run(self, max_cycles: int | None = None) -> RunStatus:
+        return self._need_machine().run(max_cycles=max_cycles)

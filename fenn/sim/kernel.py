@@ -1,0 +1,667 @@
+"""The compiled heart of the simulator: one Numba loop over pre-decoded instructions.
+
+Programs are decoded once (``fenn.sim.decode``) into one packed ``int64`` per IMEM word:
+
+    bits  0..7   operation id (index into ``OPS``)
+    bits  8..12  rd / vd / xd
+    bits 13..17  rs1 / vs1 / xs1 / zimm
+    bits 18..22  rs2 / vs2 / xs2
+    bits 23..27  aux: vector shift, shamt, vandadd k, vextract lane
+    bits 28..29  static stall penalty (jumps 2; a load whose result the next word reads 1)
+    bits 32..63  immediate, already resolved (branch/jump target pc, lui value, ...)
+
+so the loop does no decoding, and every cost of ``docs/timing.md`` except the taken-branch
+penalty is known before the run. The op ids live in this file (not in ``fenn.isa``)
+because Numba's on-disk cache is keyed on this file alone; ``fenn.sim.decode`` maps
+mnemonics of the ISA table onto them and refuses a table row the loop does not know.
+
+Scalar state that must survive between calls lives in the ``st`` int64 array (indices
+below). A fault stops the loop *before* the faulting instruction changes anything and
+records a fault code and two details in ``st``; the Python side turns them into a
+:class:`fenn.errors.MachineFault`.
+"""
+
+import numpy as np
+from numba import njit
+
+# ---------------------------------------------------------------- operation ids
+OPS = (
+    "lui", "auipc", "jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu",
+    "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw",
+    "addi", "slti", "sltiu", "xori", "ori", "andi", "slli", "srli", "srai",
+    "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul",
+    "clz", "ctz", "cpop", "sext.b", "sext.h", "fence", "fence.i", "ecall", "ebreak",
+    "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci",
+    "vadd", "vadd_s", "vsub", "vsub_s", "vsll", "vsll_s", "vand", "vsra",
+    "vmul", "vmul_rn", "vmul_rs", "vmul_s", "vmul_s_rn", "vmul_s_rs",
+    "vslli", "vsrai", "vsrai_rn", "vsrai_rs", "vteq", "vtne", "vtlt", "vtge",
+    "vsel", "vlui", "vfill", "vextract", "vrng", "vandadd",
+    "vloadv", "vloadr0", "vloadr1", "vloadl", "vstore", "vstorel",
+)
+(LUI, AUIPC, JAL, JALR, BEQ, BNE, BLT, BGE, BLTU, BGEU,
+ LB, LH, LW, LBU, LHU, SB, SH, SW,
+ ADDI, SLTI, SLTIU, XORI, ORI, ANDI, SLLI, SRLI, SRAI,
+ ADD, SUB, SLL, SLT, SLTU, XOR, SRL, SRA, OR, AND, MUL,
+ CLZ, CTZ, CPOP, SEXT_B, SEXT_H, FENCE, FENCE_I, ECALL, EBREAK,
+ CSRRW, CSRRS, CSRRC, CSRRWI, CSRRSI, CSRRCI,
+ VADD, VADD_S, VSUB, VSUB_S, VSLL, VSLL_S, VAND, VSRA,
+ VMUL, VMUL_RN, VMUL_RS, VMUL_S, VMUL_S_RN, VMUL_S_RS,
+ VSLLI, VSRAI, VSRAI_RN, VSRAI_RS, VTEQ, VTNE, VTLT, VTGE,
+ VSEL, VLUI, VFILL, VEXTRACT, VRNG, VANDADD,
+ VLOADV, VLOADR0, VLOADR1, VLOADL, VSTORE, VSTOREL) = range(len(OPS))
+#: a word that is not a legal instruction (fault when executed)
+ILLEGAL = 254
+#: a vector load whose result the next word reads, in strict mode (fault when executed)
+HAZARD = 253
+
+# ---------------------------------------------------------------- st[] layout
+PC, CYCLE, INSTRET, REASON, FAULT, FA, FB = 0, 1, 2, 3, 4, 5, 6
+INHIBIT, MCYCLE, MINSTRET, HARTID, HALT_CYCLE, DMA_NEXT = 7, 8, 9, 10, 11, 12
+DMA_BASE = 16          # per channel: 16 slots, channel 0 = MM2S, 1 = S2MM
+D_SRC, D_DST, D_COUNT, D_START, D_DONE, D_PENDING, D_CSRC, D_CDST, D_CCOUNT, D_EVER_OK, D_BYTES, D_TRANSFERS = range(12)
+DMA_LATENCY, DMA_BPC = 48, 49
+ST_SIZE = 64
+NEVER = np.int64(1) << 62
+
+# run end reasons
+RUNNING, R_ECALL, R_EBREAK, R_FAULT = 0, 1, 2, 3
+
+# fault codes (FA, FB: details)
+(F_NONE, F_ILLEGAL, F_FETCH, F_JUMP, F_LOAD_ALIGN, F_LOAD_RANGE, F_STORE_ALIGN, F_STORE_RANGE,
+ F_VMEM_ALIGN, F_VMEM_RANGE, F_LLM, F_HAZARD, F_CSR, F_CSR_READONLY,
+ F_DMA_ALIGN, F_DMA_RANGE, F_DMA_BUSY) = range(17)
+
+MASK32 = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------- small helpers
+@njit(inline="always")
+def _s32(value):
+    """Interpret the low 32 bits of ``value`` as a signed int32 (returned as int64)."""
+    return ((value & MASK32) ^ 0x80000000) - 0x80000000
+
+
+@njit(inline="always")
+def _sat16(value):
+    return min(max(value, -32768), 32767)
+
+
+@njit(inline="always")
+def _rotl16(value, k):
+    return ((value << k) | (value >> (16 - k))) & 0xFFFF
+
+
+@njit(inline="always")
+def _draw(s0, s1, i):
+    """Advance lane ``i``'s xoroshiro32++ generator; return its 16-bit output."""
+    a = np.int32(s0[i])
+    b = np.int32(s1[i])
+    r = (_rotl16((a + b) & 0xFFFF, 9) + a) & 0xFFFF
+    b ^= a
+    s0[i] = np.uint16((_rotl16(a, 13) ^ b ^ (b << 5)) & 0xFFFF)
+    s1[i] = np.uint16(_rotl16(b, 10))
+    return r
+
+
+# ---------------------------------------------------------------- counters
+@njit(cache=True)
+def counter_value(st, which, now):
+    """mcycle (which=0, now=issue cycle) or minstret (which=2, now=retired count)."""
+    slot = MCYCLE if which == 0 else MINSTRET
+    if st[INHIBIT] & (1 << which):
+        return st[slot]              # frozen value
+    return now - st[slot]            # running: stored as an offset
+
+
+@njit(cache=True)
+def _counter_set(st, which, now, value_after, inhibit_after):
+    """Make the counter read ``value_after`` at ``now + 1`` under ``inhibit_after``."""
+    slot = MCYCLE if which == 0 else MINSTRET
+    if inhibit_after & (1 << which):
+        st[slot] = value_after
+    else:
+        st[slot] = now + 1 - value_after
+
+
+# ---------------------------------------------------------------- DMA
+@njit(cache=True)
+def dma_status(st, ch, now):
+    base = DMA_BASE + 16 * ch
+    ok = np.int64(128) if st[base + D_EVER_OK] or (st[base + D_START] >= 0 and now > st[base + D_DONE]) else 0
+    if st[base + D_START] < 0 or now > st[base + D_DONE]:
+        return 2 | ok
+    if now <= st[base + D_START] + st[DMA_LATENCY]:
+        return 4 | ok
+    return 8 | ok
+
+
+@njit(cache=True)
+def dma_settle(st, now, vmem8, ddr):
+    """Apply every transfer that completed before cycle ``now``; return the next completion."""
+    nxt = NEVER
+    for ch in range(2):
+        base = DMA_BASE + 16 * ch
+        if st[base + D_PENDING]:
+            if st[base + D_DONE] < now:
+                src, dst, n = st[base + D_CSRC], st[base + D_CDST], st[base + D_CCOUNT]
+                if ch == 0:
+                    vmem8[dst:dst + n] = ddr[src:src + n]
+                else:
+                    ddr[dst:dst + n] = vmem8[src:src + n]
+                st[base + D_PENDING] = 0
+                st[base + D_EVER_OK] = 1
+                st[base + D_BYTES] += n
+                st[base + D_TRANSFERS] += 1
+            else:
+                nxt = min(nxt, st[base + D_DONE])
+    st[DMA_NEXT] = nxt
+    return nxt
+
+
+@njit(cache=True)
+def _dma_start(st, ch, now, vmem_n, ddr_n):
+    """Start a transfer on channel ``ch`` in cycle ``now``; return a fault code."""
+    base = DMA_BASE + 16 * ch
+    src, dst, n = st[base + D_SRC], st[base + D_DST], st[base + D_COUNT]
+    if (src | dst | n) & 63:
+        st[FA] = ch
+        return F_DMA_ALIGN
+    src_n, dst_n = (ddr_n, vmem_n) if ch == 0 else (vmem_n, ddr_n)
+    if src + n > src_n or dst + n > dst_n:
+        st[FA] = ch
+        return F_DMA_RANGE
+    if st[base + D_START] >= 0 and now <= st[base + D_DONE]:
+        st[FA] = ch
+        return F_DMA_BUSY
+    st[base + D_START] = now
+    if n == 0:
+        st[base + D_DONE] = now
+    else:
+        bpc = st[DMA_BPC]
+        st[base + D_DONE] = now + st[DMA_LATENCY] + (n + bpc - 1) // bpc
+    st[base + D_CSRC], st[base + D_CDST], st[base + D_CCOUNT] = src, dst, n
+    st[base + D_PENDING] = 1
+    st[DMA_NEXT] = min(st[DMA_NEXT], st[base + D_DONE])
+    return F_NONE
+
+
+# ---------------------------------------------------------------- CSRs
+@njit(cache=True)
+def csr_read(st, addr, cycle, instret):
+    """(value, ok) of a CSR read issuing in ``cycle`` after ``instret`` retirements."""
+    if addr == 0x320:
+        return st[INHIBIT], True
+    if addr == 0xB00:
+        return counter_value(st, 0, cycle) & MASK32, True
+    if addr == 0xB80:
+        return (counter_value(st, 0, cycle) >> 32) & MASK32, True
+    if addr == 0xB02:
+        return counter_value(st, 2, instret) & MASK32, True
+    if addr == 0xB82:
+        return (counter_value(st, 2, instret) >> 32) & MASK32, True
+    if addr == 0xF14:
+        return st[HARTID], True
+    if addr == 0xFC0:
+        return dma_status(st, 0, cycle), True
+    if addr == 0xFD0:
+        return dma_status(st, 1, cycle), True
+    for ch in range(2):
+        first = 0xBC0 + 0x10 * ch
+        if first <= addr <= first + 2:
+            return st[DMA_BASE + 16 * ch + D_SRC + (addr - first)], True
+        if addr == first + 3:
+            return np.int64(0), True
+    return np.int64(0), False
+
+
+@njit(cache=True)
+def _csr_write(st, addr, value, cycle, instret, vmem_n, ddr_n):
+    """Write ``value`` (uint32) to a CSR in ``cycle``; return a fault code."""
+    if addr >> 10 == 3:
+        return F_CSR_READONLY
+    if addr == 0x320:
+        new = value & 0b101
+        for which, now in ((0, cycle), (2, instret)):
+            counted = counter_value(st, which, now)
+            if not st[INHIBIT] & (1 << which):
+                counted += 1          # this cycle / instruction still counts
+            _counter_set(st, which, now, counted, new)
+        st[INHIBIT] = new
+        return F_NONE
+    if addr == 0xB00 or addr == 0xB80 or addr == 0xB02 or addr == 0xB82:
+        which = addr & 0x7F
+        now = cycle if which == 0 else instret
+        old = counter_value(st, which, now)
+        if addr & 0x80:
+            new = (old & MASK32) | (value << 32)
+        else:
+            new = (old & ~np.int64(MASK32)) | value
+        _counter_set(st, which, now, new, st[INHIBIT])
+        return F_NONE
+    for ch in range(2):
+        first = 0xBC0 + 0x10 * ch
+        if first <= addr <= first + 2:
+            st[DMA_BASE + 16 * ch + D_SRC + (addr - first)] = value
+            return F_NONE
+        if addr == first + 3:
+            if value & 1:
+                return _dma_start(st, ch, cycle, vmem_n, ddr_n)
+            return F_NONE
+    return F_CSR
+
+
+# ---------------------------------------------------------------- the loop
+@njit(cache=True, boundscheck=False)
+def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr, st, max_steps):
+    """Execute at most ``max_steps`` instructions from ``st[PC]``; return steps retired.
+
+    ``st[REASON]`` says why it stopped (RUNNING = step budget used up).
+    """
+    pc = st[PC]
+    cycle = st[CYCLE]
+    instret0 = st[INSTRET]
+    dma_next = st[DMA_NEXT]
+    imem_bad = ~np.int64(code.size * 4 - 1) | 3
+    dmem_n = dmem8.size
+    vmem_n = vmem8.size
+    llm_n = llm.shape[1] * 2
+    ddr_n = ddr.size
+    reason = RUNNING
+    fault = F_NONE
+    steps = np.int64(0)
+    while steps < max_steps:
+        if pc & imem_bad:
+            fault = F_FETCH
+            break
+        if cycle > dma_next:
+            dma_next = dma_settle(st, cycle, vmem8, ddr)
+        idx = pc >> 2
+        w = code[idx]
+        op = w & 0xFF
+        rd = (w >> 8) & 31
+        rs1 = (w >> 13) & 31
+        rs2 = (w >> 18) & 31
+        imm = w >> 32
+        nxt = pc + 4
+        cost = 1 + ((w >> 28) & 3)
+
+        # ------------------------------------------------ scalar
+        if op == ADDI:
+            x[rd] = x[rs1] + imm
+        elif op == ADD:
+            x[rd] = np.int64(x[rs1]) + x[rs2]
+        elif op == LW:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 3:
+                fault = F_LOAD_ALIGN
+                st[FA] = a
+                break
+            if a >= dmem_n:
+                fault = F_LOAD_RANGE
+                st[FA] = a
+                break
+            x[rd] = dmem32[a >> 2]
+        elif op == SW:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 3:
+                fault = F_STORE_ALIGN
+                st[FA] = a
+                break
+            if a >= dmem_n:
+                fault = F_STORE_RANGE
+                st[FA] = a
+                break
+            dmem32[a >> 2] = x[rs2]
+        elif op == BNE:
+            if x[rs1] != x[rs2]:
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == BEQ:
+            if x[rs1] == x[rs2]:
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == BLT:
+            if x[rs1] < x[rs2]:
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == BGE:
+            if x[rs1] >= x[rs2]:
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == BLTU:
+            if (np.int64(x[rs1]) & MASK32) < (np.int64(x[rs2]) & MASK32):
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == BGEU:
+            if (np.int64(x[rs1]) & MASK32) >= (np.int64(x[rs2]) & MASK32):
+                if imm & imem_bad:
+                    fault = F_JUMP
+                    st[FA] = imm
+                    break
+                nxt = imm
+                cost += 2
+        elif op == LUI:
+            x[rd] = imm
+        elif op == AUIPC:
+            x[rd] = imm
+        elif op == JAL or op == JALR:
+            nxt = imm if op == JAL else (np.int64(x[rs1]) + imm) & (MASK32 - 1)
+            if nxt & imem_bad:
+                fault = F_JUMP
+                st[FA] = nxt
+                break
+            x[rd] = pc + 4
+        elif op == LB or op == LBU:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a >= dmem_n:
+                fault = F_LOAD_RANGE
+                st[FA] = a
+                break
+            b = np.int64(dmem8[a])
+            x[rd] = b if op == LBU else (b ^ 0x80) - 0x80
+        elif op == LH or op == LHU:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 1:
+                fault = F_LOAD_ALIGN
+                st[FA] = a
+                break
+            if a >= dmem_n:
+                fault = F_LOAD_RANGE
+                st[FA] = a
+                break
+            h = np.int64(dmem16[a >> 1])
+            x[rd] = h & 0xFFFF if op == LHU else h
+        elif op == SB:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a >= dmem_n:
+                fault = F_STORE_RANGE
+                st[FA] = a
+                break
+            dmem8[a] = x[rs2] & 0xFF
+        elif op == SH:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 1:
+                fault = F_STORE_ALIGN
+                st[FA] = a
+                break
+            if a >= dmem_n:
+                fault = F_STORE_RANGE
+                st[FA] = a
+                break
+            dmem16[a >> 1] = x[rs2]
+        elif op == SLTI:
+            x[rd] = 1 if x[rs1] < imm else 0
+        elif op == SLTIU:
+            x[rd] = 1 if (np.int64(x[rs1]) & MASK32) < (imm & MASK32) else 0
+        elif op == XORI:
+            x[rd] = x[rs1] ^ imm
+        elif op == ORI:
+            x[rd] = x[rs1] | imm
+        elif op == ANDI:
+            x[rd] = x[rs1] & imm
+        elif op == SLLI:
+            x[rd] = np.int64(x[rs1]) << imm
+        elif op == SRLI:
+            x[rd] = (np.int64(x[rs1]) & MASK32) >> imm
+        elif op == SRAI:
+            x[rd] = np.int64(x[rs1]) >> imm
+        elif op == SUB:
+            x[rd] = np.int64(x[rs1]) - x[rs2]
+        elif op == SLL:
+            x[rd] = np.int64(x[rs1]) << (x[rs2] & 31)
+        elif op == SLT:
+            x[rd] = 1 if x[rs1] < x[rs2] else 0
+        elif op == SLTU:
+            x[rd] = 1 if (np.int64(x[rs1]) & MASK32) < (np.int64(x[rs2]) & MASK32) else 0
+        elif op == XOR:
+            x[rd] = x[rs1] ^ x[rs2]
+        elif op == SRL:
+            x[rd] = (np.int64(x[rs1]) & MASK32) >> (x[rs2] & 31)
+        elif op == SRA:
+            x[rd] = np.int64(x[rs1]) >> (x[rs2] & 31)
+        elif op == OR:
+            x[rd] = x[rs1] | x[rs2]
+        elif op == AND:
+            x[rd] = x[rs1] & x[rs2]
+        elif op == MUL:
+            x[rd] = np.int64(x[rs1]) * np.int64(x[rs2])
+        elif op == CLZ or op == CTZ or op == CPOP:
+            a = np.int64(x[rs1]) & MASK32
+            n = 0
+            if op == CPOP:
+                while a:
+                    n += a & 1
+                    a >>= 1
+            elif op == CLZ:
+                n = 32
+                while a:
+                    n -= 1
+                    a >>= 1
+            else:
+                n = 0
+                while n < 32 and not (a >> n) & 1:
+                    n += 1
+            x[rd] = n
+        elif op == SEXT_B:
+            x[rd] = ((np.int64(x[rs1]) & 0xFF) ^ 0x80) - 0x80
+        elif op == SEXT_H:
+            x[rd] = ((np.int64(x[rs1]) & 0xFFFF) ^ 0x8000) - 0x8000
+        elif op == FENCE or op == FENCE_I:
+            pass
+        elif op == ECALL or op == EBREAK:
+            reason = R_ECALL if op == ECALL else R_EBREAK
+            hits[idx] += 1
+            break
+        elif op >= CSRRW and op <= CSRRCI:
+            if op >= CSRRWI:
+                src = np.int64(rs1)
+                write = op == CSRRWI or rs1 != 0
+            else:
+                src = np.int64(x[rs1]) & MASK32
+                write = op == CSRRW or rs1 != 0
+            old, ok = csr_read(st, imm, cycle, instret0 + steps)
+            if not ok:
+                fault = F_CSR
+                break
+            if write:
+                if op == CSRRW or op == CSRRWI:
+                    new = src
+                elif op == CSRRS or op == CSRRSI:
+                    new = old | src
+                else:
+                    new = old & ~src & MASK32
+                f = _csr_write(st, imm, new, cycle, instret0 + steps, vmem_n, ddr_n)
+                if f != F_NONE:
+                    fault = f
+                    break
+                dma_next = st[DMA_NEXT]
+            x[rd] = old
+
+        # ------------------------------------------------ vector
+        elif op == VLOADV or op == VLOADR0 or op == VLOADR1:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 63:
+                fault = F_VMEM_ALIGN
+                st[FA] = a
+                break
+            if a + 64 > vmem_n:
+                fault = F_VMEM_RANGE
+                st[FA] = a
+                break
+            base = a >> 1
+            if op == VLOADV:
+                for i in range(32):
+                    v[rd, i] = vmem16[base + i]
+            elif op == VLOADR0:
+                for i in range(32):
+                    s0[i] = vmem16[base + i]
+            else:
+                for i in range(32):
+                    s1[i] = vmem16[base + i]
+        elif op == VSTORE:
+            a = (np.int64(x[rs1]) + imm) & MASK32
+            if a & 63:
+                fault = F_VMEM_ALIGN
+                st[FA] = a
+                break
+            if a + 64 > vmem_n:
+                fault = F_VMEM_RANGE
+                st[FA] = a
+                break
+            base = a >> 1
+            for i in range(32):
+                vmem16[base + i] = v[rs2, i]
+        elif op == VADD:
+            for i in range(32):
+                v[rd, i] = np.int32(v[rs1, i]) + np.int32(v[rs2, i])
+        elif op == VADD_S:
+            for i in range(32):
+                v[rd, i] = _sat16(np.int32(v[rs1, i]) + np.int32(v[rs2, i]))
+        elif op == VSUB:
+            for i in range(32):
+                v[rd, i] = np.int32(v[rs1, i]) - np.int32(v[rs2, i])
+        elif op == VSUB_S:
+            for i in range(32):
+                v[rd, i] = _sat16(np.int32(v[rs1, i]) - np.int32(v[rs2, i]))
+        elif op == VAND:
+            for i in range(32):
+                v[rd, i] = v[rs1, i] & v[rs2, i]
+        elif op == VMUL or op == VMUL_S or op == VMUL_RN or op == VMUL_S_RN \
+                or op == VSRAI or op == VSRAI_RN:
+            shift = (w >> 23) & 15
+            half = (1 << shift) >> 1
+            if op == VMUL or op == VMUL_S or op == VSRAI:
+                half = 0
+            if op == VSRAI or op == VSRAI_RN:
+                for i in range(32):
+                    v[rd, i] = (np.int32(v[rs1, i]) + half) >> shift
+            elif op == VMUL_S or op == VMUL_S_RN:
+                for i in range(32):
+                    v[rd, i] = _sat16((np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + half) >> shift)
+            else:
+                for i in range(32):
+                    v[rd, i] = (np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + half) >> shift
+        elif op == VMUL_RS or op == VMUL_S_RS or op == VSRAI_RS:
+            shift = (w >> 23) & 15
+            low = (1 << shift) - 1
+            for i in range(32):
+                r = _draw(s0, s1, i) & low
+                if op == VSRAI_RS:
+                    v[rd, i] = (np.int32(v[rs1, i]) + r) >> shift
+                elif op == VMUL_S_RS:
+                    v[rd, i] = _sat16((np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + r) >> shift)
+                else:
+                    v[rd, i] = (np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + r) >> shift
+        elif op == VTEQ or op == VTNE or op == VTLT or op == VTGE:
+            m = np.int64(0)
+            for i in range(32):
+                a16 = v[rs1, i]
+                b16 = v[rs2, i]
+                if op == VTEQ:
+                    c = a16 == b16
+                elif op == VTNE:
+                    c = a16 != b16
+                elif op == VTLT:
+                    c = a16 < b16
+                else:
+                    c = a16 >= b16
+                m |= np.int64(c) << i
+            x[rd] = m
+        elif op == VSEL:
+            m = np.int64(x[rs1])
+            for i in range(32):
+                if (m >> i) & 1:
+                    v[rd, i] = v[rs2, i]
+        elif op == VSLL or op == VSLL_S:
+            for i in range(32):
+                s = np.int64(v[rs2, i]) & 31
+                p = np.int64(v[rs1, i]) << s
+                v[rd, i] = _sat16(p) if op == VSLL_S else p
+        elif op == VSRA:
+            for i in range(32):
+                s = min(np.int32(v[rs2, i]) & 31, 15)
+                v[rd, i] = np.int32(v[rs1, i]) >> s
+        elif op == VSLLI:
+            shift = (w >> 23) & 15
+            for i in range(32):
+                v[rd, i] = np.int32(v[rs1, i]) << shift
+        elif op == VLUI:
+            for i in range(32):
+                v[rd, i] = imm
+        elif op == VFILL:
+            a = np.int64(x[rs1])
+            val = ((a >> 16) & 0x8000) | (a & 0x7FFF)
+            for i in range(32):
+                v[rd, i] = val
+        elif op == VEXTRACT:
+            x[rd] = v[rs1, (w >> 23) & 31]
+        elif op == VRNG:
+            for i in range(32):
+                v[rd, i] = _draw(s0, s1, i) >> 1
+        elif op == VANDADD:
+            low = (1 << ((w >> 23) & 15)) - 1
+            add = ((np.int64(x[rs2]) & 0xFFFF) ^ 0x8000) - 0x8000
+            for i in range(32):
+                v[rd, i] = (np.int32(v[rs1, i]) & low) + add
+        elif op == VLOADL or op == VSTOREL:
+            bad = -1
+            for i in range(32):
+                if v[rs1, i] >= 0:
+                    a = np.int64(v[rs1, i]) + imm
+                    if (a & 1) or a < 0 or a >= llm_n:
+                        bad = i
+                        break
+            if bad >= 0:
+                fault = F_LLM
+                st[FA] = bad
+                st[FB] = np.int64(v[rs1, bad]) + imm
+                break
+            if op == VLOADL:
+                for i in range(32):
+                    if v[rs1, i] >= 0:
+                        v[rd, i] = llm[i, (np.int64(v[rs1, i]) + imm) >> 1]
+            else:
+                for i in range(32):
+                    if v[rs1, i] >= 0:
+                        llm[i, (np.int64(v[rs1, i]) + imm) >> 1] = v[rs2, i]
+        elif op == HAZARD:
+            fault = F_HAZARD
+            break
+        else:
+            fault = F_ILLEGAL
+            break
+
+        x[0] = 0
+        hits[idx] += 1
+        pc = nxt
+        cycle += cost
+        steps += 1
+
+    if fault != F_NONE:
+        reason = R_FAULT
+        st[FAULT] = fault
+    st[PC] = pc
+    st[CYCLE] = cycle
+    st[INSTRET] = instret0 + steps
+    st[REASON] = reason
+    return steps
