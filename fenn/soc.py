@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 
-__all__ = ["SocConfig", "DEFAULT_SOC"]
+__all__ = ["SocConfig", "DEFAULT_SOC", "rng_reset_state"]
 
 KiB = 1024
 
@@ -78,3 +78,12 @@ class SocConfig:
 
 
 DEFAULT_SOC = SocConfig()
+
+
+def rng_reset_state(lanes: int = 32) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Per-lane RNG state (S0, S1) after a core reset, shared by the simulator and the RTL.
+
+    Lane i starts at S0 = i + 1, S1 = 0x9E37 (both non-zero, every lane different).
+    Programs normally load their own state with ``vloadr0``/``vloadr1``.
+    """
+    return tuple(range(1, lanes + 1)), (0x9E37,) * lanes
