@@ -1,0 +1,174 @@
+"""The ``fenn`` command line.
+
+Each subcommand registers itself on the argparse sub-parsers and sets ``func`` (parsed
+args -> exit status). ``asm`` and ``disasm`` live here; other parts of fenn add theirs by
+appending ``"module.path"`` to :data:`SUBCOMMAND_MODULES`, where the module defines
+``register(subparsers)`` and keeps heavy imports inside its ``func``. A module whose
+optional dependencies are missing still shows up in ``--help`` and fails with the reason.
+
+Expected failures (bad input, missing files) raise :class:`CliError` or ``AsmError`` and
+print one line, ``fenn: error: ...``, with exit status 1; ``--traceback`` shows the stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words"]
+
+#: modules that define ``register(subparsers)`` (e.g. run-asm, compile, inspect, hw)
+SUBCOMMAND_MODULES: list[str] = []
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+# ---------------------------------------------------------------------------- word files
+
+def read_words(path: Path) -> tuple[list[int], dict[str, int]]:
+    """Instruction words (and symbols, if the file has them) from .bin, .hex or a Program .npz."""
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if path.suffix == ".npz":
+        from .program import Program
+        program = Program.load(path)
+        return [int(w) for w in program.text], dict(program.symbols)
+    if path.suffix == ".hex":
+        words = []
+        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+            line = line.split("//", 1)[0].split("#", 1)[0].strip()
+            if not line:
+                continue
+            try:
+                words.append(int(line, 16))
+            except ValueError:
+                raise CliError(f"{path}:{lineno}: expected one hexadecimal word per line, got {line!r}") from None
+        return words, {}
+    data = path.read_bytes()
+    if len(data) % 4:
+        raise CliError(f"{path}: {len(data)} bytes is not a whole number of 32-bit words "
+                       f"(expected a raw little-endian .bin, a .hex or a Program .npz)")
+    return [int.from_bytes(data[i:i + 4], "little") for i in range(0, len(data), 4)], {}
+
+
+def write_words(path: Path, words, fmt: str) -> None:
+    """``bin``: raw little-endian (the IMEM image); ``hex``: one word per line ($readmemh)."""
+    if fmt == "hex":
+        path.write_text("".join(f"{int(w):08x}\n" for w in words))
+    else:
+        path.write_bytes(b"".join(int(w).to_bytes(4, "little") for w in words))
+
+
+# ---------------------------------------------------------------------------- asm / disasm
+
+def _asm(args) -> int:
+    from .asm import assemble_text
+    source = Path(args.source)
+    if not source.is_file():
+        raise CliError(f"{source}: no such file")
+    result = assemble_text(source.read_text(), str(source))
+    fmt = args.format or ("hex" if args.output and Path(args.output).suffix == ".hex" else "bin")
+    output = Path(args.output) if args.output else source.with_suffix("." + fmt)
+    write_words(output, result.words, fmt)
+    if args.listing:
+        sys.stdout.write(result.listing())
+    print(f"{output}: {len(result.words)} words ({4 * len(result.words)} bytes), "
+          f"{len(result.symbols)} label{'s' * (len(result.symbols) != 1)}", file=sys.stderr)
+    return 0
+
+
+def _disasm(args) -> int:
+    from .disasm import disassemble, disassemble_program
+    words, symbols = read_words(Path(args.binary))
+    if args.plain:
+        sys.stdout.write("".join(disassemble(w) + "\n" for w in words))
+    else:
+        sys.stdout.write(disassemble_program(words, symbols))
+    return 0
+
+
+def _register_asm(subparsers) -> None:
+    p = subparsers.add_parser(
+        "asm", help="assemble a .s file into instruction words",
+        description="Assemble FeNN assembly (docs/assembly.md) into a raw little-endian image "
+                    "of 32-bit words, as loaded into IMEM at address 0.",
+        epilog="example: fenn asm loop.s -o loop.bin --listing")
+    p.add_argument("source", metavar="FILE.s", help="assembly source")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: FILE.bin)")
+    p.add_argument("--format", choices=["bin", "hex"],
+                   help="bin: raw little-endian words; hex: one word per line for $readmemh "
+                        "(default: from the output suffix, else bin)")
+    p.add_argument("-l", "--listing", action="store_true",
+                   help="also print the listing (addresses, words, labels, source lines)")
+    p.set_defaults(func=_asm)
+
+
+def _register_disasm(subparsers) -> None:
+    p = subparsers.add_parser(
+        "disasm", help="disassemble instruction words into assembly",
+        description="Print the words of a .bin (raw little-endian), .hex (one word per line) or "
+                    "Program .npz as assembly that `fenn asm` turns back into the same words.",
+        epilog="example: fenn disasm loop.bin > loop_again.s")
+    p.add_argument("binary", metavar="FILE.bin", help="words to disassemble")
+    p.add_argument("--plain", action="store_true",
+                   help="one statement per line, without addresses, words or labels")
+    p.set_defaults(func=_disasm)
+
+
+def _register_module(subparsers, module_name: str) -> None:
+    try:
+        importlib.import_module(module_name).register(subparsers)
+    except ImportError as e:
+        name = module_name.rsplit(".", 1)[-1].replace("_", "-")
+        p = subparsers.add_parser(name, help=f"(unavailable: {e})")
+        p.set_defaults(func=_unavailable(name, e))
+
+
+def _unavailable(name: str, error: ImportError):
+    def func(args):
+        raise CliError(f"{name} is unavailable: {error} (install the extra it needs, "
+                       f"e.g. pip install -e '.[hdl]')")
+    return func
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fenn",
+        description="fenn: spiking neural networks for FeNN, a RISC-V vector soft core. "
+                    "Run `fenn COMMAND --help` for the options of each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  fenn asm prog.s -o prog.bin     assemble (syntax: docs/assembly.md)\n"
+               "  fenn asm prog.s --listing       assemble to prog.bin and print the listing\n"
+               "  fenn disasm prog.bin            disassemble; the output reassembles to the same words")
+    parser.add_argument("--traceback", action="store_true", help="show the Python stack on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _register_asm(subparsers)
+    _register_disasm(subparsers)
+    for module_name in SUBCOMMAND_MODULES:
+        _register_module(subparsers, module_name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    from .asm import AsmError
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, AsmError, OSError) as e:
+        if args.traceback:
+            raise
+        print(f"fenn: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
