@@ -1,0 +1,486 @@
+"""The FeNN core: RV32I + mul + Zbb subset + Zicsr, with the 32-lane vector unit.
+
+Pipeline and timing follow docs/timing.md exactly:
+
+* F: the IMEM read port (synchronous BRAM read) at ``pc_f``;
+* D: holds the fetched word for one cycle;
+* X: decodes (``Decoder``), reads the register files, runs the scalar ALU / vector ALU /
+  branch / CSRs, issues memory accesses. A taken branch or a jump redirects F and
+  squashes D and the word arriving from F: the next instruction issues 2 cycles later.
+* Every register write happens one cycle after X (slot "W"), when load data has arrived
+  from the synchronous memories; X reads the register files through a bypass from W.
+  An instruction in X that reads the destination of a load in W is held one cycle
+  (``load_use`` / ``vload_use``), as the cycle model charges.
+
+Cycle 0 of a run is the cycle in which the first instruction (pc 0) enters X; the run
+counter ``cycles`` counts from there and includes the cycle of the final ``ecall``.
+The host reaches every memory and the register files through a word-wide port while the
+core is stopped (``host_*``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from amaranth import Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import ceil_log2
+
+from fenn import isa
+from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
+
+from .decoder import Decoder, row_index
+from .memories import SocMemories
+from .rng import RngBank
+from .scalar_alu import ScalarAlu
+from .vector_alu import VectorAlu
+
+__all__ = ["Core", "Halt", "Fault", "HostSpace"]
+
+
+class Halt(enum.IntEnum):
+    """Why the core is not running (``status``)."""
+    IDLE = 0        # never started since reset
+    RUNNING = 1
+    ECALL = 2
+    EBREAK = 3
+    FAULT = 4
+
+
+class Fault(enum.IntEnum):
+    """Error code the host reads after a FAULT halt."""
+    NONE = 0
+    ILLEGAL_INSTRUCTION = 1
+    FETCH = 2                # pc misaligned or outside IMEM
+    JUMP = 9                 # a taken branch or jump to a misaligned pc or outside IMEM
+    DMEM_MISALIGNED = 3
+    DMEM_RANGE = 4
+    VMEM_ADDRESS = 5         # not a multiple of 64 or outside VMEM
+    LLM_ADDRESS = 6          # an enabled lane's address odd or outside its LLM
+    CSR = 7                  # unknown CSR, or a write to a read-only one
+    DMA = 8                  # bad DMA source/destination/count, or start while busy
+
+
+class HostSpace(enum.IntEnum):
+    """What ``host_addr`` (a byte address, word aligned) points into."""
+    IMEM = 0
+    DMEM = 1
+    VMEM = 2
+    LLM = 3      # lane i at [i * llm_bytes_per_lane, (i + 1) * llm_bytes_per_lane)
+    XREG = 4     # x[i] at 4 i (read only)
+    VREG = 5     # v[r] at 64 r (read only)
+    RNG = 6      # S0 at 0..63, S1 at 64..127 (read only)
+
+
+SCALAR_LOADS = ("lb", "lh", "lw", "lbu", "lhu")
+SCALAR_STORES = ("sb", "sh", "sw")
+BRANCHES = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
+CSR_REG = ("csrrw", "csrrs", "csrrc")
+CSR_IMM = ("csrrwi", "csrrsi", "csrrci")
+INHIBIT_RESET = 0b101
+
+
+def _csr_is(addr, name):
+    return addr == isa.CSR_ADDRESSES[name]
+
+
+class Core(wiring.Component):
+    def __init__(self, soc: SocConfig = DEFAULT_SOC, hart_id: int = 0):
+        self.soc = soc
+        self.hart_id = hart_id
+        width = 8 * soc.vector_bytes
+        #: architectural state, reachable by simulators' testbenches (``ctx.get(core.xregs.data[i])``)
+        self.memories = SocMemories(soc)
+        self.xregs = Memory(shape=32, depth=32, init=[])
+        self.vregs = Memory(shape=width, depth=32, init=[])
+        self.rng = RngBank(soc.lanes, *rng_reset_state(soc.lanes))
+        super().__init__({
+            "start": In(1),
+            "status": Out(3),
+            "fault": Out(4),
+            "halt_pc": Out(32),
+            "cycles": Out(64),
+            "retired": Out(64),       # instructions retired in this run (not ecall/ebreak), uninhibited
+            "host_space": In(3),
+            "host_addr": In(32),
+            "host_we": In(1),
+            "host_wdata": In(32),
+            "host_rdata": Out(32),
+            # lock-step trace
+            "retire": Out(1),
+            "retire_pc": Out(32),
+            "retire_inst": Out(32),
+            "wb_x": Out(1),
+            "wb_x_rd": Out(5),
+            "wb_x_data": Out(32),
+            "wb_v": Out(1),
+            "wb_v_rd": Out(5),
+            "wb_v_data": Out(width),
+            "stall_load_use": Out(1),
+        })
+
+    # ----------------------------------------------------------------------- elaborate
+    def elaborate(self, platform):
+        soc = self.soc
+        lanes = soc.lanes
+        vwidth = 8 * soc.vector_bytes
+        m = Module()
+
+        mems = self.memories
+        mems.add_to(m)
+        imem_rp = mems.imem.read_port()
+        imem_wp = mems.imem.write_port()
+        dmem_rp = mems.dmem.read_port()
+        dmem_wp = mems.dmem.write_port(granularity=8)
+        vmem_rp = mems.vmem.read_port()
+        vmem_wp = mems.vmem.write_port(granularity=32)
+        llm_rp = [mem.read_port() for mem in mems.llm]
+        llm_wp = [mem.write_port(granularity=16) for mem in mems.llm]
+
+        m.submodules.xregs = xregs = self.xregs
+        m.submodules.vregs = vregs = self.vregs
+        xr = [xregs.read_port(domain="comb") for _ in range(2)]
+        vr = [vregs.read_port(domain="comb") for _ in range(3)]
+        xw = xregs.write_port()
+        vw = vregs.write_port()
+
+        m.submodules.dec = dec = Decoder()
+        m.submodules.alu = alu = ScalarAlu()
+        m.submodules.valu = valu = VectorAlu(lanes)
+        m.submodules.rng = rng = self.rng
+
+        def is_(*names):
+            return dec.is_(*names)
+
+        # ------------------------------------------------------------- state
+        running = Signal()
+        status = Signal(3, init=Halt.IDLE)
+        fault = Signal(4)
+        halt_pc = Signal(32)
+        pc_f = Signal(32)
+        d_valid, d_pc = Signal(), Signal(32)
+        x_valid, x_pc, x_inst = Signal(), Signal(32), Signal(32)
+        issued = Signal()
+        cycles = Signal(64)
+        retired = Signal(64)
+        mcycle = Signal(64)
+        minstret = Signal(64)
+        inhibit = Signal(3, init=INHIBIT_RESET)
+
+        # W slot (registered at the end of X)
+        w_valid = Signal()
+        w_rd = Signal(5)
+        w_x_we, w_v_we = Signal(), Signal()
+        w_x_data = Signal(32)
+        w_v_data = Signal(vwidth)
+        w_load = Signal(len(SCALAR_LOADS))      # one-hot: which scalar load
+        w_off = Signal(2)
+        w_vloadv, w_vloadl, w_vloadr0, w_vloadr1 = Signal(), Signal(), Signal(), Signal()
+        w_llm_en = Signal(lanes)
+        w_llm_hi = Signal(lanes)
+
+        m.d.comb += [self.status.eq(status), self.fault.eq(fault), self.halt_pc.eq(halt_pc),
+                     self.cycles.eq(cycles), self.retired.eq(retired)]
+
+        # ------------------------------------------------------------- W: write-back data
+        dword = dmem_rp.data >> Cat(Const(0, 3), w_off)
+        load_value = Signal(32)
+        formats = {"lb": dword[:8].as_signed(), "lh": dword[:16].as_signed(), "lw": dmem_rp.data,
+                   "lbu": dword[:8], "lhu": dword[:16]}
+        lv = Const(0, 32)
+        for i, name in enumerate(SCALAR_LOADS):
+            widened = Signal(32, name=f"load_{name}")
+            m.d.comb += widened.eq(formats[name])
+            lv = lv | Mux(w_load[i], widened, 0)
+        m.d.comb += load_value.eq(lv)
+        x_wdata = Signal(32)
+        m.d.comb += x_wdata.eq(Mux(w_load.any(), load_value, w_x_data))
+
+        llm_merged = []
+        for i in range(lanes):
+            word = llm_rp[i].data
+            half = Mux(w_llm_hi[i], word[16:], word[:16])
+            llm_merged.append(Mux(w_llm_en[i], half, w_v_data.word_select(i, 16)))
+        v_wdata = Signal(vwidth)
+        m.d.comb += v_wdata.eq(Mux(w_vloadv, vmem_rp.data, Mux(w_vloadl, Cat(*llm_merged), w_v_data)))
+
+        x_we = w_valid & w_x_we
+        v_we = w_valid & w_v_we
+        m.d.comb += [
+            xw.en.eq(x_we), xw.addr.eq(w_rd), xw.data.eq(x_wdata),
+            vw.en.eq(v_we), vw.addr.eq(w_rd), vw.data.eq(v_wdata),
+            rng.load_s0.eq(w_valid & w_vloadr0), rng.load_s1.eq(w_valid & w_vloadr1),
+            rng.data.eq(vmem_rp.data),
+            self.wb_x.eq(x_we), self.wb_x_rd.eq(w_rd), self.wb_x_data.eq(x_wdata),
+            self.wb_v.eq(v_we), self.wb_v_rd.eq(w_rd), self.wb_v_data.eq(v_wdata),
+        ]
+
+        # ------------------------------------------------------------- X: operands
+        m.d.comb += dec.inst.eq(x_inst)
+        m.d.comb += [xr[0].addr.eq(dec.rs1), xr[1].addr.eq(dec.rs2),
+                     vr[0].addr.eq(dec.rs1), vr[1].addr.eq(dec.rs2), vr[2].addr.eq(dec.rd)]
+
+        def x_bypass(port, reg):
+            return Mux(x_we & (w_rd == reg), x_wdata, port.data)
+
+        def v_bypass(port, reg):
+            return Mux(v_we & (w_rd == reg), v_wdata, port.data)
+
+        rs1, rs2 = Signal(32), Signal(32)
+        vs1, vs2, vdo = Signal(vwidth), Signal(vwidth), Signal(vwidth)
+        m.d.comb += [rs1.eq(x_bypass(xr[0], dec.rs1)), rs2.eq(x_bypass(xr[1], dec.rs2)),
+                     vs1.eq(v_bypass(vr[0], dec.rs1)), vs2.eq(v_bypass(vr[1], dec.rs2)),
+                     vdo.eq(v_bypass(vr[2], dec.rd))]
+
+        # load-use interlock: the instruction in X reads what the load in W brings
+        w_xload = w_valid & w_load.any() & (w_rd != 0)
+        w_vload = w_valid & (w_vloadv | w_vloadl)
+        hazard = Signal()
+        m.d.comb += hazard.eq(
+            (w_xload & ((dec.reads_x_rs1 & (dec.rs1 == w_rd)) | (dec.reads_x_rs2 & (dec.rs2 == w_rd))))
+            | (w_vload & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
+                          | (dec.reads_v_rd & (dec.rd == w_rd)))))
+        active = Signal()
+        m.d.comb += [active.eq(running & x_valid & ~hazard),
+                     self.stall_load_use.eq(running & x_valid & hazard)]
+
+        # ------------------------------------------------------------- X: scalar ALU, branches
+        m.d.comb += [alu.rows.eq(dec.rows), alu.pc.eq(x_pc), alu.rs1.eq(rs1), alu.rs2.eq(rs2),
+                     alu.imm_i.eq(dec.imm_i), alu.imm_u.eq(dec.imm_u), alu.shamt.eq(dec.shamt)]
+        is_jal, is_jalr = is_("jal"), is_("jalr")
+        target = Signal(32)
+        m.d.comb += target.eq(Mux(is_jalr, (rs1 + dec.imm_i) & ~1,
+                                  x_pc + Mux(is_jal, dec.imm_j, dec.imm_b)))
+        wants_redirect = is_jal | is_jalr | alu.taken
+
+        # ------------------------------------------------------------- X: vector ALU, RNG
+        for field in ("vshift", "vshamt", "vk", "lane"):
+            m.d.comb += getattr(valu, field).eq(getattr(dec, field))
+        m.d.comb += [valu.rows.eq(dec.rows), valu.imm_u.eq(dec.imm_u),
+                     valu.vs1.eq(vs1), valu.vs2.eq(vs2), valu.vd.eq(vdo),
+                     valu.xs1.eq(rs1), valu.xs2.eq(rs2), valu.rng.eq(rng.out)]
+
+        # ------------------------------------------------------------- X: memory addresses
+        is_load, is_store = is_(*SCALAR_LOADS), is_(*SCALAR_STORES)
+        uses_s_imm = is_(*SCALAR_STORES, "vstore", "vstorel")
+        offset = Mux(uses_s_imm, dec.imm_s, dec.imm_i)
+        addr = Signal(32)
+        m.d.comb += addr.eq(rs1 + offset)
+        half_access = is_("lh", "lhu", "sh")
+        word_access = is_("lw", "sw")
+        dmem_misaligned = (half_access & addr[0]) | (word_access & addr[:2].any())
+        dmem_outside = addr >= soc.dmem_bytes
+        is_vmem = is_("vloadv", "vloadr0", "vloadr1", "vstore")
+        vmem_bad = addr[:6].any() | (addr >= soc.vmem_bytes)
+        is_llm = is_("vloadl", "vstorel")
+        llm_addr, llm_en, llm_bad = [], Signal(lanes), []
+        for i in range(lanes):
+            base = vs1.word_select(i, 16).as_signed()
+            sa = Signal(range(-(1 << 17), 1 << 17), name=f"llm_sa{i}")
+            m.d.comb += sa.eq(base + offset.as_signed())
+            llm_addr.append(sa)
+            m.d.comb += llm_en[i].eq(~base[15])
+            llm_bad.append(llm_en[i] & (sa[0] | (sa < 0) | (sa >= soc.llm_bytes_per_lane)))
+        llm_any_bad = Cat(*llm_bad).any()
+
+        # ------------------------------------------------------------- X: CSRs
+        csr_addr = dec.csr_field
+        is_csr_reg, is_csr_imm = is_(*CSR_REG), is_(*CSR_IMM)
+        is_csr = is_csr_reg | is_csr_imm
+        csr_src = Mux(is_csr_imm, dec.zimm, rs1)
+        csr_sets_or_clears = is_("csrrs", "csrrc", "csrrsi", "csrrci")
+        csr_writes = is_csr & ~(csr_sets_or_clears & (Mux(is_csr_imm, dec.zimm, dec.rs1) == 0))
+        known = Cat(*[_csr_is(csr_addr, n) for n in isa.CSR_ADDRESSES]).any()
+        read_only = csr_addr[10:12] == 0b11          # RISC-V: CSRs 0xC00-0xFFF are read-only
+        dma = {name: Signal(32, name=f"dma_{name}") for name in
+               ("mm2s_src", "mm2s_dst", "mm2s_count", "s2mm_src", "s2mm_dst", "s2mm_count")}
+        dma_status = {"mm2s_status": Signal(8, init=1 << isa.DMA_STATUS_BITS["idle"]),
+                      "s2mm_status": Signal(8, init=1 << isa.DMA_STATUS_BITS["idle"])}
+        csr_values = {
+            "mcountinhibit": inhibit, "mcycle": mcycle[:32], "mcycleh": mcycle[32:],
+            "minstret": minstret[:32], "minstreth": minstret[32:], "mhartid": Const(self.hart_id, 32),
+            "mm2s_control": Const(0, 32), "s2mm_control": Const(0, 32),
+            **dma, **dma_status,
+        }
+        csr_old = Signal(32)
+        old = Const(0, 32)
+        for name, value in csr_values.items():
+            old = old | Mux(_csr_is(csr_addr, name), value, 0)
+        m.d.comb += csr_old.eq(old)
+        csr_new = Signal(32)
+        m.d.comb += csr_new.eq(Mux(is_("csrrw", "csrrwi"), csr_src,
+                                   Mux(is_("csrrs", "csrrsi"), csr_old | csr_src, csr_old & ~csr_src)))
+        csr_bad = is_csr & (~known | (csr_writes & read_only))
+        dma_start = {ch: Signal(name=f"{ch}_start") for ch in ("mm2s", "s2mm")}
+        dma_bad = Const(0, 1)
+        for ch in ("mm2s", "s2mm"):
+            m.d.comb += dma_start[ch].eq(is_csr & csr_writes & _csr_is(csr_addr, f"{ch}_control")
+                                         & csr_new[0])
+            # no DMA engine in this core yet: only empty transfers are accepted
+            dma_bad = dma_bad | (dma_start[ch] & (dma[f"{ch}_count"] != 0))
+
+        # ------------------------------------------------------------- X: faults
+        fault_code = Signal(4)
+        with m.If(dec.illegal):
+            m.d.comb += fault_code.eq(Fault.ILLEGAL_INSTRUCTION)
+        with m.Elif(x_pc[:2].any() | (x_pc >= soc.imem_bytes)):
+            m.d.comb += fault_code.eq(Fault.FETCH)
+        with m.Elif((is_load | is_store) & dmem_misaligned):
+            m.d.comb += fault_code.eq(Fault.DMEM_MISALIGNED)
+        with m.Elif((is_load | is_store) & dmem_outside):
+            m.d.comb += fault_code.eq(Fault.DMEM_RANGE)
+        with m.Elif(wants_redirect & (target[:2].any() | (target >= soc.imem_bytes))):
+            m.d.comb += fault_code.eq(Fault.JUMP)
+        with m.Elif(is_vmem & vmem_bad):
+            m.d.comb += fault_code.eq(Fault.VMEM_ADDRESS)
+        with m.Elif(is_llm & llm_any_bad):
+            m.d.comb += fault_code.eq(Fault.LLM_ADDRESS)
+        with m.Elif(csr_bad):
+            m.d.comb += fault_code.eq(Fault.CSR)
+        with m.Elif(dma_bad):
+            m.d.comb += fault_code.eq(Fault.DMA)
+        execute = Signal()
+        m.d.comb += execute.eq(active & (fault_code == Fault.NONE))
+        halting = Signal()
+        m.d.comb += halting.eq(active & ((fault_code != Fault.NONE) | is_("ecall", "ebreak")))
+        redirect = Signal()
+        m.d.comb += redirect.eq(execute & wants_redirect)
+        m.d.comb += [self.retire.eq(execute), self.retire_pc.eq(x_pc), self.retire_inst.eq(x_inst),
+                     rng.advance.eq(execute & valu.draws_rng)]
+
+        # ------------------------------------------------------------- memory ports
+        host_word = self.host_addr[2:]
+        llm_bits = ceil_log2(soc.llm_bytes_per_lane)
+        host_lane = self.host_addr[llm_bits:]
+        host_we = ~running & self.host_we
+        space = self.host_space
+        advance = Signal()
+        m.d.comb += advance.eq(running & ~halting & ~(x_valid & hazard))
+        m.d.comb += [
+            imem_rp.addr.eq(Mux(running, pc_f[2:], host_word)),
+            imem_rp.en.eq(~running | advance),
+            imem_wp.addr.eq(host_word), imem_wp.data.eq(self.host_wdata),
+            imem_wp.en.eq(host_we & (space == HostSpace.IMEM)),
+            dmem_rp.addr.eq(Mux(running, addr[2:], host_word)),
+        ]
+        store_bytes = Mux(is_("sb"), 0b0001, Mux(is_("sh"), 0b0011, 0b1111))
+        with m.If(running):
+            m.d.comb += [dmem_wp.addr.eq(addr[2:]), dmem_wp.data.eq(rs2 << Cat(Const(0, 3), addr[:2])),
+                         dmem_wp.en.eq(Mux(execute & is_store, store_bytes << addr[:2], 0)),
+                         vmem_rp.addr.eq(addr[6:]),
+                         vmem_wp.addr.eq(addr[6:]), vmem_wp.data.eq(vs2),
+                         vmem_wp.en.eq(Mux(execute & is_("vstore"), (1 << (vwidth // 32)) - 1, 0))]
+            for i in range(lanes):
+                la = llm_addr[i]
+                m.d.comb += [llm_rp[i].addr.eq(la[2:]), llm_wp[i].addr.eq(la[2:]),
+                             llm_wp[i].data.eq(Cat(vs2.word_select(i, 16), vs2.word_select(i, 16))),
+                             llm_wp[i].en.eq(Mux(execute & is_("vstorel") & llm_en[i],
+                                                 Mux(la[1], 0b10, 0b01), 0))]
+        with m.Else():
+            m.d.comb += [dmem_wp.addr.eq(host_word), dmem_wp.data.eq(self.host_wdata),
+                         dmem_wp.en.eq(Mux(host_we & (space == HostSpace.DMEM), 0b1111, 0)),
+                         vmem_rp.addr.eq(self.host_addr[6:]),
+                         vmem_wp.addr.eq(self.host_addr[6:]),
+                         vmem_wp.data.eq(self.host_wdata.replicate(vwidth // 32)),
+                         vmem_wp.en.eq(Mux(host_we & (space == HostSpace.VMEM),
+                                           1 << self.host_addr[2:6], 0))]
+            for i in range(lanes):
+                m.d.comb += [llm_rp[i].addr.eq(self.host_addr[2:llm_bits]),
+                             llm_wp[i].addr.eq(self.host_addr[2:llm_bits]),
+                             llm_wp[i].data.eq(self.host_wdata),
+                             llm_wp[i].en.eq(Mux(host_we & (space == HostSpace.LLM) & (host_lane == i),
+                                                 0b11, 0))]
+            m.d.comb += [xr[0].addr.eq(self.host_addr[2:7]), vr[0].addr.eq(self.host_addr[6:11])]
+
+        # host read data: sync memories answer next cycle; register the rest to match
+        q_space, q_word, q_lane, q_reg = Signal(3), Signal(4), Signal(5), Signal(32)
+        m.d.sync += [q_space.eq(space), q_word.eq(self.host_addr[2:6]), q_lane.eq(host_lane)]
+        rng_words = Cat(rng.s0, rng.s1)
+        with m.Switch(space):
+            with m.Case(HostSpace.XREG):
+                m.d.sync += q_reg.eq(xr[0].data)
+            with m.Case(HostSpace.VREG):
+                m.d.sync += q_reg.eq(vr[0].data.word_select(self.host_addr[2:6], 32))
+            with m.Case(HostSpace.RNG):
+                m.d.sync += q_reg.eq(rng_words.word_select(self.host_addr[2:7], 32))
+        llm_word = Signal(32)
+        with m.Switch(q_lane):
+            for i in range(lanes):
+                with m.Case(i):
+                    m.d.comb += llm_word.eq(llm_rp[i].data)
+        with m.Switch(q_space):
+            with m.Case(HostSpace.IMEM):
+                m.d.comb += self.host_rdata.eq(imem_rp.data)
+            with m.Case(HostSpace.DMEM):
+                m.d.comb += self.host_rdata.eq(dmem_rp.data)
+            with m.Case(HostSpace.VMEM):
+                m.d.comb += self.host_rdata.eq(vmem_rp.data.word_select(q_word, 32))
+            with m.Case(HostSpace.LLM):
+                m.d.comb += self.host_rdata.eq(llm_word)
+            with m.Default():
+                m.d.comb += self.host_rdata.eq(q_reg)
+
+        # ------------------------------------------------------------- sequencing
+        counting = running & (x_valid | issued)
+        writes_mcycle = execute & csr_writes & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
+        writes_minstret = execute & csr_writes & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))
+        with m.If(counting):
+            m.d.sync += cycles.eq(cycles + 1)
+            with m.If(~inhibit[0] & ~writes_mcycle):
+                m.d.sync += mcycle.eq(mcycle + 1)
+        with m.If(execute & ~is_("ecall", "ebreak")):     # the halting instruction is not counted
+            m.d.sync += retired.eq(retired + 1)
+            with m.If(~inhibit[2] & ~writes_minstret):
+                m.d.sync += minstret.eq(minstret + 1)
+        with m.If(running & x_valid):
+            m.d.sync += issued.eq(1)
+
+        with m.If(execute & is_csr & csr_writes):
+            for name, value in csr_values.items():
+                if isa.CSR_ADDRESSES[name] >> 10 == 0b11 or name.endswith("_control"):
+                    continue
+                with m.If(_csr_is(csr_addr, name)):
+                    if name == "mcountinhibit":
+                        m.d.sync += inhibit.eq(csr_new[:3] & 0b101)
+                    else:
+                        m.d.sync += value.eq(csr_new)
+        for ch in ("mm2s", "s2mm"):
+            with m.If(execute & dma_start[ch]):
+                m.d.sync += dma_status[f"{ch}_status"].eq(
+                    (1 << isa.DMA_STATUS_BITS["idle"]) | (1 << isa.DMA_STATUS_BITS["last_ok"]))
+
+        # W slot
+        m.d.sync += [
+            w_valid.eq(execute),
+            w_rd.eq(dec.rd),
+            w_x_we.eq(dec.writes_x_rd & (dec.rd != 0)),
+            w_v_we.eq(dec.writes_v_rd),
+            w_x_data.eq(Mux(is_csr, csr_old,
+                            Mux(is_("vteq", "vtne", "vtlt", "vtge", "vextract"), valu.xd_out, alu.result))),
+            w_v_data.eq(Mux(is_("vloadl"), vdo, valu.vd_out)),
+            w_load.eq(Cat(*[dec.rows[row_index(n)] for n in SCALAR_LOADS])),
+            w_off.eq(addr[:2]),
+            w_vloadv.eq(is_("vloadv")), w_vloadl.eq(is_("vloadl")),
+            w_vloadr0.eq(is_("vloadr0")), w_vloadr1.eq(is_("vloadr1")),
+            w_llm_en.eq(llm_en),
+            w_llm_hi.eq(Cat(*[a[1] for a in llm_addr])),
+        ]
+
+        with m.If(advance):
+            m.d.sync += [
+                x_valid.eq(d_valid & ~redirect), x_pc.eq(d_pc), x_inst.eq(imem_rp.data),
+                d_valid.eq(~redirect), d_pc.eq(pc_f),
+                pc_f.eq(Mux(redirect, target, pc_f + 4)),
+            ]
+        with m.If(halting):
+            m.d.sync += [running.eq(0), halt_pc.eq(x_pc), fault.eq(fault_code),
+                         status.eq(Mux(fault_code != Fault.NONE, Halt.FAULT,
+                                       Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)))]
+        with m.If(self.start):
+            m.d.sync += [running.eq(1), status.eq(Halt.RUNNING), fault.eq(0), pc_f.eq(0),
+                         d_valid.eq(0), x_valid.eq(0), w_valid.eq(0), issued.eq(0),
+                         cycles.eq(0), retired.eq(0), mcycle.eq(0), minstret.eq(0),
+                         inhibit.eq(INHIBIT_RESET)]
+        return m
