@@ -148,3 +148,20 @@ def test_listing_without_symbols_or_source_and_empty_program():
     text = disassemble_program([0x00000013, 0xFE000EE3])
     assert "addi x0, x0, 0" in text and "beq x0, x0, .-4" in text and "-> 0x0000" in text
     assert assemble_text(text).words.tolist() == [0x00000013, 0xFE000EE3]
+
+
+def test_examples_in_assembly_md_work():
+    import pathlib
+    import re
+    doc = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "assembly.md").read_text()
+    asm_example = re.search(r"```asm\n(.*?)```", doc, re.S).group(1)
+    result = assemble_text(asm_example, "assembly.md")
+    assert assemble_text(result.listing()).to_bytes() == result.to_bytes()
+    python_example = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    scope = {}
+    exec(python_example, scope)
+    assert scope["program"].symbols == {"loop": 4}
+    shown = re.findall(r"`(\.word 0x[0-9a-f]+  # [^`]*)`", doc)
+    assert len(shown) >= 2
+    for line in shown:
+        assert disassemble(int(line.split()[1], 16)) == line
