@@ -1,0 +1,664 @@
+"""NIR import: a continuous-time NIR graph -> a discrete-time fenn network.
+
+Two steps, each with one job:
+
+1. :func:`lower` walks the graph (nested graphs inlined, recurrent edges allowed) and
+   returns a :class:`LoweredGraph`: inputs, neuron groups with per-timestep coefficients,
+   and projections (source group -> target group, a weight matrix per delay), with the
+   linear nodes between neuron groups (Linear, Affine, Scale, Flatten, Delay) multiplied out.
+2. :func:`from_nir` builds a ``fenn.Network`` from that description.
+
+Discretisation (docs/nir.md states it with examples). At a timestep ``dt`` every input
+current is held constant over the step (a spike is a pulse of height 1 lasting one step:
+the convention snnTorch, Norse and Sinabs exports use), so a leaky variable
+``tau dv/dt = (v_leak - v) + r*I`` moves to::
+
+    v[t+1] = a*v[t] + (1 - a)*(v_leak + r*I[t])
+
+with ``a = exp(-dt/tau)`` for ``method="exact"`` (the exact solution for a held input) or
+``a = 1 - dt/tau`` for ``method="euler"`` (forward Euler, what snnTorch/Norse simulate; the
+two agree as dt/tau -> 0). CubaLIF/CubaLI first move their synaptic current
+``i[t+1] = a_syn*i[t] + (1 - a_syn)*w_in*I[t]`` and then ``v`` with the new ``i`` in place
+of ``I``. IF integrates ``v[t+1] = v[t] + dt*r*I[t]``. A spike is emitted when
+``v > v_threshold`` and ``v`` is then set to ``v_reset``. Affine biases are constant input
+currents (``I`` includes them from the first step on). State starts at zero.
+
+Timing follows fenn (fenn.network): input spikes reach their targets in the step they
+occur, a neuron node's spikes one step later, plus the steps of NIR Delay nodes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGroup",
+           "Projection", "LoweredGraph", "decay_factor", "lower", "load_graph"]
+
+NEURON_NODES = ("IF", "LIF", "LI", "CubaLIF", "CubaLI")
+#: nodes that pass a signal on, linearly, without state (multiplied into projections)
+LINEAR_NODES = ("Linear", "Affine", "Scale", "Flatten", "Delay", "Identity")
+SUPPORTED_NODES = ("Input", "Output", "NIRGraph") + LINEAR_NODES + NEURON_NODES
+METHODS = ("exact", "euler")
+#: a Delay node's delay must be within this many timesteps of a whole number of steps
+_DELAY_TOLERANCE = 1e-6
+
+
+class NIRImportError(ValueError):
+    """The graph is NIR but cannot become a fenn network as it is; the message says why."""
+
+
+class UnsupportedNIRNode(NIRImportError):
+    """A node of a type fenn does not import."""
+
+    def __init__(self, name: str, node):
+        self.node_name, self.node_type = name, type(node).__name__
+        super().__init__(f"NIR node {name!r} has type {self.node_type}, which fenn cannot "
+                         f"import; supported node types: {', '.join(SUPPORTED_NODES)}")
+
+
+def decay_factor(tau, dt: float, method: str = "exact") -> np.ndarray:
+    """Per-timestep decay ``a`` of ``tau dv/dt = -v + ...`` (see the module docstring)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if np.any(~np.isfinite(tau)) or np.any(tau <= 0):
+        raise NIRImportError(f"time constants must be positive and finite, got {tau.min()}")
+    if method == "exact":
+        return np.exp(-dt / tau)
+    if np.any(tau < dt):
+        raise NIRImportError(f"forward Euler needs tau >= dt, but a time constant is "
+                             f"{tau.min()} < dt={dt}; use method='exact' or a smaller dt")
+    return 1.0 - dt / tau
+
+
+@dataclasses.dataclass
+class NeuronGroup:
+    """A neuron node of the graph, discretised. Arrays are per neuron (length ``n``).
+
+    One step is ``v <- alpha*v + drive + gain*x`` where ``x`` is the summed weighted input
+    spikes of the step (for Cuba nodes ``x`` is the synaptic current after its own step
+    ``i <- alpha_syn*i + syn_gain*(summed input) + syn_drive``). ``alpha`` is 1 for IF; ``gain`` is
+    ``(1 - alpha)*r`` (``dt*r`` for IF); ``drive`` is the constant part: leak and biases,
+    ``(1 - alpha)*v_rest`` for leaky nodes, where ``v_rest`` is where ``v`` settles
+    without spikes (NaN for IF, which does not settle).
+    """
+    name: str
+    kind: str                      # one of NEURON_NODES
+    n: int
+    alpha: np.ndarray
+    gain: np.ndarray
+    v_rest: np.ndarray
+    drive: np.ndarray
+    v_threshold: np.ndarray | None = None   # None: never spikes (LI, CubaLI)
+    v_reset: np.ndarray | None = None
+    alpha_syn: np.ndarray | None = None
+    syn_gain: np.ndarray | None = None
+    syn_drive: np.ndarray | None = None     # Cuba: constant added to the current each step
+    bias: np.ndarray | None = None          # summed Affine biases reaching the node
+
+    @property
+    def spiking(self) -> bool:
+        return self.v_threshold is not None
+
+
+@dataclasses.dataclass
+class Projection:
+    """Spikes of ``source`` reach ``target`` through ``weights[d]`` (shape (pre, post))
+    after ``d`` extra timesteps (NIR Delay nodes); key 0 means no Delay on the path."""
+    source: str
+    target: str
+    weights: dict[int, np.ndarray]
+
+
+@dataclasses.dataclass
+class LoweredGraph:
+    dt: float
+    method: str
+    inputs: dict[str, int]                  # name -> size
+    groups: dict[str, NeuronGroup]
+    projections: list[Projection]
+    #: Output node name -> (input or group name, "spikes" or "v")
+    outputs: dict[str, tuple[str, str]]
+
+
+# --------------------------------------------------------------------------- graph walking
+
+def load_graph(graph_or_path):
+    """A NIRGraph, or a path to a NIR HDF5 file."""
+    import nir
+    if isinstance(graph_or_path, (str, Path)):
+        path = Path(graph_or_path)
+        if not path.exists():
+            raise FileNotFoundError(f"NIR file {path} does not exist")
+        return nir.read(path)
+    if not isinstance(graph_or_path, nir.NIRGraph):
+        raise TypeError(f"from_nir expects a nir.NIRGraph or a path to a NIR file, got "
+                        f"{type(graph_or_path).__name__}")
+    return graph_or_path
+
+
+@dataclasses.dataclass
+class _Flat:
+    """A graph with nested graphs inlined (node names qualified by ``sub.``)."""
+    nodes: dict
+    edges: list
+    relays: set          # Input/Output nodes of nested graphs: plain pass-throughs
+
+
+def _flatten(graph, prefix: str = "") -> _Flat:
+    """Inline nested graphs. An edge naming a subgraph connects to its single Input
+    (as a destination) or single Output (as a source), or to ``sub.node`` by path."""
+    import nir
+    flat = _Flat({}, [], set())
+    subgraphs = {}
+    for name, node in graph.nodes.items():
+        q = prefix + name
+        if isinstance(node, nir.NIRGraph):
+            inner = _flatten(node, q + ".")
+            flat.nodes.update(inner.nodes)
+            flat.edges.extend(inner.edges)
+            flat.relays |= inner.relays
+            flat.relays |= {q + "." + k for k in (*node.inputs, *node.outputs)}
+            subgraphs[name] = node
+        else:
+            flat.nodes[q] = node
+    for src, dst in graph.edges:
+        flat.edges.append((_endpoint(graph, src, "source", prefix),
+                           _endpoint(graph, dst, "destination", prefix)))
+    return flat
+
+
+def _endpoint(graph, name: str, role: str, prefix: str) -> str:
+    """The qualified leaf node an edge end ``name`` of ``graph`` refers to."""
+    import nir
+    node = graph.nodes.get(name)
+    if node is not None and not isinstance(node, nir.NIRGraph):
+        return prefix + name
+    if node is None:                       # "sub.inner" path into a nested graph
+        head, _, rest = name.partition(".")
+        sub = graph.nodes.get(head)
+        if isinstance(sub, nir.NIRGraph) and rest:
+            return _endpoint(sub, rest, role, prefix + head + ".")
+        raise NIRImportError(f"an edge refers to {prefix + name!r}, which is not a node of "
+                             f"the graph")
+    ports = node.inputs if role == "destination" else node.outputs
+    if len(ports) != 1:
+        kind = "Input" if role == "destination" else "Output"
+        raise NIRImportError(
+            f"an edge uses subgraph {prefix + name!r} as {role}, but it has {len(ports)} {kind} "
+            f"nodes ({', '.join(ports) or 'none'}); name one, e.g. '{name}.<{kind} node>'")
+    return prefix + name + "." + next(iter(ports))
+
+
+def _kind(node) -> str:
+    return type(node).__name__
+
+
+def _param_size(node) -> int | None:
+    """Neurons implied by an elementwise node's parameters (None when they are scalars)."""
+    field = {"Scale": "scale", "Delay": "delay", "IF": "r", "LIF": "tau", "LI": "tau",
+             "CubaLIF": "tau_mem", "CubaLI": "tau_mem"}.get(_kind(node))
+    if field is None:
+        return None
+    size = int(np.size(getattr(node, field)))
+    return size if size > 1 else None
+
+
+def _type_size(types) -> int | None:
+    if not types:
+        return None
+    values = [t for t in types.values() if t is not None]
+    if len(values) != 1 or np.size(values[0]) == 0:
+        return None
+    return int(np.prod(values[0]))
+
+
+def _sizes(flat: _Flat) -> dict[str, tuple[int, int]]:
+    """(input size, output size) of every node: vectors are flattened in C order.
+
+    Elementwise nodes have one size; nodes with scalar parameters (as snnTorch exports
+    a shared beta) take it from their neighbours.
+    """
+    size_in, size_out = {}, {}
+    for name, node in flat.nodes.items():
+        kind = _kind(node)
+        if kind in ("Linear", "Affine"):
+            w = np.asarray(node.weight)
+            if w.ndim != 2:
+                raise NIRImportError(f"{kind} node {name!r} has a {w.ndim}-D weight of shape "
+                                     f"{w.shape}; fenn imports 2-D (out, in) weights")
+            size_in[name], size_out[name] = w.shape[1], w.shape[0]
+        else:
+            if kind == "Input":
+                s = _type_size(node.input_type)
+            elif kind == "Output":
+                s = _type_size(node.output_type)
+            elif kind in ("Flatten", "Identity"):
+                s = _type_size(node.input_type)
+            else:
+                s = _param_size(node)
+            size_in[name] = size_out[name] = s
+    elementwise = {n for n in flat.nodes if _kind(flat.nodes[n]) not in ("Linear", "Affine")}
+    changed = True
+    while changed:
+        changed = False
+        for src, dst in flat.edges:
+            a, b = size_out[src], size_in[dst]
+            if a is not None and b is not None and a != b:
+                raise NIRImportError(
+                    f"size mismatch on edge {src!r} -> {dst!r}: {_kind(flat.nodes[src])} "
+                    f"{src!r} gives {a} values, {_kind(flat.nodes[dst])} {dst!r} takes {b}")
+            if a is None and b is not None and src in elementwise:
+                size_in[src] = size_out[src] = b
+                changed = True
+            elif b is None and a is not None and dst in elementwise:
+                size_in[dst] = size_out[dst] = a
+                changed = True
+    for name in flat.nodes:
+        if size_in[name] is None:
+            raise NIRImportError(f"cannot tell the size of {_kind(flat.nodes[name])} node "
+                                 f"{name!r}: give it vector parameters or connect it to a "
+                                 f"node of known size")
+    return {n: (size_in[n], size_out[n]) for n in flat.nodes}
+
+
+def _delay_steps(name: str, delay, n: int, dt: float) -> np.ndarray:
+    steps = _vector(delay, n, f"Delay node {name!r}") / dt
+    whole = np.round(steps)
+    if np.any(np.abs(steps - whole) > _DELAY_TOLERANCE) or np.any(whole < 0):
+        bad = steps[np.argmax(np.abs(steps - whole))]
+        raise NIRImportError(f"Delay node {name!r}: delay {bad * dt} is not a whole number of "
+                             f"timesteps of dt={dt} ({bad:.6g} steps); choose a dt that divides "
+                             f"every delay")
+    return whole.astype(np.int64)
+
+
+def _vector(value, n: int, what: str) -> np.ndarray:
+    """A float64 vector of length n from a scalar, shape-(1,) or n-element array."""
+    arr = np.asarray(value, dtype=np.float64).reshape(-1)
+    if arr.size == 1:
+        return np.full(n, float(arr[0]))
+    if arr.size != n:
+        raise NIRImportError(f"{what} has {arr.size} values but {n} are needed")
+    return arr.copy()
+
+
+# --------------------------------------------------------------------------- lowering
+
+def _apply(name: str, node, lin: dict, sizes, dt: float) -> dict:
+    """Push a path's linear map {delay: matrix} through one linear node."""
+    kind = _kind(node)
+    if kind in ("Linear", "Affine"):
+        w = np.asarray(node.weight, dtype=np.float64)
+        return {d: w @ m for d, m in lin.items()}
+    if kind == "Scale":
+        s = _vector(node.scale, sizes[name][0], f"Scale node {name!r}")
+        return {d: s[:, None] * m for d, m in lin.items()}
+    if kind == "Delay":
+        steps = _delay_steps(name, node.delay, sizes[name][0], dt)
+        out = {}
+        for d, m in lin.items():
+            for k in np.unique(steps):
+                part = np.where((steps == k)[:, None], m, 0.0)
+                out[d + int(k)] = out.get(d + int(k), 0.0) + part
+        return out
+    return lin                      # Flatten, Identity, nested Input/Output: pass-through
+
+
+def _bias_apply(name: str, node, bias: np.ndarray, sizes) -> np.ndarray:
+    kind = _kind(node)
+    if kind in ("Linear", "Affine"):
+        return np.asarray(node.weight, dtype=np.float64) @ bias
+    if kind == "Scale":
+        return _vector(node.scale, sizes[name][0], f"Scale node {name!r}") * bias
+    return bias                     # a Delay does not change a constant
+
+
+def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
+    """Walk a NIR graph and discretise it at ``dt`` (in the graph's time unit)."""
+    if not (np.isscalar(dt) and np.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a positive number (in the graph's time unit, usually "
+                         f"seconds), got {dt!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    flat = _flatten(load_graph(graph_or_path))
+    for name, node in flat.nodes.items():
+        if _kind(node) not in SUPPORTED_NODES:
+            raise UnsupportedNIRNode(name, node)
+    sizes = _sizes(flat)
+    successors = {name: [] for name in flat.nodes}
+    for src, dst in flat.edges:
+        successors[src].append(dst)
+
+    def role(name):
+        kind = _kind(flat.nodes[name])
+        if kind in NEURON_NODES:
+            return "neuron"
+        if kind in ("Input", "Output") and name not in flat.relays:
+            return kind.lower()
+        return "linear"
+
+    inputs = {n: sizes[n][0] for n in flat.nodes if role(n) == "input"}
+    neurons = [n for n in flat.nodes if role(n) == "neuron"]
+    outputs, weights = {}, {}
+
+    def walk(source, name, lin, trail):
+        if role(name) == "neuron":
+            if source in neurons and _kind(flat.nodes[source]) in ("LI", "CubaLI"):
+                raise NIRImportError(
+                    f"{_kind(flat.nodes[source])} node {source!r} feeds {name!r}, but a "
+                    f"non-spiking node's output (its voltage) cannot be propagated: fenn "
+                    f"connects spiking populations; let {source!r} feed only an Output")
+            target = weights.setdefault((source, name), {})
+            for d, m in lin.items():
+                target[d] = target.get(d, 0.0) + m
+            return
+        if role(name) == "output":
+            if trail or list(lin) != [0]:
+                raise NIRImportError(
+                    f"Output {name!r} is reached from {source!r} through "
+                    f"{' -> '.join(trail) or 'a Delay'}; fenn records populations, so an "
+                    f"Output must follow a neuron node directly")
+            if source in inputs:
+                raise NIRImportError(f"Output {name!r} follows Input {source!r} directly; "
+                                     f"there is nothing to compute or record")
+            spiking = _kind(flat.nodes[source]) not in ("LI", "CubaLI")
+            outputs[name] = (source, "spikes" if spiking else "v")
+            return
+        if role(name) == "input":
+            raise NIRImportError(f"edge into Input node {name!r}; graph inputs take no edges")
+        if name in trail:
+            loop = trail[trail.index(name):] + (name,)
+            raise NIRImportError(f"the loop {' -> '.join(loop)} has no neuron node on it, so "
+                                 f"it has no state to break it: every recurrent edge must pass "
+                                 f"through a neuron")
+        lin = _apply(name, flat.nodes[name], lin, sizes, dt)
+        for nxt in successors[name]:
+            walk(source, nxt, lin, trail + (name,))
+
+    for source in (*inputs, *neurons):
+        n = sizes[source][1]
+        for nxt in successors[source]:
+            walk(source, nxt, {0: np.eye(n)}, ())
+
+    biases = {n: np.zeros(sizes[n][0]) for n in neurons}
+
+    def carry_bias(name, bias, trail):
+        if role(name) == "neuron":
+            biases[name] += bias
+            return
+        if role(name) == "output":
+            raise NIRImportError(f"Output {name!r} is fed by linear node {trail[-1]!r}; fenn "
+                                 f"records populations, so an Output must follow a neuron node")
+        if name in trail:
+            return                      # reported by walk() when the loop carries spikes
+        bias = _bias_apply(name, flat.nodes[name], bias, sizes)
+        for nxt in successors[name]:
+            carry_bias(nxt, bias, trail + (name,))
+
+    for name, node in flat.nodes.items():
+        if _kind(node) == "Affine":
+            bias = _vector(node.bias, sizes[name][1], f"Affine node {name!r} bias")
+            for nxt in successors[name]:
+                carry_bias(nxt, bias, (name,))
+
+    groups = {n: _discretise(n, flat.nodes[n], sizes[n][0], biases[n], dt, method)
+              for n in neurons}
+    projections = [Projection(src, dst, {d: np.ascontiguousarray(m.T) for d, m in
+                                         sorted(lin.items()) if np.any(m)})
+                   for (src, dst), lin in weights.items()]
+    projections = [p for p in projections if p.weights]
+    return LoweredGraph(dt, method, inputs, groups, projections, outputs)
+
+
+def _discretise(name: str, node, n: int, bias: np.ndarray, dt: float,
+                method: str) -> NeuronGroup:
+    kind = _kind(node)
+    vec = lambda field: _vector(getattr(node, field), n, f"{kind} node {name!r} {field}")  # noqa: E731
+    r = vec("r")
+    spiking = kind in ("IF", "LIF", "CubaLIF")
+    threshold = vec("v_threshold") if spiking else None
+    reset = vec("v_reset") if spiking else None
+    if kind == "IF":
+        return NeuronGroup(name, kind, n, alpha=np.ones(n), gain=dt * r,
+                           v_rest=np.full(n, np.nan), drive=dt * r * bias,
+                           v_threshold=threshold, v_reset=reset, bias=bias)
+    if kind in ("LIF", "LI"):
+        alpha = decay_factor(vec("tau"), dt, method)
+        v_rest = vec("v_leak") + r * bias
+        return NeuronGroup(name, kind, n, alpha=alpha, gain=(1 - alpha) * r, v_rest=v_rest,
+                           drive=(1 - alpha) * v_rest, v_threshold=threshold, v_reset=reset,
+                           bias=bias)
+    alpha = decay_factor(vec("tau_mem"), dt, method)
+    alpha_syn = decay_factor(vec("tau_syn"), dt, method)
+    w_in = vec("w_in")
+    syn_gain = (1 - alpha_syn) * w_in
+    return NeuronGroup(name, kind, n, alpha=alpha, gain=(1 - alpha) * r,
+                       v_rest=vec("v_leak") + r * w_in * bias, drive=(1 - alpha) * vec("v_leak"),
+                       v_threshold=threshold, v_reset=reset, alpha_syn=alpha_syn,
+                       syn_gain=syn_gain, syn_drive=syn_gain * bias, bias=bias)
+
+
+# --------------------------------------------------------------------------- fenn network
+
+def _neuron_model_base():
+    from .models.language import NeuronModel
+    return NeuronModel
+
+
+class _ModelFactory:
+    """Builds the two neuron models NIR import needs, subclassing fenn's NeuronModel lazily
+    (so ``import fenn.nir`` stays cheap and the model language is imported once)."""
+    _cache: dict = {}
+
+    @classmethod
+    def get(cls, name):
+        if name not in cls._cache:
+            cls._cache.update(_define_models(_neuron_model_base()))
+        return cls._cache[name]
+
+
+def _define_models(NeuronModel):
+    from .models.language import StateVar, where
+
+    class NIRNeuron(NeuronModel):
+        """A discretised NIR neuron node (fenn.nir): ``v <- alpha*v + drive + x`` with
+        ``x = i`` (IF, LIF, LI) or, for Cuba nodes, ``x = isyn`` after
+        ``isyn <- alpha_syn*isyn + i``; spikes when ``v > v_thresh`` (strictly, as NIR),
+        then ``v <- v_reset``. Input weights arrive pre-scaled by the importer."""
+
+        def __init__(self, kind: str, alpha: float, drive: float = 0.0, v_thresh=None,
+                     v_reset: float = 0.0, alpha_syn=None, magnitude: float = 4.0):
+            self.kind, self.alpha, self.drive = kind, float(alpha), float(drive)
+            self.v_thresh = None if v_thresh is None else float(v_thresh)
+            self.v_reset = float(v_reset)
+            self.alpha_syn = None if alpha_syn is None else float(alpha_syn)
+            self._magnitude = float(magnitude)
+
+        @property
+        def spiking(self):
+            return self.v_thresh is not None
+
+        @property
+        def name(self):
+            return f"NIR{self.kind}"
+
+        def state(self):
+            variables = {"v": StateVar(0.0)}
+            if self.alpha_syn is not None:
+                variables["isyn"] = StateVar(0.0)
+            return variables
+
+        def magnitude(self):
+            return self._magnitude
+
+        def update(self, s, i, dt):
+            x = i
+            if self.alpha_syn is not None:
+                s.isyn = s.isyn * self.alpha_syn + i
+                x = s.isyn
+            v = s.v * self.alpha + self.drive + x
+            if self.v_thresh is None:
+                s.v = v
+                return None
+            spike = v > self.v_thresh
+            s.v = where(spike, self.v_reset, v)
+            return spike
+
+    class Clock(NeuronModel):
+        """Spikes every timestep: carries per-neuron constant currents (NIR biases) as
+        ordinary weights. Its first spike arrives in step 1, so step 0 runs without them."""
+
+        def state(self):
+            return {"on": StateVar(0.0)}
+
+        def update(self, s, i, dt):
+            return s.on >= 0.0
+
+    return {"NIRNeuron": NIRNeuron, "Clock": Clock}
+
+
+@dataclasses.dataclass
+class NIRImport:
+    """What :func:`import_nir` made: the network and how NIR names map onto it."""
+    network: object                        # fenn.Network
+    lowered: LoweredGraph
+    names: dict[str, str]                  # NIR node -> fenn input/population name
+    #: NIR Output node -> fenn result key (e.g. "lif2.spikes", "readout.v")
+    outputs: dict[str, str]
+    #: per NIR neuron node: v_fenn = scale*(v_nir - offset); scale 1, offset 0 unless the
+    #: node's thresholds/resets differ between neurons and were normalised to 1 / 0
+    voltage_maps: dict[str, tuple[np.ndarray, np.ndarray]]
+    clock: str | None = None               # name of the bias clock population, if any
+
+
+def _identifier(name: str, taken: set) -> str:
+    base = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "node"
+    if not (base[0].isalpha() or base[0] == "_"):
+        base = "n" + base
+    candidate, k = base, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{base}_{k}"
+    taken.add(candidate)
+    return candidate
+
+
+def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size and not np.allclose(values, values[0], rtol=1e-6, atol=1e-12):
+        raise NIRImportError(f"NIR node {node!r}: {what} differs between its neurons "
+                             f"({values.min():.6g} .. {values.max():.6g}); a fenn population "
+                             f"shares one value: {hint}")
+    return float(values[0]) if values.size else 0.0
+
+
+def _fenn_neuron(group: NeuronGroup):
+    """The fenn model for a group, the per-neuron input scale, constant input (for the
+    clock) and voltage map ``v_fenn = k*(v_nir - rho)``."""
+    NIRNeuron = _ModelFactory.get("NIRNeuron")
+    split = "split the node into nodes of equal time constants"
+    alpha = _uniform(group.alpha, "the membrane time constant", group.name, split)
+    alpha_syn = None
+    if group.alpha_syn is not None:
+        alpha_syn = _uniform(group.alpha_syn, "the synaptic time constant", group.name, split)
+    k, rho = np.ones(group.n), np.zeros(group.n)
+    thr = reset = None
+    if group.spiking:
+        thr_values, reset_values = group.v_threshold, group.v_reset
+        if np.allclose(thr_values, thr_values[0]) and np.allclose(reset_values, reset_values[0]):
+            thr, reset = float(thr_values[0]), float(reset_values[0])
+        else:                       # normalise each neuron: reset -> 0, threshold -> 1
+            span = thr_values - reset_values
+            if np.any(span <= 0):
+                raise NIRImportError(f"NIR node {group.name!r}: per-neuron thresholds and resets "
+                                     f"differ and some threshold is not above its reset")
+            k, rho, thr, reset = 1.0 / span, reset_values, 1.0, 0.0
+    constant_v = k * (group.drive + (alpha - 1.0) * rho)
+    if group.alpha_syn is None:
+        scale = k * group.gain
+        if np.allclose(constant_v, constant_v[0], rtol=1e-9, atol=1e-15):
+            drive, clock_weights = float(constant_v[0]), None
+        else:
+            drive, clock_weights = 0.0, constant_v
+    else:
+        scale = k * group.gain * group.syn_gain
+        drive = _uniform(constant_v, "the leak voltage", group.name,
+                         "give the node one v_leak (and threshold/reset)")
+        syn_const = k * group.gain * group.syn_drive
+        clock_weights = syn_const if np.any(syn_const) else None
+    levels = [abs(drive) / max(1e-12, 1.0 - alpha) if alpha < 1 else 0.0, 1.0]
+    if thr is not None:
+        levels += [abs(thr), abs(reset)]
+    model = NIRNeuron(group.kind, alpha, drive, thr, reset, alpha_syn,
+                      magnitude=4.0 * max(levels))
+    return model, scale, clock_weights, (k, rho)
+
+
+def import_nir(graph_or_path, dt: float, *, method: str = "exact",
+               time_unit: str = "s") -> NIRImport:
+    """Build a fenn.Network from a NIR graph; see :func:`from_nir`."""
+    from .network import Network
+    units = {"s": 1000.0, "ms": 1.0}
+    if time_unit not in units:
+        raise ValueError(f"time_unit must be 's' or 'ms' (the unit of the graph's time "
+                         f"constants and of dt), got {time_unit!r}")
+    lowered = lower(graph_or_path, dt, method)
+    net = Network(dt=dt * units[time_unit])
+    taken, names, groups, scales, maps, clocks = set(), {}, {}, {}, {}, {}
+    for name, size in lowered.inputs.items():
+        names[name] = _identifier(name, taken)
+        groups[name] = net.input(size, name=names[name])
+    for name, group in lowered.groups.items():
+        model, scale, clock_weights, vmap = _fenn_neuron(group)
+        names[name] = _identifier(name, taken)
+        groups[name] = net.population(group.n, model, name=names[name])
+        scales[name], maps[name] = scale, vmap
+        if clock_weights is not None:
+            clocks[name] = clock_weights
+    for p in lowered.projections:
+        pre, post, scale = groups[p.source], groups[p.target], scales[p.target]
+        if len(p.weights) == 1 or _disjoint(p.weights):
+            total = sum(w * scale[None, :] for w in p.weights.values())
+            delays = sum(np.where(w != 0, d, 0) for d, w in p.weights.items()).astype(np.int64)
+            net.connect(pre, post, weights=total, delays=delays if delays.any() else None)
+        else:
+            for d, w in p.weights.items():
+                net.connect(pre, post, weights=w * scale[None, :], delays=d if d else None)
+    clock = None
+    if clocks:
+        clock = _identifier("nir_bias_clock", taken)
+        source = net.population(1, _ModelFactory.get("Clock")(), name=clock)
+        for name, weights in clocks.items():
+            net.connect(source, groups[name], weights=weights[None, :])
+    outputs = {}
+    for out, (name, what) in lowered.outputs.items():
+        target = groups[name].spikes if what == "spikes" else groups[name].v
+        if not any(r.key == target.key for r in net.recordings):
+            net.record(target)
+        outputs[out] = target.key
+    return NIRImport(net, lowered, names, outputs, maps, clock)
+
+
+def _disjoint(weights: dict) -> bool:
+    """True when no synapse appears under two delays (one connection can carry them all)."""
+    used = np.zeros_like(next(iter(weights.values())), dtype=np.int64)
+    for w in weights.values():
+        used += (w != 0)
+    return bool(np.all(used <= 1))
+
+
+def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str = "s"):
+    """A ``fenn.Network`` from a NIR graph (a ``nir.NIRGraph`` or a path to a NIR file).
+
+    ``dt`` is the timestep in the graph's time unit (``time_unit``: NIR exporters use
+    seconds; snnTorch's export assumes dt = 1e-4 s). ``method`` is ``"exact"`` (exponential
+    decay ``exp(-dt/tau)``) or ``"euler"`` (``1 - dt/tau``, matching snnTorch/Norse runs).
+    Each NIR Output becomes a recording: ``<population>.spikes`` for spiking nodes,
+    ``<population>.v`` for LI/CubaLI; :func:`import_nir` also returns the name mapping.
+    docs/nir.md states the discretisation rule in full.
+    """
+    return import_nir(graph_or_path, dt, method=method, time_unit=time_unit).network
