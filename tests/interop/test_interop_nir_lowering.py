@@ -236,8 +236,8 @@ def test_affine_bias_is_a_constant_current():
     L = lower(GRAPHS["affine_li"], 1e-3)
     g = L.groups["li"]
     bias = GRAPHS["affine_li"].nodes["affine"].bias
-    np.testing.assert_allclose(g.v_rest, bias)          # v_leak 0, r 1: rests at r*b
-    np.testing.assert_allclose(g.drive, (1 - g.alpha) * bias)
+    np.testing.assert_allclose(g.v_rest, 20.0 * bias)     # v_leak 0, r 20: rests at r*b
+    np.testing.assert_allclose(g.drive, (1 - g.alpha) * 20.0 * bias)
 
 
 # --------------------------------------------------------------------------- errors
