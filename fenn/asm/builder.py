@@ -20,6 +20,7 @@ call at once; undefined labels and out-of-reach branches are reported by ``assem
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import keyword
 import os
@@ -79,14 +80,29 @@ def method_name(mnemonic: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
+@functools.lru_cache(maxsize=256)
+def _display_name(filename: str) -> str:
+    if filename.startswith("<"):
+        return filename
+    try:
+        return os.path.relpath(filename)
+    except ValueError:          # another drive on Windows
+        return filename
+
+
+@functools.lru_cache(maxsize=256)
+def _in_package(filename: str) -> bool:
+    return os.path.dirname(os.path.abspath(filename)) == _PACKAGE_DIR
+
+
 def _caller() -> str:
     """``file:line`` of the first frame outside this package (the user's call site)."""
     frame = sys._getframe(2)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while frame is not None and _in_package(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
-    return f"{os.path.relpath(frame.f_code.co_filename) if not frame.f_code.co_filename.startswith('<') else frame.f_code.co_filename}:{frame.f_lineno}"
+    return f"{_display_name(frame.f_code.co_filename)}:{frame.f_lineno}"
 
 
 class Assembler:

@@ -66,6 +66,8 @@ def _register(op: Operand, value, cls: type[Register]) -> Register:
 def normalise(op: Operand, value):
     """The checked value for operand ``op``: Register, int, or (for OFFSET) a label name."""
     kind = op.kind
+    if type(value) is int and kind is Kind.IMM:      # the common case, checked fast
+        return _in_range(op, value)
     if kind is Kind.XREG:
         return _register(op, value, XReg)
     if kind is Kind.VREG:

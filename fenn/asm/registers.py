@@ -15,14 +15,13 @@ from .errors import AsmError
 __all__ = ["Register", "XReg", "VReg", "X", "V", "parse_register", "XREGS", "VREGS"]
 
 
-class _RegisterType(type):
-    def __getitem__(cls, n):
-        return cls(n)
-
-
-class Register(int, metaclass=_RegisterType):
+class Register(int):
     prefix = "?"
     kind_name = "register"
+
+    def __class_getitem__(cls, n):
+        """``X[5]`` is ``XReg(5)``."""
+        return cls(n)
 
     def __new__(cls, n):
         if isinstance(n, Register) and not isinstance(n, cls):
