@@ -529,9 +529,9 @@ class NIRImport:
     names: dict[str, str]                  # NIR node -> fenn input/population name
     #: NIR Output node -> fenn result key (e.g. "lif2.spikes", "readout.v")
     outputs: dict[str, str]
-    #: per NIR neuron node: v_fenn = scale*(v_nir - offset); scale 1, offset 0 unless the
-    #: node's thresholds/resets differ between neurons and were normalised to 1 / 0
-    voltage_maps: dict[str, tuple[np.ndarray, np.ndarray]]
+    #: per NIR neuron node: v_fenn = scale * v_nir; the scale is 1 unless the node's
+    #: thresholds differ between neurons and each neuron was scaled to threshold 1
+    voltage_scales: dict[str, np.ndarray]
     clock: str | None = None               # name of the bias clock population, if any
 
 
@@ -558,26 +558,29 @@ def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
 
 def _fenn_neuron(group: NeuronGroup):
     """The fenn model for a group, the per-neuron input scale, constant input (for the
-    clock) and voltage map ``v_fenn = k*(v_nir - rho)``."""
+    clock) and voltage scale ``k`` (``v_fenn = k*v_nir``)."""
     NIRNeuron = _ModelFactory.get("NIRNeuron")
     split = "split the node into nodes of equal time constants"
     alpha = _uniform(group.alpha, "the membrane time constant", group.name, split)
     alpha_syn = None
     if group.alpha_syn is not None:
         alpha_syn = _uniform(group.alpha_syn, "the synaptic time constant", group.name, split)
-    k, rho = np.ones(group.n), np.zeros(group.n)
+    k = np.ones(group.n)
     thr = reset = None
     if group.spiking:
         thr_values, reset_values = group.v_threshold, group.v_reset
         if np.allclose(thr_values, thr_values[0]) and np.allclose(reset_values, reset_values[0]):
             thr, reset = float(thr_values[0]), float(reset_values[0])
-        else:                       # normalise each neuron: reset -> 0, threshold -> 1
-            span = thr_values - reset_values
-            if np.any(span <= 0):
-                raise NIRImportError(f"NIR node {group.name!r}: per-neuron thresholds and resets "
-                                     f"differ and some threshold is not above its reset")
-            k, rho, thr, reset = 1.0 / span, reset_values, 1.0, 0.0
-    constant_v = k * (group.drive + (alpha - 1.0) * rho)
+        else:                       # scale each neuron's v so that its threshold is 1
+            if np.any(thr_values <= 0):
+                raise NIRImportError(f"NIR node {group.name!r}: thresholds differ between its "
+                                     f"neurons and some are not positive; fenn scales each "
+                                     f"neuron to threshold 1, which needs positive thresholds")
+            k = 1.0 / thr_values
+            thr = 1.0
+            reset = _uniform(reset_values * k, "v_reset / v_threshold", group.name,
+                             "per-neuron resets must be proportional to the thresholds")
+    constant_v = k * group.drive
     if group.alpha_syn is None:
         scale = k * group.gain
         if np.allclose(constant_v, constant_v[0], rtol=1e-9, atol=1e-15):
@@ -593,9 +596,9 @@ def _fenn_neuron(group: NeuronGroup):
     levels = [abs(drive) / max(1e-12, 1.0 - alpha) if alpha < 1 else 0.0, 1.0]
     if thr is not None:
         levels += [abs(thr), abs(reset)]
-    model = NIRNeuron(group.kind, alpha, drive, thr, reset, alpha_syn,
+    model = NIRNeuron(group.kind, alpha, drive, thr, reset or 0.0, alpha_syn,
                       magnitude=4.0 * max(levels))
-    return model, scale, clock_weights, (k, rho)
+    return model, scale, clock_weights, k
 
 
 def import_nir(graph_or_path, dt: float, *, method: str = "exact",
@@ -608,15 +611,15 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
                          f"constants and of dt), got {time_unit!r}")
     lowered = lower(graph_or_path, dt, method)
     net = Network(dt=dt * units[time_unit])
-    taken, names, groups, scales, maps, clocks = set(), {}, {}, {}, {}, {}
+    taken, names, groups, scales, scales_v, clocks = set(), {}, {}, {}, {}, {}
     for name, size in lowered.inputs.items():
         names[name] = _identifier(name, taken)
         groups[name] = net.input(size, name=names[name])
     for name, group in lowered.groups.items():
-        model, scale, clock_weights, vmap = _fenn_neuron(group)
+        model, scale, clock_weights, v_scale = _fenn_neuron(group)
         names[name] = _identifier(name, taken)
         groups[name] = net.population(group.n, model, name=names[name])
-        scales[name], maps[name] = scale, vmap
+        scales[name], scales_v[name] = scale, v_scale
         if clock_weights is not None:
             clocks[name] = clock_weights
     for p in lowered.projections:
@@ -640,7 +643,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         if not any(r.key == target.key for r in net.recordings):
             net.record(target)
         outputs[out] = target.key
-    return NIRImport(net, lowered, names, outputs, maps, clock)
+    return NIRImport(net, lowered, names, outputs, scales_v, clock)
 
 
 def _disjoint(weights: dict) -> bool:

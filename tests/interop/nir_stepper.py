@@ -56,9 +56,11 @@ def _flat(x):
 
 
 class NIRStepper:
-    def __init__(self, graph, dt: float, method: str = "exact", bias_from_step: int = 0):
+    def __init__(self, graph, dt: float, method: str = "exact", constants_from_step: int = 0):
+        """``constants_from_step=1`` leaves Affine biases and leak voltages out of step 0
+        (how fenn runs a graph whose constant currents need the bias clock)."""
         self.nodes, edges = _inline(graph)
-        self.dt, self.method, self.bias_from_step = dt, method, bias_from_step
+        self.dt, self.method, self.constants_from_step = dt, method, constants_from_step
         self.preds = {n: [] for n in self.nodes}
         for a, b in edges:
             self.preds[b].append(a)
@@ -101,7 +103,7 @@ class NIRStepper:
                 if kind in ("Linear", "Affine"):
                     out = np.asarray(node.weight, np.float64) @ np.broadcast_to(
                         x, (node.weight.shape[1],))
-                    if kind == "Affine" and t >= self.bias_from_step:
+                    if kind == "Affine" and t >= self.constants_from_step:
                         out = out + _flat(node.bias)
                 elif kind == "Scale":
                     out = _flat(node.scale) * x
@@ -118,6 +120,7 @@ class NIRStepper:
 
         for t in range(T):
             currents = {n: sum((value(p, t) for p in self.preds[n]), 0.0) for n in neurons}
+            leak_on = float(t >= self.constants_from_step)
             for n in neurons:
                 node, I, st = self.nodes[n], currents[n], state[n]
                 kind = type(node).__name__
@@ -127,13 +130,13 @@ class NIRStepper:
                     v = v + self.dt * _flat(node.r) * I
                 elif kind in ("LIF", "LI"):
                     a = self._decay(node.tau)
-                    v = a * v + (1 - a) * (_flat(node.v_leak) + _flat(node.r) * I)
+                    v = a * v + (1 - a) * (leak_on * _flat(node.v_leak) + _flat(node.r) * I)
                 else:
                     a_s = self._decay(node.tau_syn)
                     i_syn = a_s * st.get("i", np.zeros(size)) + (1 - a_s) * _flat(node.w_in) * I
                     st["i"] = i_syn
                     a = self._decay(node.tau_mem)
-                    v = a * v + (1 - a) * (_flat(node.v_leak) + _flat(node.r) * i_syn)
+                    v = a * v + (1 - a) * (leak_on * _flat(node.v_leak) + _flat(node.r) * i_syn)
                 if kind in ("IF", "LIF", "CubaLIF"):
                     z = v > _flat(node.v_threshold)
                     v = np.where(z, _flat(node.v_reset), v)

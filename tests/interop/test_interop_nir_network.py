@@ -1,0 +1,132 @@
+"""fenn.from_nir: the imported fenn.Network, run by fenn's float64 model, against the
+independent node-by-node NIR model (NIRStepper)."""
+
+import nir
+import numpy as np
+import pytest
+
+import fenn.nir as fnir
+from fenn.floatmodel import simulate_float
+from fenn.nir import NIRImportError, from_nir, import_nir
+
+from nir_stepper import NIRStepper
+from test_interop_nir_lowering import GRAPHS, lif, random_inputs, seq, vec, w
+
+T = 40
+DT = 1e-3
+
+
+def run_imported(imp, inputs, record_all=True):
+    net = imp.network
+    if record_all:
+        recorded = {r.key for r in net.recordings}
+        for nir_name, fenn_name in imp.names.items():
+            group = net.group(fenn_name)
+            if nir_name in imp.lowered.groups:
+                for target in ((group.spikes,) if group.model.spiking else ()) + (group.v,):
+                    if target.key not in recorded:
+                        net.record(target)
+    batch = {imp.names[k]: v[None] for k, v in inputs.items()}
+    return {k: v[0] for k, v in simulate_float(net, batch, T).items()}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+@pytest.mark.parametrize("method", ["exact", "euler"])
+def test_float_model_of_imported_network_equals_nir_model(name, method):
+    graph = GRAPHS[name]
+    inputs = random_inputs(graph, T, seed=3)
+    imp = import_nir(graph, DT, method=method)
+    got = run_imported(imp, inputs)
+    # a clock carries per-neuron biases; its first spike arrives in step 1
+    bias_from = 1 if imp.clock else 0
+    want_spikes, want_v = NIRStepper(graph, DT, method, constants_from_step=bias_from).run(inputs)
+    for nir_name, group in imp.lowered.groups.items():
+        key = imp.names[nir_name]
+        k = imp.voltage_scales[nir_name]
+        np.testing.assert_allclose(got[f"{key}.v"], k * want_v[nir_name],
+                                   rtol=1e-9, atol=1e-9, err_msg=nir_name)
+        if group.spiking:
+            assert np.array_equal(got[f"{key}.spikes"], want_spikes[nir_name]), nir_name
+    # every NIR Output is recorded under the key import_nir reports
+    for out, key in imp.outputs.items():
+        assert key in got
+
+
+def test_from_nir_returns_the_network_and_records_outputs():
+    net = from_nir(GRAPHS["delay_cubali"], DT)
+    assert [r.key for r in net.recordings] == ["readout.v"]
+    assert net.dt == pytest.approx(1.0)                 # seconds -> fenn's milliseconds
+    assert {p.name for p in net.populations} >= {"lif", "readout"}
+    net_ms = from_nir(GRAPHS["recurrent"], DT, time_unit="ms")   # graph read as milliseconds
+    assert net_ms.dt == DT
+    with pytest.raises(ValueError, match="time_unit must be 's' or 'ms'"):
+        from_nir(GRAPHS["recurrent"], DT, time_unit="us")
+
+
+def test_path_input(tmp_path):
+    nir.write(tmp_path / "g.nir", GRAPHS["recurrent"])
+    imp = import_nir(tmp_path / "g.nir", DT)
+    assert imp.outputs == {"output": "lif.spikes"}
+
+
+def test_per_neuron_thresholds_are_normalised():
+    n = 5
+    thresholds = np.linspace(0.5, 1.5, n)
+    node = nir.LIF(tau=vec(0.02, n), r=vec(20.0, n), v_leak=np.linspace(-0.2, 0.2, n),
+                   v_threshold=thresholds, v_reset=-0.2 * thresholds)
+    graph = seq(nir.Linear(weight=w(n, 6, 1.5)), node)
+    inputs = random_inputs(graph, T, seed=5)
+    imp = import_nir(graph, DT)
+    model = imp.network.group("lif").model
+    assert (model.v_thresh, model.v_reset) == (1.0, pytest.approx(-0.2))
+    assert imp.clock is not None          # the leak voltages differ: carried by the clock
+    got = run_imported(imp, inputs)
+    want_spikes, want_v = NIRStepper(graph, DT, constants_from_step=1).run(inputs)
+    np.testing.assert_allclose(got["lif.v"], want_v["lif"] / thresholds, atol=1e-9)
+    assert np.array_equal(got["lif.spikes"], want_spikes["lif"])
+    assert want_spikes["lif"].sum() > 0
+
+
+def test_resets_not_proportional_to_thresholds_are_refused():
+    node = nir.LIF(tau=vec(0.02, 2), r=vec(1, 2), v_leak=vec(0, 2),
+                   v_threshold=np.array([1.0, 2.0]), v_reset=np.array([0.5, 0.5]))
+    with pytest.raises(NIRImportError, match="resets must be proportional to the thresholds"):
+        from_nir(seq(nir.Linear(weight=np.eye(2)), node), DT)
+
+
+def test_uniform_bias_needs_no_clock_and_is_exact_from_step_zero():
+    graph = seq(nir.Affine(weight=w(4, 6), bias=vec(0.03, 4)), lif(4))
+    imp = import_nir(graph, DT)
+    assert imp.clock is None
+    inputs = random_inputs(graph, T, seed=2)
+    got = run_imported(imp, inputs)
+    want_spikes, want_v = NIRStepper(graph, DT).run(inputs)
+    np.testing.assert_allclose(got["lif.v"], want_v["lif"], atol=1e-9)
+
+
+def test_heterogeneous_time_constants_are_refused():
+    node = nir.LIF(tau=np.array([0.01, 0.02]), r=vec(1, 2), v_leak=vec(0, 2),
+                   v_threshold=vec(1, 2), v_reset=vec(0, 2))
+    with pytest.raises(NIRImportError, match=r"'lif': the membrane time constant differs "
+                                             r"between its neurons.*split the node"):
+        from_nir(seq(nir.Linear(weight=np.eye(2)), node), DT)
+
+
+def test_names_become_identifiers():
+    imp = import_nir(GRAPHS["nested"], DT)
+    assert imp.names["sub.lif"] == "sub_lif"
+    snn_style = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([3])), "0": nir.Linear(weight=np.eye(3)),
+               "1": lif(3), "output": nir.Output(output_type=np.array([3]))},
+        edges=[("input", "0"), ("0", "1"), ("1", "output")])
+    assert import_nir(snn_style, DT).outputs == {"output": "n1.spikes"}
+
+
+def test_same_synapse_under_two_delays_becomes_two_connections():
+    imp = import_nir(GRAPHS["branches"], DT)
+    conns = [c for c in imp.network.connections if c.post.name == "lif"]
+    assert len(conns) == 2 and sorted(c.max_delay for c in conns) == [0, 3]
+
+
+def test_fenn_nir_is_listed_as_supported_in_errors():
+    assert "CubaLIF" in fnir.SUPPORTED_NODES and "NIRGraph" in fnir.SUPPORTED_NODES
