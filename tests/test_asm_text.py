@@ -50,3 +50,15 @@ def test_text_and_builder_agree_on_csr_forms():
 def test_source_entries_record_lines():
     result = assemble_text("nop\n\nli x1, 0x12345\n.word 5\n", "f.s")
     assert result.source == [(0, "nop", "f.s:1"), (4, "li x1, 0x12345", "f.s:3"), (12, ".word 5", "f.s:4")]
+
+
+def test_parse_into_mixes_text_with_builder_calls():
+    from fenn.asm import parse_into
+    a = Assembler()
+    a.j("routine")
+    parse_into(a, "routine:\n  addi x1, x1, 1\n  ret\n", "firmware.s")
+    a.label("after")
+    result = a.assemble()
+    assert result.symbols == {"routine": 4, "after": 12}
+    assert result.source[1] == (4, "addi x1, x1, 1", "firmware.s:2")
+    assert decode(int(result.words[0])).values == (0, 4)

@@ -69,7 +69,7 @@ class Assembled:
 @dataclasses.dataclass
 class _Item:
     address: int
-    row: Instruction | None       # None: a data word
+    row: Instruction | None       # None: already encoded (data, or no label to resolve)
     values: tuple                 # normalised operand values; label names where unresolved
     statement: str
     where: str
@@ -165,9 +165,13 @@ class Assembler:
         address = self.here()
         try:
             values = self._check(mnemonic, spec.operands, args)
-            expansion = spec.expand(*values) if isinstance(spec, Pseudo) else [(mnemonic, *values)]
-            items = [self._item(address + 4 * i, BY_MNEMONIC[m], tuple(v), statement, where)
-                     for i, (m, *v) in enumerate(expansion)]
+            if isinstance(spec, Pseudo):
+                rows = [(BY_MNEMONIC[m], self._check(m, BY_MNEMONIC[m].operands, v))
+                        for m, *v in spec.expand(*values)]
+            else:
+                rows = [(spec, values)]
+            items = [self._item(address + 4 * i, row, tuple(v), statement, where)
+                     for i, (row, v) in enumerate(rows)]
         except AsmError as e:
             raise AsmError(e.problem, where, statement) from None
         self._source.append(SourceEntry(address, statement, where))
@@ -184,11 +188,10 @@ class Assembler:
 
     @staticmethod
     def _item(address, row, values, statement, where) -> _Item:
-        values = tuple(normalise(op, v) for op, v in zip(row.operands, values))
-        item = _Item(address, row, values, statement, where)
-        if not any(isinstance(v, str) for v in values):
-            item = _Item(address, None, (row.encode(*values),), statement, where)
-        return item
+        """Encode now unless a label is still unresolved."""
+        if any(isinstance(v, str) for v in values):
+            return _Item(address, row, values, statement, where)
+        return _Item(address, None, (row.encode(*values),), statement, where)
 
     # ------------------------------------------------------------------ result
     def assemble(self) -> Assembled:
