@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from fenn.asm import Assembler, VReg, XReg, assemble_text, method_name
+from fenn.asm import Assembler, XReg, assemble_text, method_name
 from fenn.disasm import disassemble
 from fenn.isa import CSR_ADDRESSES, TABLE, Kind, Syntax
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from fenn.asm import X, AsmError, Assembler, assemble_text, v2, x0, x1, x2, x5
+from fenn.asm import X, AsmError, Assembler, assemble_text, v2, x1, x2, x5
 
 
 def _builder_error(call) -> str:

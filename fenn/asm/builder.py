@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..isa import BY_MNEMONIC, TABLE, Instruction, Kind
+from ..isa import BY_MNEMONIC, TABLE, Instruction
 from .errors import AsmError
 from .operands import check_label_name, normalise
 from .pseudo import PSEUDOS, Pseudo
