@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .asm.operands import LABEL_RE
 from .isa import CSR_NAMES, IMM_U, Decoded, IllegalInstruction, Kind, Syntax, decode
 
 __all__ = ["disassemble", "format_decoded", "format_operand", "disassemble_program"]
@@ -55,6 +56,11 @@ def disassemble(word: int, *, csr_names: bool = True) -> str:
     return text
 
 
+def _label_line(name: str) -> str:
+    """``name:``, or a comment when the symbol is not a valid label (e.g. ``buf[3]``)."""
+    return f"{name}:" if LABEL_RE.match(name) else f"# {name}:"
+
+
 def _target_note(word: int, address: int, labels: dict[int, list[str]]) -> str:
     try:
         decoded = decode(word)
@@ -85,7 +91,7 @@ def disassemble_program(words: Iterable[int], symbols: dict[str, int] | None = N
     for index, word in enumerate(words):
         address, word = 4 * index, int(word) & 0xFFFFFFFF
         end = address + 4
-        lines += [f"{name}:" for name in labels.get(address, [])]
+        lines += [_label_line(name) for name in labels.get(address, [])]
         text = disassemble(word)
         comment = f"{address:04x}: {word:08x}{_target_note(word, address, labels)}"
         if address in notes:
@@ -93,5 +99,5 @@ def disassemble_program(words: Iterable[int], symbols: dict[str, int] | None = N
         lines.append(f"    {text}  | {comment}" if "#" in text else f"    {text:<32}  # {comment}")
     for address in sorted(a for a in labels if a >= end or a % 4):
         where = "" if address == end else f"# (at 0x{address:x}, outside the words) "
-        lines += [f"{where}{name}:" for name in labels[address]]
+        lines += [f"{where}{name}:" if where else _label_line(name) for name in labels[address]]
     return "\n".join(lines) + "\n"

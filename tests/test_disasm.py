@@ -54,3 +54,9 @@ def test_listing_notes_source_and_targets():
     assert "| li x5, 0x12345678  @ s.s:2" in lines[1]
     assert "| " not in lines[2]                  # the second word of li has no source note
     assert "-> top" in lines[3] and "bne x5, x0, .-8" in lines[3]
+
+
+def test_symbols_that_are_not_labels_become_comments():
+    listing = disassemble_program([0x13], {"buf[3]": 0, "ok": 0})
+    assert listing.splitlines()[:2] == ["# buf[3]:", "ok:"]
+    assert assemble_text(listing).symbols == {"ok": 0}
