@@ -32,6 +32,8 @@ RESET_S1 = np.full(32, 0x9E37, dtype=np.uint16)
 
 #: steps per call into the kernel when no budget is given (lets Ctrl-C through)
 _CHUNK = 1 << 27
+#: most cycles one instruction can take (a taken branch or jump, docs/timing.md)
+_MAX_COST = 3
 
 
 def disassemble_word(word: int) -> str:
@@ -258,7 +260,10 @@ class Machine:
         while True:
             n = _CHUNK if steps_left is None else min(steps_left, _CHUNK)
             if cycle_limit is not None:
-                n = min(n, cycle_limit - int(st[K.CYCLE]))   # every step takes >= 1 cycle
+                left = cycle_limit - int(st[K.CYCLE])
+                if left <= 0:
+                    break
+                n = min(n, max(1, left // _MAX_COST))   # so a chunk cannot overshoot much
             if n <= 0:
                 break
             done = int(self._kernel(n))
