@@ -62,7 +62,7 @@ def test_every_row_at_its_operand_extremes(row):
     assert _round_trip(row, lows) != _round_trip(row, highs) or not row.operands
 
 
-@settings(max_examples=2000, derandomize=True, deadline=None, database=None)
+@settings(max_examples=1000, derandomize=True, deadline=None, database=None)
 @given(st.integers(0, 0xFFFFFFFF))
 def test_any_word_disassembles_to_text_that_reassembles_to_it(word):
     assert assemble_text(disassemble(word)).words.tolist() == [word]
@@ -90,7 +90,7 @@ def _text_operand(op, value):
     return str(value)
 
 
-@settings(max_examples=1000, derandomize=True, deadline=None, database=None)
+@settings(max_examples=500, derandomize=True, deadline=None, database=None)
 @given(pseudo_calls())
 def test_pseudo_builder_and_text_agree(case):
     pseudo, values = case
