@@ -1,1 +1,33 @@
-"""fenn.compiler."""
+"""fenn.compiler: lowering networks to FeNN Programs (see docs/compiler.md).
+
+``compile(net, timesteps)`` chooses fixed-point formats, lowers every neuron model to lane
+operations, quantises the weights, plans memory and generates the program.
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["compile"]
+
+
+def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
+            seed: int = 0, input_capacity: int | None = None):
+    """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
+
+    ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
+    ``{population: format}``. ``rounding``: ``"nearest"``, ``"stochastic"`` (per-lane
+    xoroshiro32++ bits, seeded per sample from ``seed``) or ``"floor"``.
+    ``input_capacity``: halfwords of DMEM per input for spike events (default: the free
+    DMEM, shared equally). ``program.meta`` reports formats, quantisation errors, the
+    memory map and the listing.
+    """
+    from ..soc import DEFAULT_SOC
+    from .codegen import generate
+    from .ir import lower_network
+    started = time.perf_counter()
+    lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
+    program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity)
+    program.meta["compile_seconds"] = time.perf_counter() - started
+    program.network = net
+    return program

@@ -1,0 +1,260 @@
+"""From a lowered network to a FeNN Program: memory plan, kernels, time loop, host I/O.
+
+Program structure::
+
+    prologue   load the sample's RNG seed, initialise state, zero accumulators and rows
+    step:      propagation  (per target population: every incoming connection)
+               updates      (per population: its lowered update, chunk by chunk)
+               bookkeeping  (advance input-event and spike-row pointers, t += 1)
+    ecall
+
+Input spikes arrive as a halfword stream per input in DMEM (per timestep: a count, then
+the spiking units in ascending order); spike bitfields live in DMEM (one 32-bit word per
+32 neurons per timestep); state, weights and recordings of state live in VMEM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..program import IoBuffer, Program
+from .emit import Code, V, X
+from .plan import MemoryPlan
+from .propagate import emit_connection_group
+from .update import UpdateLayout, emit_update
+
+__all__ = ["generate", "T_REG", "TMAX"]
+
+T_REG, TMAX = X(3), X(4)
+_SLOT_AREA = 1024      # DMEM bytes for scalar slots (addressable from x0)
+
+
+class Slots:
+    """Named 32-bit scalar slots at the bottom of DMEM (reachable with a 12-bit offset)."""
+
+    def __init__(self, plan: MemoryPlan):
+        self.base = plan.alloc("dmem", "slots", _SLOT_AREA, what="scalar slots")
+        self.names: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> int:
+        if name not in self.names:
+            address = self.base + 4 * len(self.names)
+            if address + 4 > self.base + _SLOT_AREA:
+                raise RuntimeError("too many scalar slots")
+            self.names[name] = address
+        return self.names[name]
+
+
+def _events_capacity(plan: MemoryPlan, ln, requested: int | None) -> int:
+    """Halfwords per input stream: what was asked for, or an equal share of free DMEM."""
+    n = max(1, len(ln.inputs))
+    if requested is not None:
+        return int(requested)
+    return max(ln.timesteps, (plan.free("dmem") // n // 2) & ~1) if ln.inputs else 0
+
+
+def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = False) -> Program:
+    """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``."""
+    plan = MemoryPlan(soc)
+    slots = Slots(plan)
+    code = Code()
+    io: dict[str, IoBuffer] = {}
+    T = ln.timesteps
+
+    # ------------------------------------------------------------------ VMEM
+    seed = plan.alloc("vmem", "rng_seed", 128, align=64, what="RNG state S0, S1")
+    io["rng_seed"] = IoBuffer("rng_seed", "vmem", seed, "<u2", (2, 32), "input",
+                              {"what": "per-lane xoroshiro32++ state (S0, S1) loaded at start"})
+    layouts = {}
+    state = {}
+    for p in ln.pops:
+        nslots = len(p.variables)
+        state[p.name] = plan.alloc("vmem", f"{p.name}.state", p.nvec * nslots * 64, align=64,
+                                   what=f"state {p.variables}, chunk-major")
+        isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
+        layouts[p.name] = {"isyn": ("vmem", isyn)}
+    weights = {}
+    for ci, c in enumerate(ln.conns):
+        if c.kind != "dense" or c.delays is not None:
+            raise NotImplementedError(f"connection {c.name}: {c.kind}"
+                                      f"{' with delays' if c.delays is not None else ''} is not "
+                                      f"supported by the code generator yet")
+        weights[ci] = plan.alloc("vmem", f"{c.name}.weights", c.weights.nbytes, align=64,
+                                 what=f"dense weights ({c.pre_size} x {c.weights.shape[1]}) int16")
+    rec_layout = {p.name: [] for p in ln.pops}
+    for r in ln.recs:
+        p = ln.pop(r.pop)
+        if r.variable == "spikes":
+            continue
+        if r.reduce is None:
+            base = plan.alloc("vmem", f"{r.key}.trace", T * p.nvec * 64, align=64,
+                              what=f"{r.key} every timestep")
+            rec_layout[p.name].append((r, "trace", slots[f"rec:{r.key}"]))
+            io[r.key] = IoBuffer(r.key, "vmem", base, "<i2", (T, p.npad), "output",
+                                 {"format": str(r.fmt), "size": p.size, "kind": "trace",
+                                  "pointer_slot": slots[f"rec:{r.key}"]})
+        elif r.reduce == "mean":
+            base = plan.alloc("vmem", f"{r.key}.sum", p.nvec * 128, align=64, what="exact sum")
+            rec_layout[p.name].append((r, "mean", base))
+            io[r.key] = IoBuffer(r.key, "vmem", base, "<i2", (p.nvec, 2, 32), "output",
+                                 {"format": str(r.fmt), "size": p.size, "kind": "mean",
+                                  "timesteps": T})
+        elif r.reduce == "max":
+            base = plan.alloc("vmem", f"{r.key}.max", p.nvec * 64, align=64, what="running max")
+            rec_layout[p.name].append((r, "max", base))
+            io[r.key] = IoBuffer(r.key, "vmem", base, "<i2", (p.nvec, 32), "output",
+                                 {"format": str(r.fmt), "size": p.size, "kind": "max"})
+        else:   # last: the state itself after the run
+            slot = p.variables.index(r.variable)
+            io[r.key] = IoBuffer(r.key, "vmem", state[p.name], "<i2",
+                                 (p.nvec, len(p.variables), 32), "output",
+                                 {"format": str(r.fmt), "size": p.size, "kind": "last", "slot": slot})
+
+    # ------------------------------------------------------------------ DMEM
+    spike_rows = {}
+    recorded_spikes = {r.pop for r in ln.recs if r.variable == "spikes"}
+    for p in ln.pops:
+        if not p.spiking:
+            continue
+        rows = T + 1 if p.name in recorded_spikes else 2
+        base = plan.alloc("dmem", f"{p.name}.spikes", rows * p.nwords * 4, what="spike bitfield rows")
+        spike_rows[p.name] = (base, rows)
+        if p.name in recorded_spikes:
+            io[f"{p.name}.spikes"] = IoBuffer(f"{p.name}.spikes", "dmem", base, "<u4",
+                                              (T + 1, p.nwords), "output",
+                                              {"size": p.size, "kind": "spikes", "first_row": 1})
+    capacity = _events_capacity(plan, ln, input_capacity)
+    events = {}
+    for name, size in ln.inputs:
+        base = plan.alloc("dmem", f"{name}.events", 2 * capacity,
+                          what="input events: per timestep a count, then the units")
+        events[name] = base
+        io[f"input.{name}"] = IoBuffer(f"input.{name}", "dmem", base, "<u2", (capacity,), "input",
+                                       {"size": size, "encoding": "count-prefixed units per timestep"})
+    plan.check()
+
+    # ------------------------------------------------------------------ prologue
+    code.note = "prologue: RNG seed, state, rows"
+    code.li(X(5), seed)
+    code.vloadr0(X(5), 0)
+    code.vloadr1(X(5), 64)
+    for p in ln.pops:
+        code.note = f"prologue: {p.name} state"
+        _fill_vectors(code, state[p.name], p.nvec * len(p.variables),
+                      [p.init[v] for v in p.variables])
+        _fill_vectors(code, layouts[p.name]["isyn"][1], p.nvec, [0])
+        for r, kind, where in rec_layout[p.name]:
+            if kind == "mean":
+                _fill_vectors(code, where, 2 * p.nvec, [0])
+            elif kind == "max":
+                _fill_vectors(code, where, p.nvec, [-32768])
+            elif kind == "trace":
+                code.li(X(6), io[r.key].address)
+                code.sw(X(6), where, X(0))
+    code.note = "prologue: spike rows and input pointers"
+    for name, (base, rows) in spike_rows.items():
+        p = ln.pop(name)
+        code.li(X(6), base)
+        for w in range(p.nwords):             # row 0, "the spikes of step -1": none
+            code.sw(X(0), 4 * w, X(6))
+        code.sw(X(6), slots[f"prev:{name}"], X(0))
+        code.li(X(6), base + 4 * p.nwords)
+        code.sw(X(6), slots[f"cur:{name}"], X(0))
+    for name, base in events.items():
+        code.li(X(6), base)
+        code.sw(X(6), slots[f"events:{name}"], X(0))
+    code.li(T_REG, 0)
+    code.li(TMAX, T)
+
+    # ------------------------------------------------------------------ time loop
+    code.label("step")
+    for p in ln.pops:
+        incoming = [(ci, c) for ci, c in enumerate(ln.conns) if c.post == p.name]
+        if incoming:
+            emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
+                                  slots, ln)
+    for p in ln.pops:
+        layout = UpdateLayout(p, state[p.name], layouts[p.name]["isyn"],
+                              slots[f"cur:{p.name}"] if p.spiking else None,
+                              [entry for entry in rec_layout[p.name]])
+        emit_update(code, layout)
+    code.note = "step bookkeeping"
+    for name in events:
+        ptr, count = X(5), X(6)
+        code.lw(ptr, slots[f"events:{name}"], X(0))
+        code.nop()
+        code.lhu(count, 0, ptr)
+        code.addi(ptr, ptr, 2)
+        code.slli(count, count, 1)
+        code.add(ptr, ptr, count)
+        code.sw(ptr, slots[f"events:{name}"], X(0))
+    for name, (base, rows) in spike_rows.items():
+        p = ln.pop(name)
+        prev, cur = X(5), X(6)
+        code.lw(prev, slots[f"prev:{name}"], X(0))
+        code.lw(cur, slots[f"cur:{name}"], X(0))
+        if rows == 2:                             # ping-pong: swap
+            code.sw(cur, slots[f"prev:{name}"], X(0))
+            code.sw(prev, slots[f"cur:{name}"], X(0))
+        else:                                     # recorded: move on one row
+            code.sw(cur, slots[f"prev:{name}"], X(0))
+            code.addi(cur, cur, 4 * p.nwords)
+            code.sw(cur, slots[f"cur:{name}"], X(0))
+    code.addi(T_REG, T_REG, 1)
+    code.beq(T_REG, TMAX, "done")
+    code.j("step")
+    code.label("done")
+    code.ecall()
+
+    assembled = code.assemble()
+    listing = [(e.address, e.text, e.origin) for e in assembled.source]
+    meta = {
+        "timesteps": T,
+        "rounding": ln.rounding,
+        "seed": ln.seed,
+        "populations": {p.name: {"size": p.size, "model": repr(p.model), "format": str(p.fmt),
+                                 "variables": p.variables} for p in ln.pops},
+        "inputs": dict(ln.inputs),
+        "report": ln.report,
+        "memory": plan.summary(),
+        "memory_map": plan.table(),
+        "instructions": int(len(assembled.words)),
+        "listing": listing,
+        "dt": ln.dt,
+    }
+    images = {}
+    if weights:
+        end = max(weights[ci] + ln.conns[ci].weights.nbytes for ci in weights)
+        vmem = np.zeros(end, dtype=np.uint8)
+        for ci, address in weights.items():
+            data = ln.conns[ci].weights.astype("<i2").view(np.uint8).reshape(-1)
+            vmem[address:address + data.size] = data
+        images["vmem"] = (0, vmem)
+    program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
+                      images=images, meta=meta)
+    program.lowered = ln
+    return program
+
+
+def _fill_vectors(code: Code, base: int, count: int, pattern: list[int]):
+    """Store ``count`` vectors from ``base``, cycling through the constant ``pattern``."""
+    if count == 0:
+        return
+    regs = [V(20 + k) for k in range(len(pattern))]
+    for reg, value in zip(regs, pattern):
+        code.vlui(reg, value & 0xFFFF)
+    period = len(pattern)
+    code.li(X(5), base)
+    groups = count // period
+    if groups > 1:
+        loop = code.new_label("fill")
+        code.li(X(7), groups)
+        code.label(loop)
+        for k, reg in enumerate(regs):
+            code.vstore(reg, X(5), 64 * k)
+        code.addi(X(5), X(5), 64 * period) if 64 * period < 2048 else (code.li(X(6), 64 * period), code.add(X(5), X(5), X(6)))
+        code.addi(X(7), X(7), -1)
+        code.bne(X(7), X(0), loop)
+    else:
+        for k, reg in enumerate(regs):
+            code.vstore(reg, X(5), 64 * k)

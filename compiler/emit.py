@@ -1,0 +1,129 @@
+"""An instruction list with labels and notes, checked against FeNN's load-use rule.
+
+Kernels append instructions here (mnemonic + operands in table order, registers as
+integers); :meth:`Code.assemble` fixes load-use hazards (a ``nop`` where a vector load's
+result would be read by the very next instruction: FeNN hardware has no interlock there)
+and hands everything to :class:`fenn.asm.Assembler`, keeping each instruction's note as
+its source annotation for listings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..isa import BY_MNEMONIC, Kind
+
+__all__ = ["Code", "X", "V"]
+
+
+@dataclasses.dataclass(frozen=True)
+class X:
+    """Scalar register number (kept distinct from integers so operands cannot be confused)."""
+    n: int
+
+
+@dataclasses.dataclass(frozen=True)
+class V:
+    n: int
+
+
+_VLOADS = ("vloadv", "vloadl")
+#: instructions that also read their destination vector register
+_READS_VD = ("vsel", "vloadl")
+
+
+def _reads(mnemonic: str, args) -> set:
+    row = BY_MNEMONIC[mnemonic]
+    regs = set()
+    for op, value in zip(row.operands, args):
+        if op.kind is Kind.VREG and (op.name != "vd" or mnemonic in _READS_VD):
+            regs.add(("v", value.n))
+        if op.kind is Kind.XREG and op.name not in ("rd", "xd"):
+            regs.add(("x", value.n))
+    return regs
+
+
+class Code:
+    """Instructions and labels in program order."""
+
+    def __init__(self):
+        self.items: list[tuple] = []       # ("label", name) | ("ins", mnemonic, args, note)
+        self._labels = 0
+        self.note = ""
+
+    def new_label(self, stem: str) -> str:
+        self._labels += 1
+        return f"{stem}_{self._labels}"
+
+    def label(self, name: str):
+        self.items.append(("label", name))
+
+    def __getattr__(self, mnemonic):
+        name = mnemonic.rstrip("_")
+        if name not in BY_MNEMONIC:
+            raise AttributeError(mnemonic)
+
+        def emit(*args):
+            self.items.append(("ins", name, args, self.note))
+        return emit
+
+    def li(self, rd: X, value: int):
+        """Load a 32-bit constant (addi, lui or lui+addi)."""
+        value &= 0xFFFFFFFF
+        signed = value - (1 << 32) if value >> 31 else value
+        if -2048 <= signed <= 2047:
+            self.addi(rd, X(0), signed)
+            return
+        lo = ((value & 0xFFF) ^ 0x800) - 0x800
+        self.lui(rd, ((value - lo) >> 12) & 0xFFFFF)
+        if lo:
+            self.addi(rd, rd, lo)
+
+    def nop(self):
+        self.addi(X(0), X(0), 0)
+
+    def j(self, target: str):
+        self.jal(X(0), target)
+
+    def instruction_count(self) -> int:
+        return sum(1 for item in self.items if item[0] == "ins")
+
+    def fix_hazards(self) -> int:
+        """Insert a nop after every vector load whose result the next instruction reads."""
+        fixed, inserted = [], 0
+        items = self.items
+        for k, item in enumerate(items):
+            fixed.append(item)
+            if item[0] != "ins" or item[1] not in _VLOADS:
+                continue
+            written = ("v", item[2][0].n)
+            following = next((it for it in items[k + 1:] if it[0] == "ins"), None)
+            if following is not None and written in _reads(following[1], following[2]):
+                fixed.append(("ins", "addi", (X(0), X(0), 0), "load-use spacing"))
+                inserted += 1
+        self.items = fixed
+        return inserted
+
+    def assemble(self):
+        """Resolve labels and encode through fenn.asm; returns fenn.asm.Assembled."""
+        from ..asm import VREGS, XREGS, Assembler
+        self.fix_hazards()
+        a = Assembler()
+        for item in self.items:
+            if item[0] == "label":
+                a.label(item[1], where="compiler")
+                continue
+            _, mnemonic, args, note = item
+            values = [XREGS[v.n] if isinstance(v, X) else VREGS[v.n] if isinstance(v, V) else v
+                      for v in args]
+            a.emit(mnemonic, *values, where=note or "compiler",
+                   statement=f"{mnemonic} {', '.join(_show(v) for v in args)}")
+        return a.assemble()
+
+
+def _show(value) -> str:
+    if isinstance(value, X):
+        return f"x{value.n}"
+    if isinstance(value, V):
+        return f"v{value.n}"
+    return str(value)

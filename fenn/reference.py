@@ -1,0 +1,298 @@
+"""The integer reference model: what a compiled network must produce, bit for bit.
+
+It works at the network level (no instructions): per timestep it delivers spikes by adding
+quantised weights into saturating 16-bit accumulators in the order the program does
+(connection order, then pre index order / input event order, then post index), then runs
+each population's lowered update (:mod:`fenn.compiler.lower`) lane by lane, drawing
+stochastic-rounding bits from per-lane xoroshiro32++ generators exactly as the FeNN vector
+unit does (one draw per lane for every ``_rs`` operation, padding lanes included).
+
+The simulation function is generated as Python source from the lowered network and
+compiled with Numba (``parallel=True``: samples run in a ``prange``), so a new neuron model
+needs no change here. Generated functions are cached per network structure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import textwrap
+
+import numpy as np
+
+__all__ = ["simulate", "ReferenceResult", "reference_source", "events_csr"]
+
+_CACHE: dict[str, object] = {}
+
+
+@dataclasses.dataclass
+class ReferenceResult:
+    """Recordings (integer, as the device stores them) and saturation counts per population."""
+    recordings: dict[str, np.ndarray]
+    saturations: dict[str, np.ndarray]      # population -> (samples,) count of clamped results
+
+
+def events_csr(rasters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bool (S, T, N) rasters -> (ptr (S, T+1) int64 absolute offsets, units int32) with
+    units ascending within each timestep (the order the program delivers them)."""
+    s_idx, t_idx, u_idx = np.nonzero(rasters)          # C order: sample, time, unit ascending
+    S, T, _ = rasters.shape
+    counts = np.zeros(S * T, dtype=np.int64)
+    np.add.at(counts, s_idx * T + t_idx, 1)
+    flat = np.concatenate([[0], np.cumsum(counts)])
+    ptr = np.empty((S, T + 1), dtype=np.int64)
+    for s in range(S):
+        ptr[s] = flat[s * T: s * T + T + 1]
+    return ptr, u_idx.astype(np.int32)
+
+
+def _rec_shape(rec, pop, samples, timesteps):
+    if rec.variable == "spikes":
+        return (samples, timesteps, pop.size), np.bool_
+    if rec.reduce is None:
+        return (samples, timesteps, pop.size), np.int16
+    if rec.reduce == "mean":
+        return (samples, pop.size), np.int64
+    return (samples, pop.size), np.int16
+
+
+def _op_code(op, pop_name: str, sat: str) -> list[str]:
+    """One lane operation as Numba-compilable Python (the lane semantics of isa.md)."""
+    d = f"x{op.dst}"
+    a = [f"x{i}" for i in op.args]
+    m = [f"m{i}" for i in op.args]
+    clamp = [f"if {d} > 32767:", f"    {d} = 32767", f"    {sat} += 1",
+             f"elif {d} < -32768:", f"    {d} = -32768", f"    {sat} += 1"]
+    if op.op == "load":
+        return [f"{d} = st_{pop_name}_{op.name}[n]"]
+    if op.op == "input":
+        return [f"{d} = acc_{pop_name}[slot_{pop_name}, n]"]
+    if op.op == "const":
+        return [f"{d} = {op.value}"]
+    if op.op in ("add", "sub"):
+        sign = "+" if op.op == "add" else "-"
+        return [f"{d} = {a[0]} {sign} {a[1]}", *clamp]
+    if op.op in ("mul", "srai"):
+        p = f"{a[0]} * {a[1]}" if op.op == "mul" else a[0]
+        lines = [f"{d} = {p}"]
+        if op.rnd == "_rn" and op.shift:
+            lines.append(f"{d} = ({d} + {1 << (op.shift - 1)}) >> {op.shift}")
+        elif op.rnd == "_rs":
+            lines += [f"r = _draw(s0, s1, lane)", f"{d} = ({d} + (r & {(1 << op.shift) - 1})) >> {op.shift}"]
+        elif op.shift:
+            lines.append(f"{d} = {d} >> {op.shift}")
+        if op.op == "mul":
+            lines += clamp
+        else:   # vsrai never saturates; its result always fits
+            lines.append(f"{d} = ((({d}) + 32768) & 65535) - 32768")
+        return lines
+    if op.op == "cmp":
+        rel = {"vtge": ">=", "vtlt": "<", "vteq": "==", "vtne": "!="}[op.cond]
+        return [f"m{op.dst} = {a[0]} {rel} {a[1]}"]
+    if op.op == "mand":
+        return [f"m{op.dst} = {m[0]} and {m[1]}"]
+    if op.op == "mor":
+        return [f"m{op.dst} = {m[0]} or {m[1]}"]
+    if op.op == "mnot":
+        return [f"m{op.dst} = not {m[0]}"]
+    if op.op == "mconst":
+        return [f"m{op.dst} = {bool(op.value)}"]
+    if op.op == "select":
+        return [f"{d} = {a[1]} if m{op.args[0]} else {a[2]}"]
+    raise ValueError(f"reference model: unknown lane operation {op.op!r}")
+
+
+def reference_source(ln) -> tuple[str, list[str]]:
+    """Python source of the simulation function for ``ln`` and its argument names."""
+    args = ["T", "seeds"]
+    body: list[str] = []
+    w = body.append
+    for name, _ in ln.inputs:
+        args += [f"ptr_{name}", f"units_{name}"]
+    for ci, c in enumerate(ln.conns):
+        if c.kind == "dense":
+            args.append(f"W{ci}")
+        else:
+            args += [f"Sptr{ci}", f"Spost{ci}", f"Sw{ci}"]
+        if c.delays is not None:
+            args.append(f"D{ci}")
+    for ri, _ in enumerate(ln.recs):
+        args.append(f"R{ri}")
+    args.append("sat")
+
+    w("S = seeds.shape[0]")
+    w("for b in prange(S):")
+    inner: list[str] = []
+    i = inner.append
+    i("s0 = seeds[b, 0].astype(np.int64)")
+    i("s1 = seeds[b, 1].astype(np.int64)")
+    for pi, p in enumerate(ln.pops):
+        for var in p.variables:
+            i(f"st_{p.name}_{var} = np.full({p.npad}, {p.init[var]}, np.int64)")
+        i(f"acc_{p.name} = np.zeros(({max(p.ring_slots, 1)}, {p.npad}), np.int64)")
+        i(f"nsat_{pi} = 0")
+        if p.spiking:
+            i(f"prev_{p.name} = np.zeros({p.npad}, np.bool_)")
+            i(f"cur_{p.name} = np.zeros({p.npad}, np.bool_)")
+        for ri, r in enumerate(ln.recs):
+            if r.pop == p.name and r.reduce == "mean":
+                i(f"lo{ri} = np.zeros({p.npad}, np.int64)")
+                i(f"hi{ri} = np.zeros({p.npad}, np.int64)")
+            if r.pop == p.name and r.reduce == "max":
+                i(f"mx{ri} = np.full({p.npad}, -32768, np.int64)")
+    i("for t in range(T):")
+    step: list[str] = []
+    s = step.append
+    pidx = {p.name: k for k, p in enumerate(ln.pops)}
+    for p in ln.pops:
+        mask = max(p.ring_slots, 1) - 1
+        s(f"slot_{p.name} = t & {mask}")
+    # ---- propagation, in connection order
+    for ci, c in enumerate(ln.conns):
+        post = ln.pop(c.post)
+        mask = max(post.ring_slots, 1) - 1
+        nsat = f"nsat_{pidx[c.post]}"
+        if c.pre_is_input:
+            s(f"for e in range(ptr_{c.pre}[b, t], ptr_{c.pre}[b, t + 1]):")
+            s(f"    j = units_{c.pre}[e]")
+        else:
+            s(f"for j in range({c.pre_size}):")
+            s(f"    if not prev_{c.pre}[j]:")
+            s(f"        continue")
+        if c.kind == "dense":
+            s(f"    for k in range({post.npad}):")
+            slot = f"(t + D{ci}[j, k]) & {mask}" if c.delays is not None else f"slot_{c.post}"
+            s(f"        q = {slot}")
+            s(f"        x = acc_{c.post}[q, k] + W{ci}[j, k]")
+        else:
+            s(f"    for y in range(Sptr{ci}[j], Sptr{ci}[j + 1]):")
+            s(f"        k = Spost{ci}[y]")
+            slot = f"(t + D{ci}[y]) & {mask}" if c.delays is not None else f"slot_{c.post}"
+            s(f"        q = {slot}")
+            s(f"        x = acc_{c.post}[q, k] + Sw{ci}[y]")
+        s(f"        if x > 32767:")
+        s(f"            x = 32767")
+        s(f"            {nsat} += 1")
+        s(f"        elif x < -32768:")
+        s(f"            x = -32768")
+        s(f"            {nsat} += 1")
+        s(f"        acc_{c.post}[q, k] = x")
+    # ---- neuron updates, population order, 32-lane chunks in order
+    for pi, p in enumerate(ln.pops):
+        s(f"for n in range({p.npad}):")
+        s(f"    lane = n & 31")
+        for op in p.kernel.ops:
+            for line in _op_code(op, p.name, f"nsat_{pi}"):
+                s("    " + line)
+        for var, vid in p.kernel.stores.items():
+            s(f"    st_{p.name}_{var}[n] = x{vid}")
+        s(f"    acc_{p.name}[slot_{p.name}, n] = 0")
+        if p.spiking:
+            s(f"    cur_{p.name}[n] = m{p.kernel.spike} and n < {p.size}")
+    # ---- recordings after all updates
+    for ri, r in enumerate(ln.recs):
+        p = ln.pop(r.pop)
+        if r.variable == "spikes":
+            s(f"R{ri}[b, t, :] = cur_{p.name}[:{p.size}]")
+        elif r.reduce is None:
+            s(f"for n in range({p.size}):")
+            s(f"    R{ri}[b, t, n] = st_{p.name}_{r.variable}[n]")
+        elif r.reduce == "mean":
+            s(f"for n in range({p.npad}):")
+            s(f"    v = st_{p.name}_{r.variable}[n]")
+            s(f"    lo{ri}[n] += v & 255")
+            s(f"    c = lo{ri}[n] >> 8")
+            s(f"    lo{ri}[n] &= 255")
+            s(f"    h = hi{ri}[n] + (v >> 8)")
+            s(f"    h = 32767 if h > 32767 else (-32768 if h < -32768 else h)")
+            s(f"    h = h + c")
+            s(f"    hi{ri}[n] = 32767 if h > 32767 else (-32768 if h < -32768 else h)")
+        elif r.reduce == "max":
+            s(f"for n in range({p.npad}):")
+            s(f"    if st_{p.name}_{r.variable}[n] > mx{ri}[n]:")
+            s(f"        mx{ri}[n] = st_{p.name}_{r.variable}[n]")
+    for p in ln.pops:
+        if p.spiking:
+            s(f"prev_{p.name}[:] = cur_{p.name}")
+    inner += ["    " + line for line in step]
+    for ri, r in enumerate(ln.recs):
+        if r.reduce == "mean":
+            i(f"for n in range({ln.pop(r.pop).size}):")
+            i(f"    R{ri}[b, n] = hi{ri}[n] * 256 + lo{ri}[n]")
+        elif r.reduce == "max":
+            i(f"for n in range({ln.pop(r.pop).size}):")
+            i(f"    R{ri}[b, n] = mx{ri}[n]")
+        elif r.reduce == "last":
+            i(f"for n in range({ln.pop(r.pop).size}):")
+            i(f"    R{ri}[b, n] = st_{r.pop}_{r.variable}[n]")
+    for pi, _ in enumerate(ln.pops):
+        i(f"sat[b, {pi}] = nsat_{pi}")
+    body += ["    " + line for line in inner]
+    source = f"def _simulate({', '.join(args)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    return source, args
+
+
+def _compile(ln):
+    source, args = reference_source(ln)
+    key = hashlib.sha256(source.encode()).hexdigest()
+    if key not in _CACHE:
+        import numba
+        from numba import prange
+
+        @numba.njit(inline="always")
+        def _draw(s0, s1, lane):
+            a = s0[lane]
+            c = s1[lane]
+            x = (a + c) & 0xFFFF
+            r = ((((x << 9) | (x >> 7)) & 0xFFFF) + a) & 0xFFFF
+            c ^= a
+            s0[lane] = ((((a << 13) | (a >> 3)) & 0xFFFF) ^ c ^ ((c << 5) & 0xFFFF))
+            s1[lane] = ((c << 10) | (c >> 6)) & 0xFFFF
+            return r
+
+        namespace = {"np": np, "prange": prange, "_draw": _draw}
+        exec(compile(source, f"<fenn.reference {key[:8]}>", "exec"), namespace)
+        _CACHE[key] = numba.njit(parallel=True, cache=False, error_model="numpy")(namespace["_simulate"])
+    return _CACHE[key], args
+
+
+def simulate(ln, inputs: dict[str, np.ndarray], seeds: np.ndarray | None = None,
+             first_sample: int = 0) -> ReferenceResult:
+    """Run the reference model on bool rasters ``inputs[name]`` of shape (S, T, N).
+
+    ``seeds`` (S, 2, 32) are the per-sample RNG states; by default those the runtime loads
+    for samples ``first_sample...`` (see :func:`fenn.compiler.ir.seeds_for`).
+    """
+    from .compiler.ir import seeds_for
+    names = [name for name, _ in ln.inputs]
+    missing = set(names) - set(inputs)
+    if missing:
+        raise ValueError(f"missing inputs {sorted(missing)}; the network has inputs {names}")
+    rasters = {name: np.asarray(inputs[name], dtype=bool) for name in names}
+    samples = {r.shape[0] for r in rasters.values()} or {1}
+    if len(samples) != 1:
+        raise ValueError(f"inputs have different numbers of samples: { {k: v.shape[0] for k, v in rasters.items()} }")
+    S = samples.pop()
+    if seeds is None:
+        seeds = seeds_for(ln.seed, S, first_sample)
+    function, arg_names = _compile(ln)
+    values = {"T": ln.timesteps, "seeds": np.asarray(seeds)}
+    for name in names:
+        values[f"ptr_{name}"], values[f"units_{name}"] = events_csr(rasters[name])
+    for ci, c in enumerate(ln.conns):
+        if c.kind == "dense":
+            values[f"W{ci}"] = c.weights
+        else:
+            pre, post, w = c.sparse
+            ptr = np.zeros(c.pre_size + 1, dtype=np.int64)
+            np.add.at(ptr, pre + 1, 1)
+            values[f"Sptr{ci}"], values[f"Spost{ci}"], values[f"Sw{ci}"] = np.cumsum(ptr), post, w
+        if c.delays is not None:
+            values[f"D{ci}"] = c.delays
+    outputs = {}
+    for ri, r in enumerate(ln.recs):
+        shape, dtype = _rec_shape(r, ln.pop(r.pop), S, ln.timesteps)
+        values[f"R{ri}"] = outputs[r.key] = np.zeros(shape, dtype=dtype)
+    values["sat"] = sat = np.zeros((S, len(ln.pops)), dtype=np.int64)
+    function(*(values[a] for a in arg_names))
+    return ReferenceResult(outputs, {p.name: sat[:, k] for k, p in enumerate(ln.pops)})

@@ -1,0 +1,286 @@
+"""``fenn.run``: push inputs into a device, run the program, pull recordings out.
+
+The runtime speaks only the :class:`fenn.device.Device` protocol. A batch runs sample
+after sample on the one loaded program: for each sample it writes the RNG seed and the
+input event streams, runs to ``ecall`` and reads the recordings. ``backend="reference"``
+runs the integer reference model instead (same results, bit for bit) and
+``backend="float"`` the float64 model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .device import Device, open_device
+from .errors import FennError
+
+__all__ = ["run", "Results", "RunStats", "InputError"]
+
+
+class InputError(FennError, ValueError):
+    """Inputs that the program cannot take (the message says why and what to change)."""
+
+
+@dataclasses.dataclass
+class RunStats:
+    """What the runs cost: totals over the batch, and cycles per sample."""
+    cycles: int = 0
+    instructions: int = 0
+    dma_bytes: int = 0
+    samples: int = 0
+    cycles_per_sample: list = dataclasses.field(default_factory=list)
+    stalls: dict = dataclasses.field(default_factory=dict)
+    #: per population: results clamped by saturating arithmetic (reference backend, or
+    #: check=True), None when not measured
+    saturations: dict | None = None
+
+    @property
+    def cycles_per_timestep(self) -> float:
+        steps = self.samples * self._timesteps if self.samples else 0
+        return self.cycles / steps if steps else float("nan")
+
+    _timesteps: int = 0
+
+
+class Results:
+    """Recordings of a run: ``results["hidden.spikes"]`` etc., plus ``.stats``.
+
+    Values are in real units (floats; spikes as bool). With a batch input the first axis
+    is the sample; a single sample gives arrays without it. ``.raw`` holds the integers
+    the device stored (spikes bool, state int16, ``mean`` recordings as exact int sums).
+    """
+
+    def __init__(self, values: dict, raw: dict, stats: RunStats, batched: bool, formats: dict):
+        self._values, self.raw, self.stats = values, raw, stats
+        self.batched, self.formats = batched, formats
+
+    def __getitem__(self, key):
+        if key not in self._values:
+            raise KeyError(f"no recording {key!r}; recorded: {sorted(self._values)} "
+                           f"(add one with net.record(...))")
+        value = self._values[key]
+        return value if self.batched else value[0]
+
+    def keys(self):
+        return self._values.keys()
+
+    def __contains__(self, key):
+        return key in self._values
+
+    def __repr__(self):
+        return f"Results({sorted(self._values)}, cycles={self.stats.cycles})"
+
+
+# ----------------------------------------------------------------------- inputs
+
+def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
+    """Every input as a bool raster batch (S, T, N); also whether a batch was given."""
+    from .inputs import to_batch
+    sizes = program.meta["inputs"]
+    T = program.meta["timesteps"]
+    dt = program.meta.get("dt", 1.0)
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, dict):
+        if len(sizes) != 1:
+            raise InputError(f"the network has inputs {sorted(sizes)}; pass a dict {{name: spikes}}")
+        inputs = {next(iter(sizes)): inputs}
+    unknown = set(inputs) - set(sizes)
+    if unknown:
+        raise InputError(f"inputs {sorted(unknown)} are not inputs of this network "
+                         f"(it has {sorted(sizes)})")
+    missing = set(sizes) - set(inputs)
+    if missing:
+        raise InputError(f"missing spikes for inputs {sorted(missing)}; pass "
+                         f"inputs={{{', '.join(repr(m) + ': ...' for m in sorted(missing))}}}")
+    rasters, batched = {}, False
+    for name, value in inputs.items():
+        array = value.rasters if hasattr(value, "rasters") else value
+        if isinstance(array, np.ndarray) and array.ndim == 3 or hasattr(value, "rasters") \
+                or (isinstance(value, list) and not _is_pair(value)):
+            batched = True
+        try:
+            rasters[name] = to_batch(value, sizes[name], T, dt, what=f"inputs[{name!r}]").rasters
+        except ValueError as error:
+            raise InputError(str(error)) from None
+    counts = {name: r.shape[0] for name, r in rasters.items()}
+    if len(set(counts.values())) > 1:
+        raise InputError(f"inputs have different numbers of samples: {counts}")
+    samples = next(iter(counts.values())) if counts else 1
+    return rasters, batched, samples
+
+
+def _is_pair(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 2
+
+
+def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
+    """One sample's raster (T, N) -> the DMEM stream: per timestep a count, then units."""
+    counts = raster.sum(axis=1)
+    total = raster.shape[0] + int(counts.sum())
+    if total > capacity:
+        raise InputError(f"input {name!r}: this sample has {int(counts.sum())} spikes in "
+                         f"{raster.shape[0]} timesteps and needs {total} halfwords of DMEM but the "
+                         f"program has room for {capacity}; compile with a larger input_capacity=, "
+                         f"fewer timesteps, or a SocConfig with a larger dmem_bytes")
+    stream = np.empty(total, dtype=np.uint16)
+    t_idx, u_idx = np.nonzero(raster)
+    starts = np.arange(raster.shape[0]) + np.concatenate([[0], np.cumsum(counts)[:-1]])
+    stream[starts] = counts
+    # units go after their timestep's count, in ascending order
+    offsets = starts[t_idx] + 1 + (np.arange(t_idx.size) - np.concatenate([[0], np.cumsum(counts)[:-1]])[t_idx])
+    stream[offsets] = u_idx
+    return stream
+
+
+# ----------------------------------------------------------------------- outputs
+
+def _read_raw(device: Device, program, key: str, buffer) -> np.ndarray:
+    data = device.read(buffer.memory, buffer.address, buffer.nbytes).view(buffer.dtype)
+    data = data.reshape(buffer.shape)
+    meta = buffer.meta
+    size = meta.get("size")
+    kind = meta.get("kind")
+    if kind == "spikes":
+        rows = data[meta.get("first_row", 0):]
+        bits = (rows[:, :, None] >> np.arange(32, dtype=np.uint32)) & 1
+        return bits.reshape(rows.shape[0], -1)[:, :size].astype(bool)
+    if kind == "trace":
+        return data[:, :size].copy()
+    if kind == "mean":
+        lo = data[:, 0, :].reshape(-1).astype(np.int64)
+        hi = data[:, 1, :].reshape(-1).astype(np.int64)
+        return (hi * 256 + lo)[:size]
+    if kind == "max":
+        return data.reshape(-1)[:size].copy()
+    if kind == "last":
+        return data[:, meta["slot"], :].reshape(-1)[:size].copy()
+    raise ValueError(f"unknown recording kind {kind!r} for {key}")
+
+
+def _to_real(program, raw: dict) -> tuple[dict, dict]:
+    from .compiler.formats import parse_format
+    values, formats = {}, {}
+    T = program.meta["timesteps"]
+    for key, buffer in program.io.items():
+        if buffer.role != "output":
+            continue
+        data = raw[key]
+        kind = buffer.meta.get("kind")
+        if kind == "spikes":
+            values[key] = data
+            continue
+        fmt = parse_format(buffer.meta["format"])
+        formats[key] = str(fmt)
+        scale = fmt.scale * (T if kind == "mean" else 1)
+        values[key] = data.astype(np.float64) / scale
+    return values, formats
+
+
+# ----------------------------------------------------------------------- run
+
+def _progress(total: int, enabled, desc: str):
+    if enabled is False or (enabled is None and total < 8):
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit="sample")
+
+
+def run(program, inputs=None, *, backend: str = "sim", device: Device | None = None,
+        progress: bool | None = None, strict: bool = False, first_sample: int = 0,
+        check: bool = False) -> Results:
+    """Run ``program`` on ``inputs`` ({input name: spikes}; a single raster/event list is
+    fine for a one-input network) and return :class:`Results`.
+
+    Spikes: bool raster (T, N), events ``(times, units)``, a batch (S, T, N), a list of
+    samples or a :class:`fenn.inputs.SpikeBatch`. ``backend``: ``"sim"`` (default),
+    ``"rtl"``, ``"pynq"`` (or pass an open ``device``), ``"reference"`` (the integer
+    reference model) or ``"float"`` (the float64 model, needs ``program.network``).
+    ``progress``: tqdm bar for batches (None: only for 8 or more samples; False: never).
+    ``check=True`` also runs the reference model and raises if any recording differs.
+    """
+    rasters, batched, samples = _batches(program, inputs)
+    T = program.meta["timesteps"]
+    stats = RunStats(samples=samples)
+    stats._timesteps = T
+    if backend == "reference":
+        raw, stats.saturations = _run_reference(program, rasters, first_sample)
+    elif backend == "float":
+        return _run_float(program, rasters, batched, stats)
+    else:
+        raw = _run_device(program, rasters, samples, device or _open(backend, program, strict),
+                          stats, progress, first_sample)
+        if check:
+            expected, stats.saturations = _run_reference(program, rasters, first_sample)
+            for key, value in expected.items():
+                if not np.array_equal(value, raw[key]):
+                    where = np.argwhere(value != raw[key])[0]
+                    raise AssertionError(f"device and reference model differ in {key} at index "
+                                         f"{tuple(where)}")
+    values, formats = _to_real(program, raw)
+    return Results(values, raw, stats, batched, formats)
+
+
+def _open(backend, program, strict):
+    if backend == "sim":
+        return open_device("sim", soc=program.soc, strict=strict)
+    return open_device(backend)
+
+
+def _run_device(program, rasters, samples, device, stats, progress, first_sample):
+    from .compiler.ir import seeds_for
+    device.load(program)
+    outputs = {k: b for k, b in program.io.items() if b.role == "output"}
+    raw = {k: [] for k in outputs}
+    seeds = seeds_for(program.meta["seed"], samples, first_sample)
+    bar = _progress(samples, progress, "fenn.run")
+    for s in range(samples):
+        seed = program.io["rng_seed"]
+        device.write(seed.memory, seed.address, seeds[s])
+        for name, raster in rasters.items():
+            buffer = program.io[f"input.{name}"]
+            stream = encode_events(raster[s], buffer.shape[0], name)
+            device.write(buffer.memory, buffer.address, stream)
+        status = device.run()
+        if status.reason != "ecall":
+            raise FennError(f"sample {s}: the program stopped with {status.reason} at pc "
+                            f"0x{status.pc:x} instead of finishing")
+        stats.cycles += status.cycles
+        stats.instructions += status.instructions
+        stats.cycles_per_sample.append(status.cycles)
+        dma = status.stats.get("dma_bytes", {})
+        stats.dma_bytes += int(dma.get("total", 0)) if isinstance(dma, dict) else int(dma)
+        for k, v in status.stats.get("stalls", {}).items():
+            stats.stalls[k] = stats.stalls.get(k, 0) + int(v)
+        for key, buffer in outputs.items():
+            raw[key].append(_read_raw(device, program, key, buffer))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return {k: np.stack(v) for k, v in raw.items()}
+
+
+def _lowered(program):
+    lowered = getattr(program, "lowered", None)
+    if lowered is None:
+        raise FennError("this Program has no lowered network attached (it was loaded from a "
+                        "file); the reference backend needs the Program returned by fenn.compile")
+    return lowered
+
+
+def _run_reference(program, rasters, first_sample):
+    from .reference import simulate
+    result = simulate(_lowered(program), rasters, first_sample=first_sample)
+    return result.recordings, result.saturations
+
+
+def _run_float(program, rasters, batched, stats):
+    from .floatmodel import simulate_float
+    net = getattr(program, "network", None)
+    if net is None:
+        raise FennError("the float backend needs program.network (set by fenn.compile)")
+    values = simulate_float(net, rasters, program.meta["timesteps"])
+    return Results(values, {}, stats, batched, {})
