@@ -8,7 +8,8 @@ public API (``Network``, ``compile``, ``run``, ``models``) is loaded on first ac
 from .soc import SocConfig, DEFAULT_SOC
 
 __version__ = "0.1.0"
-__all__ = ["SocConfig", "DEFAULT_SOC", "__version__", "Network", "compile", "run", "models"]
+__all__ = ["SocConfig", "DEFAULT_SOC", "__version__", "Network", "compile", "run", "models",
+           "from_nir"]
 
 #: public name -> (module, attribute or None for the module itself)
 _LAZY = {
@@ -16,6 +17,7 @@ _LAZY = {
     "compile": ("fenn.compiler", "compile"),
     "run": ("fenn.runtime", "run"),
     "models": ("fenn.models", None),
+    "from_nir": ("fenn.nir", "from_nir"),
 }
 
 
