@@ -7,6 +7,7 @@ model and the float model all derive from that one method.
 
 from .language import Expr, ModelError, NeuronModel, StateVar, trace, where
 from .neurons import ALIF, IF, LI, LIF, CubaLIF
+from .networks import shd_classifier, synthetic_shd_inputs
 
 __all__ = ["NeuronModel", "StateVar", "Expr", "where", "trace", "ModelError",
-           "LIF", "ALIF", "LI", "CubaLIF", "IF"]
+           "LIF", "ALIF", "LI", "CubaLIF", "IF", "shd_classifier", "synthetic_shd_inputs"]
