@@ -1,7 +1,6 @@
 """Every ``inst`` of the golden vector file decodes to its stored mnemonic and fields,
 re-encodes to the same word, disassembles to its stored ``asm`` and reassembles."""
 
-import os
 import pathlib
 
 import numpy as np
@@ -12,17 +11,7 @@ from fenn.disasm import disassemble
 from fenn.isa import decode, encode
 
 
-def _golden_path() -> pathlib.Path | None:
-    here = pathlib.Path(__file__).resolve()
-    candidates = [os.environ.get("FENN_GOLDEN", ""),
-                  here.parents[1] / "spec/vectors/fenn_vector_golden.npz",
-                  here.parents[2] / "shared/spec/vectors/fenn_vector_golden.npz"]
-    return next((pathlib.Path(c) for c in candidates if c and pathlib.Path(c).is_file()), None)
-
-
-GOLDEN = _golden_path()
-pytestmark = pytest.mark.skipif(GOLDEN is None, reason="fenn_vector_golden.npz not found "
-                                "(set FENN_GOLDEN or put it in spec/vectors/)")
+GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "spec/vectors/fenn_vector_golden.npz"
 
 
 @pytest.fixture(scope="module")

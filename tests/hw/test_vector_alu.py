@@ -14,9 +14,7 @@ from fenn.hw.lanes import pack_lanes, unpack_lanes  # noqa: E402
 from fenn.hw.rng import RngBank  # noqa: E402
 from fenn.hw.vector_alu import VectorAlu  # noqa: E402
 
-GOLDEN = pathlib.Path(__file__).resolve().parents[3] / "shared/spec/vectors/fenn_vector_golden.npz"
-if not GOLDEN.exists():
-    GOLDEN = pathlib.Path("/work/shared/spec/vectors/fenn_vector_golden.npz")
+GOLDEN = pathlib.Path(__file__).resolve().parents[2] / "spec/vectors/fenn_vector_golden.npz"
 MEMORY_GROUPS = {"vloadl", "vstorel", "vloadv_vstore", "ref_quirk_vstore_negimm"}
 X_RESULT_GROUPS = {"vteq", "vtne", "vtlt", "vtge", "vextract"}
 
