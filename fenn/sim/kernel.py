@@ -22,7 +22,9 @@ records a fault code and two details in ``st``; the Python side turns them into 
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 # ---------------------------------------------------------------- operation ids
 OPS = (
@@ -72,6 +74,215 @@ RUNNING, R_ECALL, R_EBREAK, R_FAULT = 0, 1, 2, 3
  F_DMA_ALIGN, F_DMA_RANGE, F_DMA_BUSY) = range(17)
 
 MASK32 = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------- explicit SIMD
+# Each 32-lane operation is written directly in LLVM IR on <32 x i16> / <32 x i32> vectors:
+# one register row is one 64-byte vector, so an operation is a handful of AVX instructions
+# with no lane loop, no alias checks and no dependence on what LLVM's loop vectoriser
+# makes of Numba's array indexing. (They live in this file because Numba's cache is keyed
+# on the source file of the compiled function.)
+_L = 32
+_I16, _I32, _I64 = ir.IntType(16), ir.IntType(32), ir.IntType(64)
+_V16, _V32, _V64 = ir.VectorType(_I16, _L), ir.VectorType(_I32, _L), ir.VectorType(_I64, _L)
+
+
+def _ptr(context, builder, arrty, arr, offset):
+    """Pointer to the 32 x i16 vector at element ``offset`` of an int16/uint16 array."""
+    data = context.make_array(arrty)(context, builder, arr).data
+    return builder.bitcast(builder.gep(data, [offset]), _V16.as_pointer())
+
+
+def _row(context, builder, sig, args, which, reg):
+    """Pointer to row ``reg`` (an i64 value) of the array argument number ``which``."""
+    return _ptr(context, builder, sig.args[which], args[which], builder.mul(reg, ir.Constant(_I64, _L)))
+
+
+def _load(builder, ptr):
+    return builder.load(ptr, align=2)
+
+
+def _store(builder, value, ptr):
+    builder.store(value, ptr, align=2)
+
+
+def _splat(builder, scalar, vty):
+    scalar = builder.trunc(scalar, vty.element) if scalar.type.width > vty.element.width else scalar
+    undef = ir.Constant(vty, ir.Undefined)
+    one = builder.insert_element(undef, scalar, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(one, undef, ir.Constant(ir.VectorType(_I32, _L), [0] * _L))
+
+
+def _const(vty, value):
+    return ir.Constant(vty, [value] * _L)
+
+
+def _sat(builder, p):
+    vty = p.type
+    hi, lo = _const(vty, 32767), _const(vty, -32768)
+    p = builder.select(builder.icmp_signed(">", p, hi), hi, p)
+    return builder.trunc(builder.select(builder.icmp_signed("<", p, lo), lo, p), _V16)
+
+
+def _rotl(builder, value, k):
+    return builder.or_(builder.shl(value, _const(_V16, k)), builder.lshr(value, _const(_V16, 16 - k)))
+
+
+def _draw_all(context, builder, sig, args, i0, i1):
+    """xoroshiro32++ on every lane at once: return the outputs, advance S0/S1 in memory."""
+    p0 = _ptr(context, builder, sig.args[i0], args[i0], ir.Constant(_I64, 0))
+    p1 = _ptr(context, builder, sig.args[i1], args[i1], ir.Constant(_I64, 0))
+    a, b = _load(builder, p0), _load(builder, p1)
+    r = builder.add(_rotl(builder, builder.add(a, b), 9), a)
+    b = builder.xor(b, a)
+    _store(builder, builder.xor(builder.xor(_rotl(builder, a, 13), b), builder.shl(b, _const(_V16, 5))), p0)
+    _store(builder, _rotl(builder, b, 10), p1)
+    return r
+
+
+def _binary(kind):
+    """vd = vs1 (kind) vs2 for the plain VSOP operations; args (v, rd, rs1, rs2)."""
+    @intrinsic
+    def op(typingctx, v, rd, rs1, rs2):
+        def codegen(context, builder, sig, args):
+            a = _load(builder, _row(context, builder, sig, args, 0, args[2]))
+            b = _load(builder, _row(context, builder, sig, args, 0, args[3]))
+            if kind == "and":
+                out = builder.and_(a, b)
+            elif kind in ("add", "sub"):
+                out = builder.add(a, b) if kind == "add" else builder.sub(a, b)
+            elif kind in ("add_s", "sub_s"):
+                a32, b32 = builder.sext(a, _V32), builder.sext(b, _V32)
+                out = _sat(builder, builder.add(a32, b32) if kind == "add_s" else builder.sub(a32, b32))
+            elif kind == "sll":        # shift in 32 bits; amounts >= 16 leave zero in the low half
+                s = builder.and_(builder.sext(b, _V32), _const(_V32, 31))
+                out = builder.trunc(builder.shl(builder.sext(a, _V32), s), _V16)
+            elif kind == "sll_s":      # exact in 64 bits, then clamp
+                s = builder.and_(builder.sext(b, _V64), _const(_V64, 31))
+                out = _sat(builder, builder.shl(builder.sext(a, _V64), s))
+            elif kind == "sra":
+                s = builder.and_(b, _const(_V16, 31))
+                s = builder.select(builder.icmp_signed(">", s, _const(_V16, 15)), _const(_V16, 15), s)
+                out = builder.ashr(a, s)
+            else:
+                raise AssertionError(kind)
+            _store(builder, out, _row(context, builder, sig, args, 0, args[1]))
+            return context.get_dummy_value()
+        return types.void(v, rd, rs1, rs2), codegen
+    return op
+
+
+def _scaled(kind):
+    """vmul/vsrai with floor or nearest rounding; args (v, rd, rs1, rs2, shift, half)."""
+    @intrinsic
+    def op(typingctx, v, rd, rs1, rs2, shift, half):
+        def codegen(context, builder, sig, args):
+            p = builder.sext(_load(builder, _row(context, builder, sig, args, 0, args[2])), _V32)
+            if kind != "srai":
+                p = builder.mul(p, builder.sext(_load(builder, _row(context, builder, sig, args, 0, args[3])), _V32))
+            p = builder.ashr(builder.add(p, _splat(builder, args[5], _V32)), _splat(builder, args[4], _V32))
+            out = _sat(builder, p) if kind == "mul_s" else builder.trunc(p, _V16)
+            _store(builder, out, _row(context, builder, sig, args, 0, args[1]))
+            return context.get_dummy_value()
+        return types.void(v, rd, rs1, rs2, shift, half), codegen
+    return op
+
+
+def _stochastic(kind):
+    """vmul/vsrai with stochastic rounding; args (v, s0, s1, rd, rs1, rs2, shift)."""
+    @intrinsic
+    def op(typingctx, v, s0, s1, rd, rs1, rs2, shift):
+        def codegen(context, builder, sig, args):
+            r = builder.zext(_draw_all(context, builder, sig, args, 1, 2), _V32)
+            sh = _splat(builder, args[6], _V32)
+            low = builder.sub(builder.shl(_const(_V32, 1), sh), _const(_V32, 1))
+            p = builder.sext(_load(builder, _row(context, builder, sig, args, 0, args[4])), _V32)
+            if kind != "srai":
+                p = builder.mul(p, builder.sext(_load(builder, _row(context, builder, sig, args, 0, args[5])), _V32))
+            p = builder.ashr(builder.add(p, builder.and_(r, low)), sh)
+            out = _sat(builder, p) if kind == "mul_s" else builder.trunc(p, _V16)
+            _store(builder, out, _row(context, builder, sig, args, 0, args[3]))
+            return context.get_dummy_value()
+        return types.void(v, s0, s1, rd, rs1, rs2, shift), codegen
+    return op
+
+
+def _compare(predicate):
+    """Lane mask of vs1 (predicate) vs2, signed; args (v, rs1, rs2) -> int64."""
+    @intrinsic
+    def op(typingctx, v, rs1, rs2):
+        def codegen(context, builder, sig, args):
+            a = _load(builder, _row(context, builder, sig, args, 0, args[1]))
+            b = _load(builder, _row(context, builder, sig, args, 0, args[2]))
+            bits = builder.bitcast(builder.icmp_signed(predicate, a, b), _I32)
+            return builder.zext(bits, _I64)
+        return types.int64(v, rs1, rs2), codegen
+    return op
+
+
+@intrinsic
+def _vsel(typingctx, v, rd, mask, rs2):
+    def codegen(context, builder, sig, args):
+        d_ptr = _row(context, builder, sig, args, 0, args[1])
+        lanes = builder.bitcast(builder.trunc(args[2], _I32), ir.VectorType(ir.IntType(1), _L))
+        b = _load(builder, _row(context, builder, sig, args, 0, args[3]))
+        _store(builder, builder.select(lanes, b, _load(builder, d_ptr)), d_ptr)
+        return context.get_dummy_value()
+    return types.void(v, rd, mask, rs2), codegen
+
+
+@intrinsic
+def _vslli(typingctx, v, rd, rs1, shift):
+    def codegen(context, builder, sig, args):
+        a = _load(builder, _row(context, builder, sig, args, 0, args[2]))
+        out = builder.shl(a, _splat(builder, args[3], _V16))
+        _store(builder, out, _row(context, builder, sig, args, 0, args[1]))
+        return context.get_dummy_value()
+    return types.void(v, rd, rs1, shift), codegen
+
+
+@intrinsic
+def _vfill(typingctx, v, rd, value):
+    def codegen(context, builder, sig, args):
+        _store(builder, _splat(builder, args[2], _V16), _row(context, builder, sig, args, 0, args[1]))
+        return context.get_dummy_value()
+    return types.void(v, rd, value), codegen
+
+
+@intrinsic
+def _vrng(typingctx, v, s0, s1, rd):
+    def codegen(context, builder, sig, args):
+        r = _draw_all(context, builder, sig, args, 1, 2)
+        _store(builder, builder.lshr(r, _const(_V16, 1)), _row(context, builder, sig, args, 0, args[3]))
+        return context.get_dummy_value()
+    return types.void(v, s0, s1, rd), codegen
+
+
+@intrinsic
+def _vandadd(typingctx, v, rd, rs1, low, add):
+    def codegen(context, builder, sig, args):
+        a = _load(builder, _row(context, builder, sig, args, 0, args[2]))
+        out = builder.add(builder.and_(a, _splat(builder, args[3], _V16)), _splat(builder, args[4], _V16))
+        _store(builder, out, _row(context, builder, sig, args, 0, args[1]))
+        return context.get_dummy_value()
+    return types.void(v, rd, rs1, low, add), codegen
+
+
+@intrinsic
+def _copy64(typingctx, dst, dst_offset, src, src_offset):
+    """Copy 32 halfwords from ``src[src_offset:]`` to ``dst[dst_offset:]`` (int16/uint16 arrays)."""
+    def codegen(context, builder, sig, args):
+        value = _load(builder, _ptr(context, builder, sig.args[2], args[2], args[3]))
+        _store(builder, value, _ptr(context, builder, sig.args[0], args[0], args[1]))
+        return context.get_dummy_value()
+    return types.void(dst, dst_offset, src, src_offset), codegen
+
+
+_vadd, _vadd_s, _vsub, _vsub_s, _vand = (_binary(k) for k in ("add", "add_s", "sub", "sub_s", "and"))
+_vsll, _vsll_s, _vsra = (_binary(k) for k in ("sll", "sll_s", "sra"))
+_vmul, _vmul_s, _vsrai = (_scaled(k) for k in ("mul", "mul_s", "srai"))
+_vmul_rs, _vmul_s_rs, _vsrai_rs = (_stochastic(k) for k in ("mul", "mul_s", "srai"))
+_vteq, _vtne, _vtlt, _vtge = (_compare(p) for p in ("==", "!=", "<", ">="))
 
 
 # ---------------------------------------------------------------- small helpers
@@ -266,6 +477,10 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
     vmem_n = vmem8.size
     llm_n = llm.shape[1] * 2
     ddr_n = ddr.size
+    # the lane count as a run-time value: with a constant 32, LLVM unrolls the lane loops
+    # fully, and Numba's pipeline has no SLP vectoriser to pick them up again; with an
+    # unknown trip count the loop vectoriser turns each into a few SIMD instructions
+    nl = v.shape[1]
     reason = RUNNING
     fault = F_NONE
     steps = np.int64(0)
@@ -498,7 +713,7 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             x[rd] = old
 
         # ------------------------------------------------ vector
-        elif op == VLOADV or op == VLOADR0 or op == VLOADR1:
+        elif op == VLOADV or op == VLOADR0 or op == VLOADR1 or op == VSTORE:
             a = (np.int64(x[rs1]) + imm) & MASK32
             if a & 63:
                 fault = F_VMEM_ALIGN
@@ -508,124 +723,78 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
                 fault = F_VMEM_RANGE
                 st[FA] = a
                 break
-            base = a >> 1
             if op == VLOADV:
-                for i in range(32):
-                    v[rd, i] = vmem16[base + i]
+                _copy64(v, rd * 32, vmem16, a >> 1)
+            elif op == VSTORE:
+                _copy64(vmem16, a >> 1, v, rs2 * 32)
             elif op == VLOADR0:
-                for i in range(32):
-                    s0[i] = vmem16[base + i]
+                _copy64(s0, 0, vmem16, a >> 1)
             else:
-                for i in range(32):
-                    s1[i] = vmem16[base + i]
-        elif op == VSTORE:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 63:
-                fault = F_VMEM_ALIGN
-                st[FA] = a
-                break
-            if a + 64 > vmem_n:
-                fault = F_VMEM_RANGE
-                st[FA] = a
-                break
-            base = a >> 1
-            for i in range(32):
-                vmem16[base + i] = v[rs2, i]
-        elif op == VADD:
-            for i in range(32):
-                v[rd, i] = np.int32(v[rs1, i]) + np.int32(v[rs2, i])
+                _copy64(s1, 0, vmem16, a >> 1)
+        elif op == VMUL_RN:
+            shift = (w >> 23) & 15
+            _vmul(v, rd, rs1, rs2, shift, (np.int64(1) << shift) >> 1)
+        elif op == VMUL_S_RN:
+            shift = (w >> 23) & 15
+            _vmul_s(v, rd, rs1, rs2, shift, (np.int64(1) << shift) >> 1)
+        elif op == VMUL_S_RS:
+            _vmul_s_rs(v, s0, s1, rd, rs1, rs2, (w >> 23) & 15)
+        elif op == VMUL_RS:
+            _vmul_rs(v, s0, s1, rd, rs1, rs2, (w >> 23) & 15)
         elif op == VADD_S:
-            for i in range(32):
-                v[rd, i] = _sat16(np.int32(v[rs1, i]) + np.int32(v[rs2, i]))
-        elif op == VSUB:
-            for i in range(32):
-                v[rd, i] = np.int32(v[rs1, i]) - np.int32(v[rs2, i])
+            _vadd_s(v, rd, rs1, rs2)
+        elif op == VADD:
+            _vadd(v, rd, rs1, rs2)
         elif op == VSUB_S:
-            for i in range(32):
-                v[rd, i] = _sat16(np.int32(v[rs1, i]) - np.int32(v[rs2, i]))
-        elif op == VAND:
-            for i in range(32):
-                v[rd, i] = v[rs1, i] & v[rs2, i]
-        elif op == VMUL or op == VMUL_S or op == VMUL_RN or op == VMUL_S_RN \
-                or op == VSRAI or op == VSRAI_RN:
-            shift = (w >> 23) & 15
-            half = (1 << shift) >> 1
-            if op == VMUL or op == VMUL_S or op == VSRAI:
-                half = 0
-            if op == VSRAI or op == VSRAI_RN:
-                for i in range(32):
-                    v[rd, i] = (np.int32(v[rs1, i]) + half) >> shift
-            elif op == VMUL_S or op == VMUL_S_RN:
-                for i in range(32):
-                    v[rd, i] = _sat16((np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + half) >> shift)
-            else:
-                for i in range(32):
-                    v[rd, i] = (np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + half) >> shift
-        elif op == VMUL_RS or op == VMUL_S_RS or op == VSRAI_RS:
-            shift = (w >> 23) & 15
-            low = (1 << shift) - 1
-            for i in range(32):
-                r = _draw(s0, s1, i) & low
-                if op == VSRAI_RS:
-                    v[rd, i] = (np.int32(v[rs1, i]) + r) >> shift
-                elif op == VMUL_S_RS:
-                    v[rd, i] = _sat16((np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + r) >> shift)
-                else:
-                    v[rd, i] = (np.int32(v[rs1, i]) * np.int32(v[rs2, i]) + r) >> shift
-        elif op == VTEQ or op == VTNE or op == VTLT or op == VTGE:
-            m = np.int64(0)
-            for i in range(32):
-                a16 = v[rs1, i]
-                b16 = v[rs2, i]
-                if op == VTEQ:
-                    c = a16 == b16
-                elif op == VTNE:
-                    c = a16 != b16
-                elif op == VTLT:
-                    c = a16 < b16
-                else:
-                    c = a16 >= b16
-                m |= np.int64(c) << i
-            x[rd] = m
+            _vsub_s(v, rd, rs1, rs2)
+        elif op == VSUB:
+            _vsub(v, rd, rs1, rs2)
+        elif op == VTGE:
+            x[rd] = _vtge(v, rs1, rs2)
+        elif op == VTLT:
+            x[rd] = _vtlt(v, rs1, rs2)
+        elif op == VTEQ:
+            x[rd] = _vteq(v, rs1, rs2)
+        elif op == VTNE:
+            x[rd] = _vtne(v, rs1, rs2)
         elif op == VSEL:
-            m = np.int64(x[rs1])
-            for i in range(32):
-                if (m >> i) & 1:
-                    v[rd, i] = v[rs2, i]
-        elif op == VSLL or op == VSLL_S:
-            for i in range(32):
-                s = np.int64(v[rs2, i]) & 31
-                p = np.int64(v[rs1, i]) << s
-                v[rd, i] = _sat16(p) if op == VSLL_S else p
+            _vsel(v, rd, np.int64(x[rs1]), rs2)
+        elif op == VMUL:
+            _vmul(v, rd, rs1, rs2, (w >> 23) & 15, np.int64(0))
+        elif op == VMUL_S:
+            _vmul_s(v, rd, rs1, rs2, (w >> 23) & 15, np.int64(0))
+        elif op == VAND:
+            _vand(v, rd, rs1, rs2)
+        elif op == VSLL:
+            _vsll(v, rd, rs1, rs2)
+        elif op == VSLL_S:
+            _vsll_s(v, rd, rs1, rs2)
         elif op == VSRA:
-            for i in range(32):
-                s = min(np.int32(v[rs2, i]) & 31, 15)
-                v[rd, i] = np.int32(v[rs1, i]) >> s
+            _vsra(v, rd, rs1, rs2)
         elif op == VSLLI:
             shift = (w >> 23) & 15
-            for i in range(32):
-                v[rd, i] = np.int32(v[rs1, i]) << shift
+            _vslli(v, rd, rs1, shift)
+        elif op == VSRAI:
+            _vsrai(v, rd, rs1, rs1, (w >> 23) & 15, np.int64(0))
+        elif op == VSRAI_RN:
+            shift = (w >> 23) & 15
+            _vsrai(v, rd, rs1, rs1, shift, (np.int64(1) << shift) >> 1)
+        elif op == VSRAI_RS:
+            _vsrai_rs(v, s0, s1, rd, rs1, rs1, (w >> 23) & 15)
         elif op == VLUI:
-            for i in range(32):
-                v[rd, i] = imm
+            _vfill(v, rd, imm)
         elif op == VFILL:
             a = np.int64(x[rs1])
-            val = ((a >> 16) & 0x8000) | (a & 0x7FFF)
-            for i in range(32):
-                v[rd, i] = val
+            _vfill(v, rd, ((a >> 16) & 0x8000) | (a & 0x7FFF))
         elif op == VEXTRACT:
             x[rd] = v[rs1, (w >> 23) & 31]
         elif op == VRNG:
-            for i in range(32):
-                v[rd, i] = _draw(s0, s1, i) >> 1
+            _vrng(v, s0, s1, rd)
         elif op == VANDADD:
-            low = (1 << ((w >> 23) & 15)) - 1
-            add = ((np.int64(x[rs2]) & 0xFFFF) ^ 0x8000) - 0x8000
-            for i in range(32):
-                v[rd, i] = (np.int32(v[rs1, i]) & low) + add
+            _vandadd(v, rd, rs1, (np.int64(1) << ((w >> 23) & 15)) - 1, np.int64(x[rs2]))
         elif op == VLOADL or op == VSTOREL:
             bad = -1
-            for i in range(32):
+            for i in range(nl):
                 if v[rs1, i] >= 0:
                     a = np.int64(v[rs1, i]) + imm
                     if (a & 1) or a < 0 or a >= llm_n:
@@ -637,11 +806,11 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
                 st[FB] = np.int64(v[rs1, bad]) + imm
                 break
             if op == VLOADL:
-                for i in range(32):
+                for i in range(nl):
                     if v[rs1, i] >= 0:
                         v[rd, i] = llm[i, (np.int64(v[rs1, i]) + imm) >> 1]
             else:
-                for i in range(32):
+                for i in range(nl):
                     if v[rs1, i] >= 0:
                         llm[i, (np.int64(v[rs1, i]) + imm) >> 1] = v[rs2, i]
         elif op == HAZARD:
