@@ -637,6 +637,9 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         source = net.population(1, _ModelFactory.get("Clock")(), name=clock)
         for name, weights in clocks.items():
             net.connect(source, groups[name], weights=weights[None, :])
+    for name, group in lowered.groups.items():
+        if not group.spiking:
+            _bound_readout(groups[name], net)
     outputs = {}
     for out, (name, what) in lowered.outputs.items():
         target = groups[name].spikes if what == "spikes" else groups[name].v
@@ -644,6 +647,26 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
             net.record(target)
         outputs[out] = target.key
     return NIRImport(net, lowered, names, outputs, scales_v, clock)
+
+
+#: largest magnitude a readout's format is sized for by default (s7.8); pass explicit
+#: formats to fenn.compile for readouts that need more range
+_READOUT_MAGNITUDE_CAP = 127.0
+
+
+def _bound_readout(population, net) -> None:
+    """Size a non-spiking population's format for the worst case it can reach: every
+    input firing every step, ``(|drive| + sum |w|) / (1 - alpha)`` (capped)."""
+    model = population.model
+    drive = np.full(population.size, abs(model.drive))
+    for c in net.connections:
+        if c.post is population:
+            drive = drive + np.abs(c.float_weights()).sum(axis=0)
+    gain = 1.0 / max(1e-9, 1.0 - model.alpha)
+    if model.alpha_syn is not None:
+        gain /= max(1e-9, 1.0 - model.alpha_syn)
+    bound = float(drive.max(initial=0.0)) * gain
+    model._magnitude = min(max(4.0, bound), _READOUT_MAGNITUDE_CAP)
 
 
 def _disjoint(weights: dict) -> bool:
