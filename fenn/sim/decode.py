@@ -30,7 +30,6 @@ _SRC_V = ("vs1", "vs2")
 _READS_VD = ("vsel", "vloadl")
 _SCALAR_LOADS = {"lb", "lh", "lw", "lbu", "lhu"}
 _VECTOR_LOADS = {"vloadv", "vloadl"}
-PENALTY_SHIFT = 28
 
 
 def sources(decoded: isa.Decoded) -> tuple[set[int], set[int]]:
@@ -53,6 +52,11 @@ def destination(decoded: isa.Decoded) -> tuple[str, int] | None:
         if op.kind is isa.Kind.VREG and op.name == "vd":
             return ("v", value)
     return None
+
+
+def destination_is_x(decoded: isa.Decoded) -> bool:
+    """Whether the instruction has an x destination operand (x0 included)."""
+    return any(op.kind is isa.Kind.XREG and op.name in _DEST_X for op in decoded.instruction.operands)
 
 
 @dataclasses.dataclass
@@ -138,6 +142,8 @@ def decode_words(words: np.ndarray, imem_words: int, strict: bool) -> tuple[np.n
                 penalty, slot.stall = 1, "vload_use"
                 if strict:
                     op = kernel.HAZARD
-        code[index] = (op | rd << 8 | rs1 << 13 | rs2 << 18 | aux << 23 | penalty << PENALTY_SHIFT
-                       | (imm << 32))
+        if rd == 0 and destination_is_x(d):
+            rd = kernel.X0_SINK
+        code[index] = (op | rd << kernel.RD_SHIFT | rs1 << kernel.RS1_SHIFT | rs2 << kernel.RS2_SHIFT
+                       | aux << kernel.AUX_SHIFT | penalty << kernel.PENALTY_SHIFT | (imm << 32))
     return code, slots

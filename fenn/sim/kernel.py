@@ -3,11 +3,12 @@
 Programs are decoded once (``fenn.sim.decode``) into one packed ``int64`` per IMEM word:
 
     bits  0..7   operation id (index into ``OPS``)
-    bits  8..12  rd / vd / xd
-    bits 13..17  rs1 / vs1 / xs1 / zimm
-    bits 18..22  rs2 / vs2 / xs2
-    bits 23..27  aux: vector shift, shamt, vandadd k, vextract lane
-    bits 28..29  static stall penalty (jumps 2; a load whose result the next word reads 1)
+    bits  8..13  rd / vd / xd; an x destination x0 becomes 32, a scratch slot past x31,
+                 so the loop never has to re-zero x0
+    bits 14..18  rs1 / vs1 / xs1 / zimm
+    bits 19..23  rs2 / vs2 / xs2
+    bits 24..28  aux: vector shift, shamt, vandadd k, vextract lane
+    bits 29..30  static stall penalty (jumps 2; a load whose result the next word reads 1)
     bits 32..63  immediate, already resolved (branch/jump target pc, lui value, ...)
 
 so the loop does no decoding, and every cost of ``docs/timing.md`` except the taken-branch
@@ -51,6 +52,10 @@ OPS = (
  VSLLI, VSRAI, VSRAI_RN, VSRAI_RS, VTEQ, VTNE, VTLT, VTGE,
  VSEL, VLUI, VFILL, VEXTRACT, VRNG, VANDADD,
  VLOADV, VLOADR0, VLOADR1, VLOADL, VSTORE, VSTOREL) = range(len(OPS))
+#: field positions of the packed word (see the module docstring)
+RD_SHIFT, RS1_SHIFT, RS2_SHIFT, AUX_SHIFT, PENALTY_SHIFT = 8, 14, 19, 24, 29
+#: where writes to x0 go (the x array has 33 entries; Machine.x shows the first 32)
+X0_SINK = 32
 #: a word that is not a legal instruction (fault when executed)
 ILLEGAL = 254
 #: a vector load whose result the next word reads, in strict mode (fault when executed)
@@ -490,15 +495,15 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             break
         if cycle > dma_next:
             dma_next = dma_settle(st, cycle, vmem8, ddr)
-        idx = pc >> 2
+        idx = np.uint64(pc) >> np.uint64(2)     # unsigned: no negative-index wraparound
         w = code[idx]
         op = w & 0xFF
-        rd = (w >> 8) & 31
-        rs1 = (w >> 13) & 31
-        rs2 = (w >> 18) & 31
+        rd = (w >> RD_SHIFT) & 63
+        rs1 = (w >> RS1_SHIFT) & 31
+        rs2 = (w >> RS2_SHIFT) & 31
         imm = w >> 32
         nxt = pc + 4
-        cost = 1 + ((w >> 28) & 3)
+        cost = 1 + ((w >> PENALTY_SHIFT) & 3)
 
         # ------------------------------------------------ scalar
         if op == ADDI:
@@ -732,15 +737,15 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             else:
                 _copy64(s1, 0, vmem16, a >> 1)
         elif op == VMUL_RN:
-            shift = (w >> 23) & 15
+            shift = (w >> AUX_SHIFT) & 15
             _vmul(v, rd, rs1, rs2, shift, (np.int64(1) << shift) >> 1)
         elif op == VMUL_S_RN:
-            shift = (w >> 23) & 15
+            shift = (w >> AUX_SHIFT) & 15
             _vmul_s(v, rd, rs1, rs2, shift, (np.int64(1) << shift) >> 1)
         elif op == VMUL_S_RS:
-            _vmul_s_rs(v, s0, s1, rd, rs1, rs2, (w >> 23) & 15)
+            _vmul_s_rs(v, s0, s1, rd, rs1, rs2, (w >> AUX_SHIFT) & 15)
         elif op == VMUL_RS:
-            _vmul_rs(v, s0, s1, rd, rs1, rs2, (w >> 23) & 15)
+            _vmul_rs(v, s0, s1, rd, rs1, rs2, (w >> AUX_SHIFT) & 15)
         elif op == VADD_S:
             _vadd_s(v, rd, rs1, rs2)
         elif op == VADD:
@@ -760,9 +765,9 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
         elif op == VSEL:
             _vsel(v, rd, np.int64(x[rs1]), rs2)
         elif op == VMUL:
-            _vmul(v, rd, rs1, rs2, (w >> 23) & 15, np.int64(0))
+            _vmul(v, rd, rs1, rs2, (w >> AUX_SHIFT) & 15, np.int64(0))
         elif op == VMUL_S:
-            _vmul_s(v, rd, rs1, rs2, (w >> 23) & 15, np.int64(0))
+            _vmul_s(v, rd, rs1, rs2, (w >> AUX_SHIFT) & 15, np.int64(0))
         elif op == VAND:
             _vand(v, rd, rs1, rs2)
         elif op == VSLL:
@@ -772,26 +777,26 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
         elif op == VSRA:
             _vsra(v, rd, rs1, rs2)
         elif op == VSLLI:
-            shift = (w >> 23) & 15
+            shift = (w >> AUX_SHIFT) & 15
             _vslli(v, rd, rs1, shift)
         elif op == VSRAI:
-            _vsrai(v, rd, rs1, rs1, (w >> 23) & 15, np.int64(0))
+            _vsrai(v, rd, rs1, rs1, (w >> AUX_SHIFT) & 15, np.int64(0))
         elif op == VSRAI_RN:
-            shift = (w >> 23) & 15
+            shift = (w >> AUX_SHIFT) & 15
             _vsrai(v, rd, rs1, rs1, shift, (np.int64(1) << shift) >> 1)
         elif op == VSRAI_RS:
-            _vsrai_rs(v, s0, s1, rd, rs1, rs1, (w >> 23) & 15)
+            _vsrai_rs(v, s0, s1, rd, rs1, rs1, (w >> AUX_SHIFT) & 15)
         elif op == VLUI:
             _vfill(v, rd, imm)
         elif op == VFILL:
             a = np.int64(x[rs1])
             _vfill(v, rd, ((a >> 16) & 0x8000) | (a & 0x7FFF))
         elif op == VEXTRACT:
-            x[rd] = v[rs1, (w >> 23) & 31]
+            x[rd] = v[rs1, (w >> AUX_SHIFT) & 31]
         elif op == VRNG:
             _vrng(v, s0, s1, rd)
         elif op == VANDADD:
-            _vandadd(v, rd, rs1, (np.int64(1) << ((w >> 23) & 15)) - 1, np.int64(x[rs2]))
+            _vandadd(v, rd, rs1, (np.int64(1) << ((w >> AUX_SHIFT) & 15)) - 1, np.int64(x[rs2]))
         elif op == VLOADL or op == VSTOREL:
             bad = -1
             for i in range(nl):
@@ -820,7 +825,6 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             fault = F_ILLEGAL
             break
 
-        x[0] = 0
         hits[idx] += 1
         pc = nxt
         cycle += cost

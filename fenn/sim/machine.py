@@ -36,6 +36,15 @@ _CHUNK = 1 << 27
 _MAX_COST = 3
 
 
+def _aligned_zeros(shape, dtype, alignment: int = 64) -> np.ndarray:
+    """Zeros whose data starts on a 64-byte boundary, so a vector row is one cache line."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.zeros(nbytes + alignment, dtype=np.uint8)
+    start = (-raw.ctypes.data) % alignment
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
 def disassemble_word(word: int) -> str:
     """Assembly text of one word (``fenn.disasm`` when present, else the table mnemonic)."""
     try:
@@ -79,15 +88,15 @@ class Machine:
         self._code = np.full(self._imem_words, K.ILLEGAL, dtype=np.int64)
         self._decoded_key: bytes | None = None
         self._hits = np.zeros(self._imem_words, dtype=np.int64)
-        self._x = np.zeros(32, dtype=np.int32)
-        self._xu = self._x.view(np.uint32)
-        self._v = np.zeros((32, 32), dtype=np.int16)
-        self._s0 = np.zeros(32, dtype=np.uint16)
-        self._s1 = np.zeros(32, dtype=np.uint16)
+        self._x = np.zeros(K.X0_SINK + 1, dtype=np.int32)     # + the x0 write sink
+        self._xu = self._x[:32].view(np.uint32)
+        self._v = _aligned_zeros((32, 32), dtype=np.int16)
+        self._s0 = _aligned_zeros(32, dtype=np.uint16)
+        self._s1 = _aligned_zeros(32, dtype=np.uint16)
         self._dmem = np.zeros(soc.dmem_bytes, dtype=np.uint8)
-        self._vmem = np.zeros(soc.vmem_bytes, dtype=np.uint8)
+        self._vmem = _aligned_zeros(soc.vmem_bytes, dtype=np.uint8)
         self._llm = np.zeros((32, soc.llm_bytes_per_lane // 2), dtype=np.int16)
-        self._ddr = np.zeros(soc.ddr_bytes, dtype=np.uint8)
+        self._ddr = _aligned_zeros(soc.ddr_bytes, dtype=np.uint8)
         self._st = np.zeros(K.ST_SIZE, dtype=np.int64)
         self._run_start = (0, 0, 0, 0)
         self.last_status: RunStatus | None = None
@@ -224,6 +233,7 @@ class Machine:
 
     # ------------------------------------------------------------ running
     def _kernel(self, max_steps: int) -> int:
+        self._x[0] = 0             # the host may have written it; programs cannot
         return K.run(self._code, self._hits, self._x, self._v, self._s0, self._s1,
                      self._dmem, self._dmem.view(np.int16), self._dmem.view(np.int32),
                      self._vmem, self._vmem.view(np.int16), self._llm, self._ddr,
@@ -311,7 +321,7 @@ class Machine:
             name = slot.decoded.mnemonic if slot is not None and slot.decoded is not None else "?"
             mnemonics[name] = mnemonics.get(name, 0) + count
             if slot is not None and slot.stall:
-                penalty = int(self._code[index] >> 28) & 3
+                penalty = int(self._code[index] >> K.PENALTY_SHIFT) & 3
                 stalls[slot.stall] += penalty * count
         static = stalls["load_use"] + stalls["vload_use"] + stalls["branch"]
         stalls["branch"] += (issue_cycle - start_cycle) - instructions - static
