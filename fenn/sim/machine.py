@@ -19,16 +19,15 @@ import numpy as np
 from .. import isa
 from ..device import RunStatus
 from ..errors import MachineFault
-from ..soc import DEFAULT_SOC, SocConfig
+from ..soc import DEFAULT_SOC, SocConfig, rng_reset_state
 from . import kernel as K
 from .decode import OP_ID, Slot, decode_words, destination
 
 __all__ = ["Machine", "TraceRecord", "RESET_S0", "RESET_S1", "disassemble_word"]
 
-#: RNG state after reset (docs/timing.md, "Reset state"): lane i starts at S0 = i + 1,
-#: S1 = 0x9E37. Programs normally load their own with vloadr0/vloadr1.
-RESET_S0 = np.arange(1, 33, dtype=np.uint16)
-RESET_S1 = np.full(32, 0x9E37, dtype=np.uint16)
+#: RNG state after reset, shared with the RTL (fenn.soc.rng_reset_state: lane i starts at
+#: S0 = i + 1, S1 = 0x9E37). Programs normally load their own with vloadr0/vloadr1.
+RESET_S0, RESET_S1 = (np.array(lanes, dtype=np.uint16) for lanes in rng_reset_state(32))
 
 #: steps per call into the kernel when no budget is given (lets Ctrl-C through)
 _CHUNK = 1 << 27
