@@ -69,8 +69,8 @@ class HostSpace(enum.IntEnum):
     DMEM = 1
     VMEM = 2
     LLM = 3      # lane i at [i * llm_bytes_per_lane, (i + 1) * llm_bytes_per_lane)
-    XREG = 4     # x[i] at 4 i (read only)
-    VREG = 5     # v[r] at 64 r (read only)
+    XREG = 4     # x[i] at 4 i (writes to x0 are ignored)
+    VREG = 5     # v[r] at 64 r
     RNG = 6      # S0 at 0..63, S1 at 64..127 (read only)
 
 
@@ -144,7 +144,7 @@ class Core(wiring.Component):
         xr = [xregs.read_port(domain="comb") for _ in range(2)]
         vr = [vregs.read_port(domain="comb") for _ in range(3)]
         xw = xregs.write_port()
-        vw = vregs.write_port()
+        vw = vregs.write_port(granularity=32)
 
         m.submodules.dec = dec = Decoder()
         m.submodules.alu = alu = ScalarAlu()
@@ -210,7 +210,7 @@ class Core(wiring.Component):
         v_we = w_valid & w_v_we
         m.d.comb += [
             xw.en.eq(x_we), xw.addr.eq(w_rd), xw.data.eq(x_wdata),
-            vw.en.eq(v_we), vw.addr.eq(w_rd), vw.data.eq(v_wdata),
+            vw.en.eq(Mux(v_we, (1 << (vwidth // 32)) - 1, 0)), vw.addr.eq(w_rd), vw.data.eq(v_wdata),
             rng.load_s0.eq(w_valid & w_vloadr0), rng.load_s1.eq(w_valid & w_vloadr1),
             rng.data.eq(vmem_rp.data),
             self.wb_x.eq(x_we), self.wb_x_rd.eq(w_rd), self.wb_x_data.eq(x_wdata),
@@ -392,7 +392,11 @@ class Core(wiring.Component):
                              llm_wp[i].data.eq(self.host_wdata),
                              llm_wp[i].en.eq(Mux(host_we & (space == HostSpace.LLM) & (host_lane == i),
                                                  0b11, 0))]
-            m.d.comb += [xr[0].addr.eq(self.host_addr[2:7]), vr[0].addr.eq(self.host_addr[6:11])]
+            m.d.comb += [xr[0].addr.eq(self.host_addr[2:7]), vr[0].addr.eq(self.host_addr[6:11]),
+                         xw.addr.eq(self.host_addr[2:7]), xw.data.eq(self.host_wdata),
+                         xw.en.eq(host_we & (space == HostSpace.XREG) & (self.host_addr[2:7] != 0)),
+                         vw.addr.eq(self.host_addr[6:11]), vw.data.eq(self.host_wdata.replicate(vwidth // 32)),
+                         vw.en.eq(Mux(host_we & (space == HostSpace.VREG), 1 << self.host_addr[2:6], 0))]
 
         # host read data: sync memories answer next cycle; register the rest to match
         q_space, q_word, q_lane, q_reg = Signal(3), Signal(4), Signal(5), Signal(32)
