@@ -365,6 +365,10 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
             if source in inputs:
                 raise NIRImportError(f"Output {name!r} follows Input {source!r} directly; "
                                      f"there is nothing to compute or record")
+            if name in outputs and outputs[name][0] != source:
+                raise NIRImportError(f"Output {name!r} is fed by both {outputs[name][0]!r} and "
+                                     f"{source!r}; fenn records one population per Output: "
+                                     f"give each its own Output node")
             spiking = _kind(flat.nodes[source]) not in ("LI", "CubaLI")
             outputs[name] = (source, "spikes" if spiking else "v")
             return

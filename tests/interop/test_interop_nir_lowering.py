@@ -293,3 +293,30 @@ def test_size_mismatch_is_named():
         edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
     with pytest.raises(NIRImportError, match="size mismatch on edge 'input' -> 'fc'"):
         lower(graph, 1e-3)
+
+
+def test_output_with_two_sources_is_refused():
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([3])), "fc": nir.Linear(weight=np.eye(3)),
+               "a": lif(3), "b": lif(3), "output": nir.Output(output_type=np.array([3]))},
+        edges=[("input", "fc"), ("fc", "a"), ("fc", "b"), ("a", "output"), ("b", "output")])
+    with pytest.raises(NIRImportError, match="Output 'output' is fed by both 'a' and 'b'"):
+        lower(graph, 1e-3)
+
+
+def test_scalar_parameters_take_their_size_from_neighbours():
+    """snnTorch with a shared (scalar) beta exports shape-() parameters; NIR's own type
+    check rejects that graph, but fenn sizes such nodes from the edges around them."""
+    scalar = nir.LIF(tau=np.array(0.02), r=np.array(20.0), v_leak=np.array(0.0),
+                     v_threshold=np.array(1.0), v_reset=np.array(0.0))
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([6])), "fc": nir.Linear(weight=w(5, 6)),
+               "lif": scalar, "scale": nir.Scale(scale=np.array(2.0)),
+               "fc2": nir.Linear(weight=w(3, 5)), "li": li(3),
+               "output": nir.Output(output_type=np.array([3]))},
+        edges=[("input", "fc"), ("fc", "lif"), ("lif", "scale"), ("scale", "fc2"),
+               ("fc2", "li"), ("li", "output")], type_check=False)
+    L = lower(graph, 1e-3)
+    assert L.groups["lif"].n == 5 and L.groups["lif"].v_threshold.tolist() == [1.0] * 5
+    (proj,) = [p for p in L.projections if p.source == "lif"]
+    np.testing.assert_allclose(proj.weights[0], 2.0 * graph.nodes["fc2"].weight.T)
