@@ -240,8 +240,11 @@ class Machine:
 
     def _begin(self, pc: int) -> None:
         st = self._st
-        # a run begins after the previous one's transfers have landed
+        # a run begins after outstanding transfers (of an abandoned run) have completed
         K.dma_settle(st, K.NEVER, self._vmem, self._ddr)
+        for ch in range(2):
+            done = int(st[K.DMA_BASE + 16 * ch + K.D_DONE])
+            st[K.CYCLE] = max(int(st[K.CYCLE]), done + 1)
         st[K.PC] = pc
         st[K.REASON] = K.RUNNING
         st[K.FAULT] = K.F_NONE

@@ -151,3 +151,14 @@ def test_status_is_read_only():
     m = machine_with("csrw mm2s_status, x0\n ecall")
     with pytest.raises(MachineFault, match="read-only CSR"):
         m.run()
+
+
+def test_a_new_run_after_an_abandoned_one_finds_the_channel_idle():
+    from fenn.errors import MachineFault
+    m = machine_with(start("mm2s", 0, 0, 6400) + "loop: j loop")
+    with pytest.raises(MachineFault, match="budget"):
+        m.run(max_steps=20)
+    assert m.csr("mm2s_status") in (4, 8)
+    m.write("imem", 0, assemble_text(start("mm2s", 0, 64, 64) + "ecall").words)
+    status = m.run()                     # would fault 'busy' if the old transfer were running
+    assert status.reason == "ecall" and m.csr("mm2s_status") == 0x82
