@@ -6,7 +6,8 @@ Two steps, each with one job:
    returns a :class:`LoweredGraph`: inputs, neuron groups with per-timestep coefficients,
    and projections (source group -> target group, a weight matrix per delay), with the
    linear nodes between neuron groups (Linear, Affine, Scale, Flatten, Delay) multiplied out.
-2. :func:`from_nir` builds a ``fenn.Network`` from that description.
+2. :func:`import_nir` / :func:`from_nir` build a ``fenn.Network`` from that description,
+   with the neuron models of ``fenn.models.nir_neurons``.
 
 Discretisation (docs/nir.md states it with examples). At a timestep ``dt`` every input
 current is held constant over the step (a spike is a pulse of height 1 lasting one step:
@@ -35,7 +36,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGroup",
-           "Projection", "LoweredGraph", "decay_factor", "lower", "load_graph"]
+           "Projection", "LoweredGraph", "decay_factor", "lower", "load_graph", "NIRImport",
+           "import_nir", "from_nir"]
 
 NEURON_NODES = ("IF", "LIF", "LI", "CubaLIF", "CubaLI")
 #: nodes that pass a signal on, linearly, without state (multiplied into projections)
@@ -448,83 +450,6 @@ def _discretise(name: str, node, n: int, bias: np.ndarray, dt: float,
 
 # --------------------------------------------------------------------------- fenn network
 
-def _neuron_model_base():
-    from .models.language import NeuronModel
-    return NeuronModel
-
-
-class _ModelFactory:
-    """Builds the two neuron models NIR import needs, subclassing fenn's NeuronModel lazily
-    (so ``import fenn.nir`` stays cheap and the model language is imported once)."""
-    _cache: dict = {}
-
-    @classmethod
-    def get(cls, name):
-        if name not in cls._cache:
-            cls._cache.update(_define_models(_neuron_model_base()))
-        return cls._cache[name]
-
-
-def _define_models(NeuronModel):
-    from .models.language import StateVar, where
-
-    class NIRNeuron(NeuronModel):
-        """A discretised NIR neuron node (fenn.nir): ``v <- alpha*v + drive + x`` with
-        ``x = i`` (IF, LIF, LI) or, for Cuba nodes, ``x = isyn`` after
-        ``isyn <- alpha_syn*isyn + i``; spikes when ``v > v_thresh`` (strictly, as NIR),
-        then ``v <- v_reset``. Input weights arrive pre-scaled by the importer."""
-
-        def __init__(self, kind: str, alpha: float, drive: float = 0.0, v_thresh=None,
-                     v_reset: float = 0.0, alpha_syn=None, magnitude: float = 4.0):
-            self.kind, self.alpha, self.drive = kind, float(alpha), float(drive)
-            self.v_thresh = None if v_thresh is None else float(v_thresh)
-            self.v_reset = float(v_reset)
-            self.alpha_syn = None if alpha_syn is None else float(alpha_syn)
-            self._magnitude = float(magnitude)
-
-        @property
-        def spiking(self):
-            return self.v_thresh is not None
-
-        @property
-        def name(self):
-            return f"NIR{self.kind}"
-
-        def state(self):
-            variables = {"v": StateVar(0.0)}
-            if self.alpha_syn is not None:
-                variables["isyn"] = StateVar(0.0)
-            return variables
-
-        def magnitude(self):
-            return self._magnitude
-
-        def update(self, s, i, dt):
-            x = i
-            if self.alpha_syn is not None:
-                s.isyn = s.isyn * self.alpha_syn + i
-                x = s.isyn
-            v = s.v * self.alpha + self.drive + x
-            if self.v_thresh is None:
-                s.v = v
-                return None
-            spike = v > self.v_thresh
-            s.v = where(spike, self.v_reset, v)
-            return spike
-
-    class Clock(NeuronModel):
-        """Spikes every timestep: carries per-neuron constant currents (NIR biases) as
-        ordinary weights. Its first spike arrives in step 1, so step 0 runs without them."""
-
-        def state(self):
-            return {"on": StateVar(0.0)}
-
-        def update(self, s, i, dt):
-            return s.on >= 0.0
-
-    return {"NIRNeuron": NIRNeuron, "Clock": Clock}
-
-
 @dataclasses.dataclass
 class NIRImport:
     """What :func:`import_nir` made: the network and how NIR names map onto it."""
@@ -563,7 +488,7 @@ def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
 def _fenn_neuron(group: NeuronGroup):
     """The fenn model for a group, the per-neuron input scale, constant input (for the
     clock) and voltage scale ``k`` (``v_fenn = k*v_nir``)."""
-    NIRNeuron = _ModelFactory.get("NIRNeuron")
+    from .models.nir_neurons import NIRNeuron
     split = "split the node into nodes of equal time constants"
     alpha = _uniform(group.alpha, "the membrane time constant", group.name, split)
     alpha_syn = None
@@ -638,7 +563,8 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
     clock = None
     if clocks:
         clock = _identifier("nir_bias_clock", taken)
-        source = net.population(1, _ModelFactory.get("Clock")(), name=clock)
+        from .models.nir_neurons import Clock
+        source = net.population(1, Clock(), name=clock)
         for name, weights in clocks.items():
             net.connect(source, groups[name], weights=weights[None, :])
     for name, group in lowered.groups.items():
@@ -670,7 +596,7 @@ def _bound_readout(population, net) -> None:
     if model.alpha_syn is not None:
         gain /= max(1e-9, 1.0 - model.alpha_syn)
     bound = float(drive.max(initial=0.0)) * gain
-    model._magnitude = min(max(4.0, bound), _READOUT_MAGNITUDE_CAP)
+    model.set_magnitude(min(max(4.0, bound), _READOUT_MAGNITUDE_CAP))
 
 
 def _disjoint(weights: dict) -> bool:
