@@ -248,7 +248,7 @@ class Machine:
         st[K.PC] = pc
         st[K.REASON] = K.RUNNING
         st[K.FAULT] = K.F_NONE
-        self._hits[:] = 0
+        self._hits[:len(self._slots)] = 0
         self._run_start = (int(st[K.CYCLE]), int(st[K.INSTRET]),
                            int(st[K.DMA_BASE + K.D_BYTES]), int(st[K.DMA_BASE + 16 + K.D_BYTES]))
         self._halted = False
@@ -313,7 +313,7 @@ class Machine:
         st = self._st
         start_cycle, start_instret, mm2s0, s2mm0 = self._run_start
         instructions = int(st[K.INSTRET]) - start_instret
-        hit_pcs = np.nonzero(self._hits)[0]
+        hit_pcs = np.flatnonzero(self._hits[:len(self._slots)])   # nothing past the text retires
         mnemonics: dict[str, int] = {}
         stalls = {"branch": 0, "load_use": 0, "vload_use": 0, "dma_wait": end_cycle - issue_cycle - 1
                   if end_cycle > issue_cycle else 0}
