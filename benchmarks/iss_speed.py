@@ -4,7 +4,7 @@
 
 (a) a scalar-heavy loop: ALU, loads/stores, branches; (b) a vector-heavy neuron-update
 loop: vector loads, vmul with nearest and stochastic rounding, saturating adds, compares,
-selects, stores. Each runs at least ``--minstr`` million instructions after a JIT warm-up
+selects, stores; (c) a compiled network (the SHD classifier) run through ``fenn.run``. Each runs at least ``--minstr`` million instructions after a JIT warm-up
 run, which is timed and reported separately.
 """
 
@@ -97,13 +97,51 @@ def measure(name: str, build, minstr: float, repeats: int = 3) -> float:
     return mips
 
 
+def measure_network(samples: int = 8, timesteps: int = 1000) -> None:
+    """(c) a compiled network: the SHD classifier (700 -> 256 ALIF -> 20 LI) through fenn.run."""
+    try:
+        import fenn
+        from fenn.models.networks import shd_classifier, synthetic_shd_inputs
+    except ImportError as error:            # the compiler is another part of the project
+        print(f"network  skipped: {error}")
+        return
+    from fenn.sim import SimDevice
+
+    class TimedDevice(SimDevice):
+        cpu = wall = 0.0
+
+        def run(self, max_cycles=None):
+            w0, c0 = time.perf_counter(), time.thread_time()
+            status = super().run(max_cycles)
+            TimedDevice.wall += time.perf_counter() - w0
+            TimedDevice.cpu += time.thread_time() - c0
+            return status
+
+    program = fenn.compile(shd_classifier(), timesteps=timesteps)
+    inputs = synthetic_shd_inputs(samples, timesteps)
+    device = TimedDevice(program.soc)
+    fenn.run(program, inputs[:1], device=device, progress=False)      # warm-up
+    TimedDevice.cpu = TimedDevice.wall = 0.0
+    w0 = time.perf_counter()
+    stats = fenn.run(program, inputs, device=device, progress=False).stats
+    total = time.perf_counter() - w0
+    n = stats.instructions
+    print(f"network  {n / 1e6:6.1f} M instructions, {stats.cycles / 1e6:6.1f} M cycles "
+          f"({len(program.text)}-word SHD classifier, {samples} samples x {timesteps} steps): "
+          f"{n / TimedDevice.cpu / 1e6:5.0f} MIPS (CPU time in Device.run); wall clock "
+          f"{n / TimedDevice.wall / 1e6:5.0f} in run, {samples / total:5.1f} samples/s end to end")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minstr", type=float, default=50.0, help="million instructions per loop")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per loop (the machine may be shared)")
+    parser.add_argument("--no-network", action="store_true", help="skip (c), the compiled network")
     args = parser.parse_args(argv)
     measure("scalar", scalar_loop, args.minstr, args.repeats)
     measure("vector", vector_loop, args.minstr, args.repeats)
+    if not args.no_network:
+        measure_network()
 
 
 if __name__ == "__main__":
