@@ -31,6 +31,9 @@ pytest.importorskip("nirtorch", reason="needs the torch extra: pip install -e '.
 from snntorch.export_nir import export_to_nir  # noqa: E402
 
 from fenn.floatmodel import simulate_float  # noqa: E402
+
+# nirtorch 2.x announces a rename of the function snntorch's exporter calls
+pytestmark = pytest.mark.filterwarnings("ignore:nirtorch.extract_nir_graph:DeprecationWarning")
 from fenn.nir import import_nir  # noqa: E402
 
 DT = 1e-4          # the timestep snnTorch's NIR export assumes
