@@ -175,3 +175,19 @@ def test_simulator_spike_counts_against_snntorch(variant):
     rasters = np.stack([poisson(20 + s) for s in range(3)])
     check_agreement(f"simulator, {variant}", *run_both(variant, rasters, "euler", "sim"),
                     exact_semantics=variant == "leaky")
+
+
+def test_exported_file_imports_like_the_graph(tmp_path):
+    """snnTorch's graph (dotted RLeaky names, Affine biases) through a NIR file."""
+    import nir
+    net, _ = make_net(bias=True, recurrent=True)
+    graph = export_to_nir(net, torch.zeros(N_IN))
+    nir.write(tmp_path / "snn.nir", graph)
+    a, b = import_nir(graph, DT, method="euler"), import_nir(tmp_path / "snn.nir", DT,
+                                                               method="euler")
+    assert a.names == b.names and a.outputs == b.outputs
+    rasters = np.stack([poisson(3)])
+    inputs = {a.network.inputs[0].name: rasters}
+    ra, rb = simulate_float(a.network, inputs, T), simulate_float(b.network, inputs, T)
+    (key,) = a.outputs.values()
+    assert np.array_equal(ra[key], rb[key]) and ra[key].sum() > 0
