@@ -290,35 +290,6 @@ _vmul_rs, _vmul_s_rs, _vsrai_rs = (_stochastic(k) for k in ("mul", "mul_s", "sra
 _vteq, _vtne, _vtlt, _vtge = (_compare(p) for p in ("==", "!=", "<", ">="))
 
 
-# ---------------------------------------------------------------- small helpers
-@njit(inline="always")
-def _s32(value):
-    """Interpret the low 32 bits of ``value`` as a signed int32 (returned as int64)."""
-    return ((value & MASK32) ^ 0x80000000) - 0x80000000
-
-
-@njit(inline="always")
-def _sat16(value):
-    return min(max(value, -32768), 32767)
-
-
-@njit(inline="always")
-def _rotl16(value, k):
-    return ((value << k) | (value >> (16 - k))) & 0xFFFF
-
-
-@njit(inline="always")
-def _draw(s0, s1, i):
-    """Advance lane ``i``'s xoroshiro32++ generator; return its 16-bit output."""
-    a = np.int32(s0[i])
-    b = np.int32(s1[i])
-    r = (_rotl16((a + b) & 0xFFFF, 9) + a) & 0xFFFF
-    b ^= a
-    s0[i] = np.uint16((_rotl16(a, 13) ^ b ^ (b << 5)) & 0xFFFF)
-    s1[i] = np.uint16(_rotl16(b, 10))
-    return r
-
-
 # ---------------------------------------------------------------- counters
 @njit(cache=True)
 def counter_value(st, which, now):

@@ -103,3 +103,26 @@ def test_a_new_run_after_a_fault_starts_at_pc_0():
     with pytest.raises(MachineFault):
         m.run()
     assert m.x[1] == 2
+
+
+def test_strict_decode_rejects_ignored_bits():
+    from fenn import isa
+    word = isa.encode("vsel", 1, 2, 3) | (0b101 << 12)       # VSEL funct3 is an ignored field
+    lax = Machine(SMALL)
+    lax.load([word, isa.encode("ecall")])
+    lax.x[2] = 0xFFFFFFFF
+    lax.v[3] = 7
+    lax.run()
+    assert (lax.v[1] == 7).all()
+    strict = Machine(SMALL, strict=True)
+    strict.load([word, isa.encode("ecall")])
+    with pytest.raises(MachineFault, match="illegal instruction.*ignored bits set"):
+        strict.run()
+
+
+def test_ebreak_waits_like_ecall_and_reports_breakpoint():
+    m = Machine(SMALL)
+    m.load(assemble_text("addi x1, x0, 1\n ebreak\n addi x1, x0, 2\n ecall").words)
+    status = m.run()
+    assert status.reason == "ebreak" and status.pc == 4 and m.x[1] == 1
+    assert status.cycles == 2 and status.instructions == 1
