@@ -290,21 +290,33 @@ def _vector(value, n: int, what: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- lowering
 
+class _Eye:
+    """The identity map of a path that has not met a matrix yet (not materialised, so a
+    large Input followed by a Linear costs one weight matrix, not an n x n identity)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+
+def _dense(m) -> np.ndarray:
+    return np.eye(m.n) if isinstance(m, _Eye) else m
+
+
 def _apply(name: str, node, lin: dict, sizes, dt: float) -> dict:
     """Push a path's linear map {delay: matrix} through one linear node."""
     kind = _kind(node)
     if kind in ("Linear", "Affine"):
         w = np.asarray(node.weight, dtype=np.float64)
-        return {d: w @ m for d, m in lin.items()}
+        return {d: w.copy() if isinstance(m, _Eye) else w @ m for d, m in lin.items()}
     if kind == "Scale":
         s = _vector(node.scale, sizes[name][0], f"Scale node {name!r}")
-        return {d: s[:, None] * m for d, m in lin.items()}
+        return {d: s[:, None] * _dense(m) for d, m in lin.items()}
     if kind == "Delay":
         steps = _delay_steps(name, node.delay, sizes[name][0], dt)
         out = {}
         for d, m in lin.items():
             for k in np.unique(steps):
-                part = np.where((steps == k)[:, None], m, 0.0)
+                part = np.where((steps == k)[:, None], _dense(m), 0.0)
                 out[d + int(k)] = out.get(d + int(k), 0.0) + part
         return out
     return lin                      # Flatten, Identity, nested Input/Output: pass-through
@@ -356,7 +368,7 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
                     f"connects spiking populations; let {source!r} feed only an Output")
             target = weights.setdefault((source, name), {})
             for d, m in lin.items():
-                target[d] = target.get(d, 0.0) + m
+                target[d] = target.get(d, 0.0) + _dense(m)
             return
         if role(name) == "output":
             if trail or list(lin) != [0]:
@@ -388,7 +400,7 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
     for source in (*inputs, *neurons):
         n = sizes[source][1]
         for nxt in successors[source]:
-            walk(source, nxt, {0: np.eye(n)}, ())
+            walk(source, nxt, {0: _Eye(n)}, ())
 
     biases = {n: np.zeros(sizes[n][0]) for n in neurons}
 
