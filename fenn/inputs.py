@@ -208,8 +208,13 @@ def to_batch(value, n_units: int, timesteps: int, dt: float = 1.0, *, late: str 
         if array.ndim == 3:
             if array.shape[0] == 0:
                 raise ValueError(f"{what}: empty batch")
-            rasters = np.stack([check_raster(array[i], n_units, timesteps, f"{what}[{i}]")
-                                for i in range(array.shape[0])])
+            # the whole batch is checked as one (samples*timesteps, units) raster: no copy
+            # for bool input, which matters for data sets of thousands of samples
+            check_raster(array.reshape(-1, array.shape[-1]), n_units, None, what)
+            if array.shape[1] != timesteps:
+                raise ValueError(f"{what}: batch has {array.shape[1]} timesteps, expected "
+                                 f"{timesteps}")
+            rasters = array if array.dtype == bool else array != 0
             zeros = np.zeros(len(rasters), np.int64)
             return SpikeBatch(rasters, dropped=zeros, merged=zeros.copy())
         if array.ndim == 2:

@@ -116,6 +116,13 @@ def test_to_batch_forms_agree():
     assert single.rasters.shape == (1, 5, 4)
     with pytest.raises(ValueError, match=r"input\[1\]: raster has 3 columns"):
         to_batch([rasters[0], np.zeros((5, 3), bool)], 4, 5)
+    assert to_batch(rasters, 4, 5).rasters is rasters          # bool batches are not copied
+    with pytest.raises(ValueError, match="batch has 6 timesteps, expected 5"):
+        to_batch(np.zeros((2, 6, 4), bool), 4, 5)
+    with pytest.raises(ValueError, match="raster has 3 columns"):
+        to_batch(np.zeros((2, 5, 3), bool), 4, 5)
+    with pytest.raises(ValueError, match="values must be 0/1"):
+        to_batch(np.full((2, 5, 4), 3), 4, 5)
 
 
 # --------------------------------------------------------------------------- SHD files
