@@ -114,11 +114,11 @@ def test_feedforward_matches_snntorch_step_for_step():
     got_hidden, got_out, _ = fenn_run(graph, raster, "euler")
     assert want_hidden.sum() > 100 and want_out.sum() > 20          # the networks are active
     hidden_agree = np.mean(got_hidden == want_hidden)
-    assert hidden_agree >= 0.99, hidden_agree
-    mismatched_hidden = int((got_hidden != want_hidden).sum())
     # output: fenn's step t+1 is snnTorch's step t (one step of propagation latency)
     out_agree = np.mean(got_out[1:] == want_out[:-1])
-    assert out_agree >= 0.98 if mismatched_hidden else out_agree == 1.0
+    print(f"step-for-step agreement: hidden {hidden_agree:.4f}, output (shifted) {out_agree:.4f}")
+    # float64 against snnTorch's float32: allow a rare flip where v sits on the threshold
+    assert hidden_agree >= 0.99 and out_agree >= 0.99
 
 
 #: (recurrent hidden layer, Synaptic output layer) per variant; "leaky" is the one whose
