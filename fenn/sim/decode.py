@@ -66,6 +66,7 @@ class Slot:
     decoded: isa.Decoded | None
     error: isa.IllegalInstruction | None
     stall: str | None = None        # "load_use" / "vload_use" / "branch" if it has a static penalty
+    text: str | None = None         # disassembly, filled in when first needed
 
 
 def _s32(value: int) -> int:

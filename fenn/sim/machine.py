@@ -361,7 +361,9 @@ class Machine:
                 xw = ((dest[1], int(self._xu[dest[1]])),)
             elif dest is not None:
                 vw = ((dest[1], self._v[dest[1]].copy()),)
-            yield TraceRecord(here, slot.word, disassemble_word(slot.word), cycle, xw, vw)
+            if slot.text is None:
+                slot.text = disassemble_word(slot.word)
+            yield TraceRecord(here, slot.word, slot.text, cycle, xw, vw)
         if st[K.REASON] != K.RUNNING:
             self._continue(0, None)   # finish: raises on a fault, sets last_status on a halt
 

@@ -92,3 +92,39 @@ def test_imem_write_redecodes():
     m.write("imem", 0, assemble_text("addi x1, x0, 2").words)
     m.run()
     assert m.x[1] == 2
+
+
+def test_trace_and_run_agree_on_a_loop_with_dma_counters_and_rng():
+    source = """
+        csrw mcountinhibit, x0
+        li   t0, 64
+        csrw mm2s_count, t0
+        csrwi mm2s_control, 1
+        li   a0, 5
+    loop:
+        vloadv v1, x0, 0
+        vmul_s_rs 3, v2, v1, v1
+        vadd_s v3, v2, v1
+        vtge a1, v3, v1
+        vsel v3, a1, v2
+        vstore v3, x0, 128
+        csrr a2, mcycle
+        csrr a3, mm2s_status
+        addi a0, a0, -1
+        bnez a0, loop
+        ecall
+    """
+    words = assemble_text(source).words
+    rng = np.random.default_rng(5)
+    ddr = rng.integers(0, 256, 64, dtype=np.uint8)
+    vmem = rng.integers(-300, 300, 32, dtype=np.int16)
+    a, b = Machine(SMALL), Machine(SMALL)
+    for m in (a, b):
+        m.load(words, vmem=vmem, ddr=ddr)
+    status = a.run()
+    records = list(b.trace())
+    assert len(records) == status.instructions
+    assert b.last_status.cycles == status.cycles and b.last_status.stats == status.stats
+    for name in ("x", "v", "s0", "s1", "vmem"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.x[13] == 0x82 and a.x[12] > 0
