@@ -19,6 +19,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, First, Timer
 from cocotb.types import Logic
+from cocotbext.axi import AxiBus, AxiRam
 
 from fenn.hw.core import Halt, HostSpace
 from fenn.soc import SocConfig
@@ -139,6 +140,8 @@ async def run_jobs(dut):
     dut.rst.value = 0
     host = HostPort(dut)
     arrays = Arrays(dut, soc)
+    ddr = AxiRam(AxiBus.from_prefix(dut, "axi_"), dut.clk, dut.rst, size=soc.ddr_bytes)
+    ddr_held = np.zeros(soc.ddr_bytes, dtype=np.uint8)
     # the emitted Verilog initialises every memory and register file to zero
     held = {space: np.zeros(count, dtype=np.uint32) for space, count in sizes.items()}
     for job in manifest["jobs"]:
@@ -153,11 +156,19 @@ async def run_jobs(dut):
                 data = images[key].view(np.uint32)
                 want[:data.size] = data
             arrays.write(space, want, np.nonzero(want != held[space])[0])
+        want = np.zeros(soc.ddr_bytes, dtype=np.uint8)
+        if "ddr" in images.files:
+            want[:images["ddr"].size] = images["ddr"]
+        changed = np.nonzero(want != ddr_held)[0]
+        if changed.size:
+            lo, hi = int(changed[0]), int(changed[-1]) + 1
+            ddr.write(lo, want[lo:hi].tobytes())
         await FallingEdge(dut.clk)
         retired = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
         state = {space.name.lower(): arrays.read(space) for space in sizes}
         held.update({space: state[space.name.lower()] for space in sizes})
         state["rng"] = await host.read(HostSpace.RNG, 2 * soc.vector_bytes // 4)
+        state["ddr"] = ddr_held = np.frombuffer(ddr.read(0, soc.ddr_bytes), dtype=np.uint8).copy()
         np.savez(job["output"], **state,
                  status=value(dut.status), fault=value(dut.fault),
                  halt_pc=value(dut.halt_pc), cycles=value(dut.cycles),

@@ -32,6 +32,7 @@ from fenn import isa
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
 
 from .decoder import Decoder, row_index
+from .dma import CHANNELS, AxiMaster, Dma
 from .memories import SocMemories
 from .rng import RngBank
 from .scalar_alu import ScalarAlu
@@ -119,6 +120,7 @@ class Core(wiring.Component):
             "wb_v_rd": Out(5),
             "wb_v_data": Out(width),
             "stall_load_use": Out(1),
+            "axi": Out(AxiMaster()),      # DMA master to DDR
         })
 
     # ----------------------------------------------------------------------- elaborate
@@ -146,6 +148,13 @@ class Core(wiring.Component):
         xw = xregs.write_port()
         vw = vregs.write_port(granularity=32)
 
+        m.submodules.dma = dma_engine = Dma(soc)
+        wiring.connect(m, wiring.flipped(self.axi), dma_engine.axi)
+        dma_wp = mems.vmem.write_port(granularity=8 * soc.vector_bytes // len(dma_engine.vmem_wen))
+        dma_rp = mems.vmem.read_port()
+        m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_waddr), dma_wp.data.eq(dma_engine.vmem_wdata),
+                     dma_wp.en.eq(dma_engine.vmem_wen), dma_rp.addr.eq(dma_engine.vmem_raddr),
+                     dma_engine.vmem_rdata.eq(dma_rp.data)]
         m.submodules.dec = dec = Decoder()
         m.submodules.alu = alu = ScalarAlu()
         m.submodules.valu = valu = VectorAlu(lanes)
@@ -156,6 +165,8 @@ class Core(wiring.Component):
 
         # ------------------------------------------------------------- state
         running = Signal()
+        draining = Signal()          # ecall/ebreak issued, waiting for DMA to finish
+        halt_reason = Signal(3)
         status = Signal(3, init=Halt.IDLE)
         fault = Signal(4)
         halt_pc = Signal(32)
@@ -243,7 +254,7 @@ class Core(wiring.Component):
             | (w_vload & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
                           | (dec.reads_v_rd & (dec.rd == w_rd)))))
         active = Signal()
-        m.d.comb += [active.eq(running & x_valid & ~hazard),
+        m.d.comb += [active.eq(running & ~draining & x_valid & ~hazard),
                      self.stall_load_use.eq(running & x_valid & hazard)]
 
         # ------------------------------------------------------------- X: scalar ALU, branches
@@ -296,8 +307,7 @@ class Core(wiring.Component):
         read_only = csr_addr[10:12] == 0b11          # RISC-V: CSRs 0xC00-0xFFF are read-only
         dma = {name: Signal(32, name=f"dma_{name}") for name in
                ("mm2s_src", "mm2s_dst", "mm2s_count", "s2mm_src", "s2mm_dst", "s2mm_count")}
-        dma_status = {"mm2s_status": Signal(8, init=1 << isa.DMA_STATUS_BITS["idle"]),
-                      "s2mm_status": Signal(8, init=1 << isa.DMA_STATUS_BITS["idle"])}
+        dma_status = {f"{ch}_status": getattr(dma_engine, f"{ch}_status") for ch in CHANNELS}
         csr_values = {
             "mcountinhibit": inhibit, "mcycle": mcycle[:32], "mcycleh": mcycle[32:],
             "minstret": minstret[:32], "minstreth": minstret[32:], "mhartid": Const(self.hart_id, 32),
@@ -313,13 +323,20 @@ class Core(wiring.Component):
         m.d.comb += csr_new.eq(Mux(is_("csrrw", "csrrwi"), csr_src,
                                    Mux(is_("csrrs", "csrrsi"), csr_old | csr_src, csr_old & ~csr_src)))
         csr_bad = is_csr & (~known | (csr_writes & read_only))
-        dma_start = {ch: Signal(name=f"{ch}_start") for ch in ("mm2s", "s2mm")}
+        dma_start = {ch: Signal(name=f"{ch}_start") for ch in CHANNELS}
         dma_bad = Const(0, 1)
-        for ch in ("mm2s", "s2mm"):
+        sizes = {"mm2s": (soc.ddr_bytes, soc.vmem_bytes), "s2mm": (soc.vmem_bytes, soc.ddr_bytes)}
+        for ch in CHANNELS:
             m.d.comb += dma_start[ch].eq(is_csr & csr_writes & _csr_is(csr_addr, f"{ch}_control")
                                          & csr_new[0])
-            # no DMA engine in this core yet: only empty transfers are accepted
-            dma_bad = dma_bad | (dma_start[ch] & (dma[f"{ch}_count"] != 0))
+            src, dst, count = (dma[f"{ch}_{k}"] for k in ("src", "dst", "count"))
+            src_size, dst_size = sizes[ch]
+            misaligned = (src | dst | count)[:6].any()
+            outside = ((src + count) > src_size) | ((dst + count) > dst_size)   # 33-bit sums
+            busy = getattr(dma_engine, f"{ch}_busy")
+            dma_bad = dma_bad | (dma_start[ch] & (misaligned | outside | busy))
+            m.d.comb += [getattr(dma_engine, f"{ch}_src").eq(src), getattr(dma_engine, f"{ch}_dst").eq(dst),
+                         getattr(dma_engine, f"{ch}_count").eq(count)]
 
         # ------------------------------------------------------------- X: faults
         fault_code = Signal(4)
@@ -343,8 +360,15 @@ class Core(wiring.Component):
             m.d.comb += fault_code.eq(Fault.DMA)
         execute = Signal()
         m.d.comb += execute.eq(active & (fault_code == Fault.NONE))
+        # ecall/ebreak wait for both DMA channels to go idle ("draining"), faults stop at once
+        halt_request = active & ((fault_code != Fault.NONE) | is_("ecall", "ebreak"))
+        for ch in CHANNELS:
+            m.d.comb += getattr(dma_engine, f"{ch}_start").eq(execute & dma_start[ch])
         halting = Signal()
-        m.d.comb += halting.eq(active & ((fault_code != Fault.NONE) | is_("ecall", "ebreak")))
+        m.d.comb += halting.eq(halt_request | draining)
+        stop_now = Signal()
+        m.d.comb += stop_now.eq((halt_request & ((fault_code != Fault.NONE) | ~dma_engine.busy_after))
+                                | (draining & ~dma_engine.busy_after))
         redirect = Signal()
         m.d.comb += redirect.eq(execute & wants_redirect)
         m.d.comb += [self.retire.eq(execute), self.retire_pc.eq(x_pc), self.retire_inst.eq(x_inst),
@@ -450,10 +474,6 @@ class Core(wiring.Component):
                         m.d.sync += inhibit.eq(csr_new[:3] & 0b101)
                     else:
                         m.d.sync += value.eq(csr_new)
-        for ch in ("mm2s", "s2mm"):
-            with m.If(execute & dma_start[ch]):
-                m.d.sync += dma_status[f"{ch}_status"].eq(
-                    (1 << isa.DMA_STATUS_BITS["idle"]) | (1 << isa.DMA_STATUS_BITS["last_ok"]))
 
         # W slot
         m.d.sync += [
@@ -478,13 +498,20 @@ class Core(wiring.Component):
                 d_valid.eq(~redirect), d_pc.eq(pc_f),
                 pc_f.eq(Mux(redirect, target, pc_f + 4)),
             ]
-        with m.If(halting):
-            m.d.sync += [running.eq(0), halt_pc.eq(x_pc), fault.eq(fault_code),
-                         status.eq(Mux(fault_code != Fault.NONE, Halt.FAULT,
-                                       Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)))]
+        with m.If(halt_request):
+            m.d.sync += [halt_pc.eq(x_pc), fault.eq(fault_code),
+                         halt_reason.eq(Mux(fault_code != Fault.NONE, Halt.FAULT,
+                                            Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)))]
+        with m.If(halt_request & ~stop_now):
+            m.d.sync += draining.eq(1)
+        with m.If(stop_now):
+            m.d.sync += [running.eq(0), draining.eq(0),
+                         status.eq(Mux(halt_request, Mux(fault_code != Fault.NONE, Halt.FAULT,
+                                                         Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)),
+                                       halt_reason))]
         with m.If(self.start):
             m.d.sync += [running.eq(1), status.eq(Halt.RUNNING), fault.eq(0), pc_f.eq(0),
-                         d_valid.eq(0), x_valid.eq(0), w_valid.eq(0), issued.eq(0),
+                         d_valid.eq(0), x_valid.eq(0), w_valid.eq(0), issued.eq(0), draining.eq(0),
                          cycles.eq(0), retired.eq(0), mcycle.eq(0), minstret.eq(0),
                          inhibit.eq(INHIBIT_RESET)]
         return m

@@ -56,14 +56,14 @@ class IcarusCore:
         self._batch = 0
 
     def run(self, jobs: list[dict], max_cycles: int = 1_000_000, trace: bool = False) -> list[RtlState]:
-        """Each job: ``words`` (uint32) and optional ``dmem``/``vmem`` (bytes) and ``llm`` (int16[lanes, n])."""
+        """Each job: ``words`` (uint32), optional ``dmem``/``vmem``/``ddr`` images and ``llm`` (int16[lanes, n])."""
         soc = self.soc
         self._batch += 1
         work = pathlib.Path(tempfile.mkdtemp(prefix="batch-", dir=self.build_dir))
         manifest = {"soc": soc.to_dict(), "jobs": []}
         for n, job in enumerate(jobs):
             images = {"imem": _bytes(np.asarray(job["words"], dtype=np.uint32), soc.imem_bytes, "imem")}
-            for name, size in (("dmem", soc.dmem_bytes), ("vmem", soc.vmem_bytes)):
+            for name, size in (("dmem", soc.dmem_bytes), ("vmem", soc.vmem_bytes), ("ddr", soc.ddr_bytes)):
                 if job.get(name) is not None:
                     images[name] = _bytes(job[name], size, name)
             if job.get("llm") is not None:
@@ -112,6 +112,7 @@ def _state(z, soc: SocConfig) -> RtlState:
         dmem=z["dmem"].view(np.uint8).copy(), vmem=z["vmem"].view(np.uint8).copy(),
         llm=z["llm"].view(np.int16).reshape(lanes, -1).copy(),
         trace=[Retired(int(c), int(pc), 0) for c, pc in z["trace"]],
+        ddr=z["ddr"].view(np.uint8).copy(),
     )
 
 

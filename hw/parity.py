@@ -32,8 +32,11 @@ def differences(rtl, machine, status) -> list[str]:
     for name in ("s0", "s1"):
         if (getattr(rtl, name) != getattr(machine, name)).any():
             out.append(f"RNG {name}: rtl {getattr(rtl, name).tolist()}, sim {getattr(machine, name).tolist()}")
-    for name in ("dmem", "vmem"):
-        diff = np.nonzero(getattr(rtl, name) != getattr(machine, name))[0]
+    for name in ("dmem", "vmem", "ddr"):
+        if getattr(rtl, name) is None:
+            continue
+        theirs = getattr(machine, name)[:getattr(rtl, name).size]
+        diff = np.nonzero(getattr(rtl, name) != theirs)[0]
         if diff.size:
             out.append(f"{name}: {diff.size} bytes differ, first at 0x{diff[0]:x}")
     diff = np.argwhere(rtl.llm != machine.llm)

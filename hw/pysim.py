@@ -44,6 +44,7 @@ class RtlState:
     vmem: np.ndarray       # uint8
     llm: np.ndarray        # int16[lanes, halfwords]
     trace: list[Retired]
+    ddr: np.ndarray | None = None   # uint8, when the run had a DDR model
 
 
 def _words(image, nbytes: int, what: str) -> np.ndarray:

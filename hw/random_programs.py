@@ -8,7 +8,10 @@ Operands are drawn from the table's operand encodings, so new ALU rows are cover
 without touching this file.
 
 Register conventions inside a program: x16 = DMEM base, x17 = VMEM base, x18 = loop
-counter, x19 = jump scratch, v28 = lane-local addresses; nothing else writes them.
+counter, x19 = jump and DMA scratch, v28 = lane-local addresses; nothing else writes them.
+With ``dma=True`` the program also runs DMA transfers between DDR and the upper half of
+VMEM (which nothing else touches), polls their status until idle and loads what arrived;
+the last transfer may be left running for ``ecall`` to wait for.
 """
 
 from __future__ import annotations
@@ -46,12 +49,16 @@ class RandomProgram:
     dmem: np.ndarray      # uint8 image at DMEM 0
     vmem: np.ndarray      # uint8 image at VMEM 0
     llm: np.ndarray       # int16[lanes, halfwords]
+    ddr: np.ndarray | None = None   # uint8 image at DDR 0 (programs with DMA)
 
 
 class _Gen:
-    def __init__(self, seed: int, soc: SocConfig):
+    def __init__(self, seed: int, soc: SocConfig, dma: bool = False):
         self.r = random.Random(seed)
         self.soc = soc
+        self.dma = dma
+        if dma and soc.vmem_bytes < 4096:
+            raise ValueError("random programs with DMA need vmem_bytes >= 4096 (the upper half is the DMA area)")
         self.words: list[int] = []
         self.last_load_rd: tuple[str, int] | None = None
         self.dmem_span = min(soc.dmem_bytes, 2048)
@@ -169,6 +176,38 @@ class _Gen:
         for _ in range(skip):
             self.straight()
 
+    def li(self, rd: int, value: int) -> None:
+        value &= 0xFFFFFFFF
+        low = ((value & 0xFFF) ^ 0x800) - 0x800
+        self.emit("lui", rd, ((value - low) >> 12) & 0xFFFFF)
+        self.emit("addi", rd, rd, low)
+
+    def dma_transfer(self, wait: bool = True) -> None:
+        soc, r = self.soc, self.r
+        ch = r.choice(["mm2s", "s2mm"])
+        count = 64 * r.choice([0, 1, 2, 3, 4, 8, 16])
+        area = 2048
+        vmem_at = area + 64 * r.randrange(0, (soc.vmem_bytes - area - count) // 64 + 1)
+        ddr_at = 64 * r.randrange(0, (soc.ddr_bytes - count) // 64 + 1)
+        src, dst = (ddr_at, vmem_at) if ch == "mm2s" else (vmem_at, ddr_at)
+        for name, value in (("src", src), ("dst", dst), ("count", count)):
+            self.li(X_JUMP, value)
+            self.emit("csrrw", 0, isa.CSR_ADDRESSES[f"{ch}_{name}"], X_JUMP)
+        self.emit("csrrwi", 0, isa.CSR_ADDRESSES[f"{ch}_control"], 1)
+        self.last_load_rd = None
+        if not wait:
+            return
+        for _ in range(r.randrange(0, 6)):
+            self.straight()
+        self.emit("csrrs", X_JUMP, isa.CSR_ADDRESSES[f"{ch}_status"], 0)
+        self.emit("andi", X_JUMP, X_JUMP, 2)
+        self.emit("beq", X_JUMP, 0, -8)
+        if ch == "mm2s" and count:
+            self.li(X_JUMP, dst + 64 * r.randrange(0, count // 64))
+            vd = r.choice(V_POOL)
+            self.emit("vloadv", vd, X_JUMP, 0)
+            self.last_load_rd = ("v", vd)
+
     def loop(self) -> None:
         self.emit("addi", X_LOOP, 0, self.r.randrange(1, 5))
         start = len(self.words)
@@ -185,19 +224,23 @@ class _Gen:
         self.emit("csrrwi", 0, isa.CSR_ADDRESSES["mcountinhibit"], 0)
         while len(self.words) < length:
             r = self.r.random()
-            if r < 0.1:
+            if self.dma and r < 0.03:
+                self.dma_transfer()
+            elif r < 0.1:
                 self.forward_branch()
             elif r < 0.15:
                 self.loop()
             else:
                 self.straight()
+        if self.dma and self.r.random() < 0.5:
+            self.dma_transfer(wait=False)
         self.emit("ecall")
         return self.words
 
 
-def random_program(seed: int, soc: SocConfig, length: int = 150) -> RandomProgram:
+def random_program(seed: int, soc: SocConfig, length: int = 150, dma: bool = False) -> RandomProgram:
     """A legal random program of about ``length`` instructions and its memory images."""
-    gen = _Gen(seed, soc)
+    gen = _Gen(seed, soc, dma)
     words = np.array(gen.build(length), dtype=np.uint32)
     if words.size > soc.imem_bytes // 4:
         raise ValueError(f"random program of {words.size} words does not fit IMEM ({soc.imem_bytes} bytes)")
@@ -211,4 +254,5 @@ def random_program(seed: int, soc: SocConfig, length: int = 150) -> RandomProgra
     addresses[disabled] = -rng.integers(1, 32768, disabled.sum())
     vmem[gen.address_row] = addresses.astype(np.int16)
     llm = rng.integers(-32768, 32768, (32, lanes_half)).astype(np.int16)
-    return RandomProgram(seed, words, dmem, vmem.view(np.uint8).reshape(-1), llm)
+    ddr = rng.integers(0, 256, soc.ddr_bytes, dtype=np.uint8) if dma else None
+    return RandomProgram(seed, words, dmem, vmem.view(np.uint8).reshape(-1), llm, ddr)
