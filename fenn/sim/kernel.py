@@ -57,9 +57,9 @@ RD_SHIFT, RS1_SHIFT, RS2_SHIFT, AUX_SHIFT, PENALTY_SHIFT = 8, 14, 19, 24, 29
 #: where writes to x0 go (the x array has 33 entries; Machine.x shows the first 32)
 X0_SINK = 32
 #: a word that is not a legal instruction (fault when executed)
-ILLEGAL = 254
+ILLEGAL = len(OPS)
 #: a vector load whose result the next word reads, in strict mode (fault when executed)
-HAZARD = 253
+HAZARD = len(OPS) + 1
 
 # ---------------------------------------------------------------- st[] layout
 PC, CYCLE, INSTRET, REASON, FAULT, FA, FB = 0, 1, 2, 3, 4, 5, 6
@@ -437,12 +437,71 @@ def _csr_write(st, addr, value, cycle, instret, vmem_n, ddr_n):
     return F_CSR
 
 
+@njit(inline="always")
+def _address(x, rs1, imm, align_mask, size):
+    """Byte address x[rs1] + imm, or -1 if misaligned, -2 if outside ``size`` bytes."""
+    a = (np.int64(x[rs1]) + imm) & MASK32
+    if a & align_mask:
+        return np.int64(-1)
+    if a + align_mask >= size:
+        return np.int64(-2)
+    return a
+
+
+@njit(inline="always")
+def _lane_fault(v, rs1, imm, nl, llm_n):
+    """First enabled lane whose lane-local address is odd or out of range, else -1."""
+    for i in range(nl):
+        if v[rs1, i] >= 0:
+            a = np.int64(v[rs1, i]) + imm
+            if (a & 1) or a < 0 or a >= llm_n:
+                return i
+    return -1
+
+
+@njit(inline="always")
+def _count_bits(a, op):
+    """clz / ctz / cpop of the 32-bit value ``a``."""
+    n = 0
+    if op == CPOP:
+        while a:
+            n += a & 1
+            a >>= 1
+    elif op == CLZ:
+        n = 32
+        while a:
+            n -= 1
+            a >>= 1
+    else:
+        while n < 32 and not (a >> n) & 1:
+            n += 1
+    return n
+
+
+@njit(inline="always")
+def _csr(st, op, addr, src, write, cycle, instret, vmem_n, ddr_n):
+    """One Zicsr instruction: (fault code, old value)."""
+    old, ok = csr_read(st, addr, cycle, instret)
+    if not ok:
+        return F_CSR, old
+    if write:
+        if op == CSRRW or op == CSRRWI:
+            new = src
+        elif op == CSRRS or op == CSRRSI:
+            new = old | src
+        else:
+            new = old & ~src & MASK32
+        return _csr_write(st, addr, new, cycle, instret, vmem_n, ddr_n), old
+    return F_NONE, old
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True, boundscheck=False)
 def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr, st, max_steps):
     """Execute at most ``max_steps`` instructions from ``st[PC]``; return steps retired.
 
-    ``st[REASON]`` says why it stopped (RUNNING = step budget used up).
+    ``st[REASON]`` says why it stopped (RUNNING = step budget used up). Every branch of
+    the dispatch below tests one operation id, so LLVM turns it into one jump table.
     """
     pc = st[PC]
     cycle = st[CYCLE]
@@ -453,9 +512,6 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
     vmem_n = vmem8.size
     llm_n = llm.shape[1] * 2
     ddr_n = ddr.size
-    # the lane count as a run-time value: with a constant 32, LLVM unrolls the lane loops
-    # fully, and Numba's pipeline has no SLP vectoriser to pick them up again; with an
-    # unknown trip count the loop vectoriser turns each into a few SIMD instructions
     nl = v.shape[1]
     reason = RUNNING
     fault = F_NONE
@@ -475,6 +531,7 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
         imm = w >> 32
         nxt = pc + 4
         cost = 1 + ((w >> PENALTY_SHIFT) & 3)
+        taken = False
 
         # ------------------------------------------------ scalar
         if op == ADDI:
@@ -482,122 +539,81 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
         elif op == ADD:
             x[rd] = np.int64(x[rs1]) + x[rs2]
         elif op == LW:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 3:
-                fault = F_LOAD_ALIGN
-                st[FA] = a
-                break
-            if a >= dmem_n:
-                fault = F_LOAD_RANGE
-                st[FA] = a
+            a = _address(x, rs1, imm, 3, dmem_n)
+            if a < 0:
+                fault = F_LOAD_ALIGN if a == -1 else F_LOAD_RANGE
                 break
             x[rd] = dmem32[a >> 2]
         elif op == SW:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 3:
-                fault = F_STORE_ALIGN
-                st[FA] = a
-                break
-            if a >= dmem_n:
-                fault = F_STORE_RANGE
-                st[FA] = a
+            a = _address(x, rs1, imm, 3, dmem_n)
+            if a < 0:
+                fault = F_STORE_ALIGN if a == -1 else F_STORE_RANGE
                 break
             dmem32[a >> 2] = x[rs2]
         elif op == BNE:
-            if x[rs1] != x[rs2]:
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = x[rs1] != x[rs2]
         elif op == BEQ:
-            if x[rs1] == x[rs2]:
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = x[rs1] == x[rs2]
         elif op == BLT:
-            if x[rs1] < x[rs2]:
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = x[rs1] < x[rs2]
         elif op == BGE:
-            if x[rs1] >= x[rs2]:
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = x[rs1] >= x[rs2]
         elif op == BLTU:
-            if (np.int64(x[rs1]) & MASK32) < (np.int64(x[rs2]) & MASK32):
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = (np.int64(x[rs1]) & MASK32) < (np.int64(x[rs2]) & MASK32)
         elif op == BGEU:
-            if (np.int64(x[rs1]) & MASK32) >= (np.int64(x[rs2]) & MASK32):
-                if imm & imem_bad:
-                    fault = F_JUMP
-                    st[FA] = imm
-                    break
-                nxt = imm
-                cost += 2
+            taken = (np.int64(x[rs1]) & MASK32) >= (np.int64(x[rs2]) & MASK32)
         elif op == LUI:
             x[rd] = imm
         elif op == AUIPC:
             x[rd] = imm
-        elif op == JAL or op == JALR:
-            nxt = imm if op == JAL else (np.int64(x[rs1]) + imm) & (MASK32 - 1)
+        elif op == JAL:
+            if imm & imem_bad:
+                fault = F_JUMP
+                st[FA] = imm
+                break
+            x[rd] = pc + 4
+            nxt = imm
+        elif op == JALR:
+            nxt = (np.int64(x[rs1]) + imm) & (MASK32 - 1)
             if nxt & imem_bad:
                 fault = F_JUMP
                 st[FA] = nxt
                 break
             x[rd] = pc + 4
-        elif op == LB or op == LBU:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a >= dmem_n:
+        elif op == LB:
+            a = _address(x, rs1, imm, 0, dmem_n)
+            if a < 0:
                 fault = F_LOAD_RANGE
-                st[FA] = a
                 break
-            b = np.int64(dmem8[a])
-            x[rd] = b if op == LBU else (b ^ 0x80) - 0x80
-        elif op == LH or op == LHU:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 1:
-                fault = F_LOAD_ALIGN
-                st[FA] = a
-                break
-            if a >= dmem_n:
+            x[rd] = (np.int64(dmem8[a]) ^ 0x80) - 0x80
+        elif op == LBU:
+            a = _address(x, rs1, imm, 0, dmem_n)
+            if a < 0:
                 fault = F_LOAD_RANGE
-                st[FA] = a
                 break
-            h = np.int64(dmem16[a >> 1])
-            x[rd] = h & 0xFFFF if op == LHU else h
+            x[rd] = dmem8[a]
+        elif op == LH:
+            a = _address(x, rs1, imm, 1, dmem_n)
+            if a < 0:
+                fault = F_LOAD_ALIGN if a == -1 else F_LOAD_RANGE
+                break
+            x[rd] = dmem16[a >> 1]
+        elif op == LHU:
+            a = _address(x, rs1, imm, 1, dmem_n)
+            if a < 0:
+                fault = F_LOAD_ALIGN if a == -1 else F_LOAD_RANGE
+                break
+            x[rd] = np.int64(dmem16[a >> 1]) & 0xFFFF
         elif op == SB:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a >= dmem_n:
+            a = _address(x, rs1, imm, 0, dmem_n)
+            if a < 0:
                 fault = F_STORE_RANGE
-                st[FA] = a
                 break
             dmem8[a] = x[rs2] & 0xFF
         elif op == SH:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 1:
-                fault = F_STORE_ALIGN
-                st[FA] = a
-                break
-            if a >= dmem_n:
-                fault = F_STORE_RANGE
-                st[FA] = a
+            a = _address(x, rs1, imm, 1, dmem_n)
+            if a < 0:
+                fault = F_STORE_ALIGN if a == -1 else F_STORE_RANGE
                 break
             dmem16[a >> 1] = x[rs2]
         elif op == SLTI:
@@ -636,77 +652,96 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             x[rd] = x[rs1] & x[rs2]
         elif op == MUL:
             x[rd] = np.int64(x[rs1]) * np.int64(x[rs2])
-        elif op == CLZ or op == CTZ or op == CPOP:
-            a = np.int64(x[rs1]) & MASK32
-            n = 0
-            if op == CPOP:
-                while a:
-                    n += a & 1
-                    a >>= 1
-            elif op == CLZ:
-                n = 32
-                while a:
-                    n -= 1
-                    a >>= 1
-            else:
-                n = 0
-                while n < 32 and not (a >> n) & 1:
-                    n += 1
-            x[rd] = n
+        elif op == CLZ:
+            x[rd] = _count_bits(np.int64(x[rs1]) & MASK32, CLZ)
+        elif op == CTZ:
+            x[rd] = _count_bits(np.int64(x[rs1]) & MASK32, CTZ)
+        elif op == CPOP:
+            x[rd] = _count_bits(np.int64(x[rs1]) & MASK32, CPOP)
         elif op == SEXT_B:
             x[rd] = ((np.int64(x[rs1]) & 0xFF) ^ 0x80) - 0x80
         elif op == SEXT_H:
             x[rd] = ((np.int64(x[rs1]) & 0xFFFF) ^ 0x8000) - 0x8000
-        elif op == FENCE or op == FENCE_I:
+        elif op == FENCE:
             pass
-        elif op == ECALL or op == EBREAK:
-            reason = R_ECALL if op == ECALL else R_EBREAK
+        elif op == FENCE_I:
+            pass
+        elif op == ECALL:
+            reason = R_ECALL
             hits[idx] += 1
             break
-        elif op >= CSRRW and op <= CSRRCI:
-            if op >= CSRRWI:
-                src = np.int64(rs1)
-                write = op == CSRRWI or rs1 != 0
-            else:
-                src = np.int64(x[rs1]) & MASK32
-                write = op == CSRRW or rs1 != 0
-            old, ok = csr_read(st, imm, cycle, instret0 + steps)
-            if not ok:
-                fault = F_CSR
+        elif op == EBREAK:
+            reason = R_EBREAK
+            hits[idx] += 1
+            break
+        elif op == CSRRW:
+            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, True, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
                 break
-            if write:
-                if op == CSRRW or op == CSRRWI:
-                    new = src
-                elif op == CSRRS or op == CSRRSI:
-                    new = old | src
-                else:
-                    new = old & ~src & MASK32
-                f = _csr_write(st, imm, new, cycle, instret0 + steps, vmem_n, ddr_n)
-                if f != F_NONE:
-                    fault = f
-                    break
-                dma_next = st[DMA_NEXT]
             x[rd] = old
+            dma_next = st[DMA_NEXT]
+        elif op == CSRRS:
+            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
+                break
+            x[rd] = old
+            dma_next = st[DMA_NEXT]
+        elif op == CSRRC:
+            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
+                break
+            x[rd] = old
+            dma_next = st[DMA_NEXT]
+        elif op == CSRRWI:
+            f, old = _csr(st, op, imm, np.int64(rs1), True, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
+                break
+            x[rd] = old
+            dma_next = st[DMA_NEXT]
+        elif op == CSRRSI:
+            f, old = _csr(st, op, imm, np.int64(rs1), rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
+                break
+            x[rd] = old
+            dma_next = st[DMA_NEXT]
+        elif op == CSRRCI:
+            f, old = _csr(st, op, imm, np.int64(rs1), rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
+            if f != F_NONE:
+                fault = f
+                break
+            x[rd] = old
+            dma_next = st[DMA_NEXT]
 
         # ------------------------------------------------ vector
-        elif op == VLOADV or op == VLOADR0 or op == VLOADR1 or op == VSTORE:
-            a = (np.int64(x[rs1]) + imm) & MASK32
-            if a & 63:
-                fault = F_VMEM_ALIGN
-                st[FA] = a
+        elif op == VLOADV:
+            a = _address(x, rs1, imm, 63, vmem_n)
+            if a < 0:
+                fault = F_VMEM_ALIGN if a == -1 else F_VMEM_RANGE
                 break
-            if a + 64 > vmem_n:
-                fault = F_VMEM_RANGE
-                st[FA] = a
+            _copy64(v, rd * 32, vmem16, a >> 1)
+        elif op == VSTORE:
+            a = _address(x, rs1, imm, 63, vmem_n)
+            if a < 0:
+                fault = F_VMEM_ALIGN if a == -1 else F_VMEM_RANGE
                 break
-            if op == VLOADV:
-                _copy64(v, rd * 32, vmem16, a >> 1)
-            elif op == VSTORE:
-                _copy64(vmem16, a >> 1, v, rs2 * 32)
-            elif op == VLOADR0:
-                _copy64(s0, 0, vmem16, a >> 1)
-            else:
-                _copy64(s1, 0, vmem16, a >> 1)
+            _copy64(vmem16, a >> 1, v, rs2 * 32)
+        elif op == VLOADR0:
+            a = _address(x, rs1, imm, 63, vmem_n)
+            if a < 0:
+                fault = F_VMEM_ALIGN if a == -1 else F_VMEM_RANGE
+                break
+            _copy64(s0, 0, vmem16, a >> 1)
+        elif op == VLOADR1:
+            a = _address(x, rs1, imm, 63, vmem_n)
+            if a < 0:
+                fault = F_VMEM_ALIGN if a == -1 else F_VMEM_RANGE
+                break
+            _copy64(s1, 0, vmem16, a >> 1)
         elif op == VMUL_RN:
             shift = (w >> AUX_SHIFT) & 15
             _vmul(v, rd, rs1, rs2, shift, (np.int64(1) << shift) >> 1)
@@ -748,8 +783,7 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
         elif op == VSRA:
             _vsra(v, rd, rs1, rs2)
         elif op == VSLLI:
-            shift = (w >> AUX_SHIFT) & 15
-            _vslli(v, rd, rs1, shift)
+            _vslli(v, rd, rs1, (w >> AUX_SHIFT) & 15)
         elif op == VSRAI:
             _vsrai(v, rd, rs1, rs1, (w >> AUX_SHIFT) & 15, np.int64(0))
         elif op == VSRAI_RN:
@@ -768,27 +802,26 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             _vrng(v, s0, s1, rd)
         elif op == VANDADD:
             _vandadd(v, rd, rs1, (np.int64(1) << ((w >> AUX_SHIFT) & 15)) - 1, np.int64(x[rs2]))
-        elif op == VLOADL or op == VSTOREL:
-            bad = -1
-            for i in range(nl):
-                if v[rs1, i] >= 0:
-                    a = np.int64(v[rs1, i]) + imm
-                    if (a & 1) or a < 0 or a >= llm_n:
-                        bad = i
-                        break
+        elif op == VLOADL:
+            bad = _lane_fault(v, rs1, imm, nl, llm_n)
             if bad >= 0:
                 fault = F_LLM
                 st[FA] = bad
                 st[FB] = np.int64(v[rs1, bad]) + imm
                 break
-            if op == VLOADL:
-                for i in range(nl):
-                    if v[rs1, i] >= 0:
-                        v[rd, i] = llm[i, (np.int64(v[rs1, i]) + imm) >> 1]
-            else:
-                for i in range(nl):
-                    if v[rs1, i] >= 0:
-                        llm[i, (np.int64(v[rs1, i]) + imm) >> 1] = v[rs2, i]
+            for i in range(nl):
+                if v[rs1, i] >= 0:
+                    v[rd, i] = llm[i, (np.int64(v[rs1, i]) + imm) >> 1]
+        elif op == VSTOREL:
+            bad = _lane_fault(v, rs1, imm, nl, llm_n)
+            if bad >= 0:
+                fault = F_LLM
+                st[FA] = bad
+                st[FB] = np.int64(v[rs1, bad]) + imm
+                break
+            for i in range(nl):
+                if v[rs1, i] >= 0:
+                    llm[i, (np.int64(v[rs1, i]) + imm) >> 1] = v[rs2, i]
         elif op == HAZARD:
             fault = F_HAZARD
             break
@@ -796,6 +829,13 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             fault = F_ILLEGAL
             break
 
+        if taken:
+            if imm & imem_bad:
+                fault = F_JUMP
+                st[FA] = imm
+                break
+            nxt = imm
+            cost += 2
         hits[idx] += 1
         pc = nxt
         cycle += cost
@@ -804,6 +844,8 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
     if fault != F_NONE:
         reason = R_FAULT
         st[FAULT] = fault
+        if fault >= F_LOAD_ALIGN and fault <= F_VMEM_RANGE:
+            st[FA] = (np.int64(x[rs1]) + imm) & MASK32
     st[PC] = pc
     st[CYCLE] = cycle
     st[INSTRET] = instret0 + steps
