@@ -155,3 +155,30 @@ def test_mhartid_and_reset_state(small_machine):
     m = small_machine
     run_words(m, [("csrrs", 1, 0xF14, 0), ("csrrs", 2, 0x320, 0), ("csrrs", 3, 0xFC0, 0), ("csrrs", 4, 0xFD0, 0)])
     assert list(m.x[1:5]) == [0, 0b101, 0b10, 0b10]
+
+
+# ---------------------------------------------------------------- random operands vs a model
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _s(a):
+    return a - (1 << 32) if a & 0x80000000 else a
+
+
+MODEL = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "xor": lambda a, b: a ^ b,
+    "or": lambda a, b: a | b, "and": lambda a, b: a & b, "mul": lambda a, b: a * b,
+    "sll": lambda a, b: a << (b & 31), "srl": lambda a, b: a >> (b & 31),
+    "sra": lambda a, b: _s(a) >> (b & 31), "slt": lambda a, b: int(_s(a) < _s(b)),
+    "sltu": lambda a, b: int(a < b),
+}
+WORDS = st.one_of(st.integers(0, 2**32 - 1),
+                  st.sampled_from([0, 1, 2, 31, 32, 0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFF]))
+
+
+@pytest.mark.parametrize("mnemonic", sorted(MODEL))
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(a=WORDS, b=WORDS)
+def test_register_register_random(small_machine, mnemonic, a, b):
+    run_words(small_machine, [(mnemonic, 3, 1, 2)], x={1: a, 2: b})
+    assert small_machine.x[3] == MODEL[mnemonic](a, b) & M32
