@@ -20,7 +20,7 @@ import numpy as np
 from ..program import IoBuffer, Program
 from .emit import Code, V, X
 from .plan import MemoryPlan
-from .propagate import emit_connection_group
+from .propagate import emit_connection_group, emit_lane_local_group, lane_local_table
 from .update import UpdateLayout, emit_update
 
 __all__ = ["generate", "T_REG", "TMAX"]
@@ -67,20 +67,36 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
                               {"what": "per-lane xoroshiro32++ state (S0, S1) loaded at start"})
     layouts = {}
     state = {}
+    lane_local = {p.name for p in ln.pops
+                  if any(c.post == p.name and (c.kind == "sparse" or c.delays is not None)
+                         for c in ln.conns)}
     for p in ln.pops:
         nslots = len(p.variables)
         state[p.name] = plan.alloc("vmem", f"{p.name}.state", p.nvec * nslots * 64, align=64,
                                    what=f"state {p.variables}, chunk-major")
-        isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
-        layouts[p.name] = {"isyn": ("vmem", isyn)}
-    weights = {}
+        if p.name in lane_local:
+            ring_slots = max(p.ring_slots, 1)
+            stride = 2 * _pow2(p.nvec)
+            base = plan.alloc("llm", f"{p.name}.ring", ring_slots * stride, align=2,
+                              what=f"synaptic input ring: {ring_slots} slots x {p.nvec} per lane")
+            layouts[p.name] = {"isyn": ("llm", base, ring_slots, stride)}
+        else:
+            isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
+            layouts[p.name] = {"isyn": ("vmem", isyn)}
+    weights, tables, vmem_data = {}, {}, {}
     for ci, c in enumerate(ln.conns):
-        if c.kind != "dense" or c.delays is not None:
-            raise NotImplementedError(f"connection {c.name}: {c.kind}"
-                                      f"{' with delays' if c.delays is not None else ''} is not "
-                                      f"supported by the code generator yet")
+        if c.post in lane_local:
+            isyn = layouts[c.post]["isyn"]
+            table = lane_local_table(c, ln.pop(c.post), isyn[3], isyn[2])
+            address = plan.alloc("vmem", f"{c.name}.synapses", table.nbytes, align=64,
+                                 what=f"{c.kind} rows of (target+delay, weight) vector pairs, "
+                                      f"{table.shape[1]} per row")
+            tables[ci] = (address, table.shape[1])
+            vmem_data[address] = table
+            continue
         weights[ci] = plan.alloc("vmem", f"{c.name}.weights", c.weights.nbytes, align=64,
                                  what=f"dense weights ({c.pre_size} x {c.weights.shape[1]}) int16")
+        vmem_data[weights[ci]] = c.weights
     rec_layout = {p.name: [] for p in ln.pops}
     for r in ln.recs:
         p = ln.pop(r.pop)
@@ -142,7 +158,11 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
         code.note = f"prologue: {p.name} state"
         _fill_vectors(code, state[p.name], p.nvec * len(p.variables),
                       [p.init[v] for v in p.variables])
-        _fill_vectors(code, layouts[p.name]["isyn"][1], p.nvec, [0])
+        isyn = layouts[p.name]["isyn"]
+        if isyn[0] == "vmem":
+            _fill_vectors(code, isyn[1], p.nvec, [0])
+        else:
+            _zero_lane_local(code, isyn[1], isyn[2] * isyn[3])
         for r, kind, where in rec_layout[p.name]:
             if kind == "mean":
                 _fill_vectors(code, where, 2 * p.nvec, [0])
@@ -170,7 +190,10 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
     code.label("step")
     for p in ln.pops:
         incoming = [(ci, c) for ci, c in enumerate(ln.conns) if c.post == p.name]
-        if incoming:
+        if incoming and p.name in lane_local:
+            _, base, ring_slots, stride = layouts[p.name]["isyn"]
+            emit_lane_local_group(code, p, incoming, tables, (base, ring_slots, stride), slots, ln)
+        elif incoming:
             emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
                                   slots, ln)
     for p in ln.pops:
@@ -223,17 +246,46 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
         "dt": ln.dt,
     }
     images = {}
-    if weights:
-        end = max(weights[ci] + ln.conns[ci].weights.nbytes for ci in weights)
+    if vmem_data:
+        end = max(address + data.nbytes for address, data in vmem_data.items())
         vmem = np.zeros(end, dtype=np.uint8)
-        for ci, address in weights.items():
-            data = ln.conns[ci].weights.astype("<i2").view(np.uint8).reshape(-1)
-            vmem[address:address + data.size] = data
+        for address, data in vmem_data.items():
+            raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
+            vmem[address:address + raw.size] = raw
         images["vmem"] = (0, vmem)
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
                       images=images, meta=meta)
     program.lowered = ln
     return program
+
+
+def _pow2(n: int) -> int:
+    p = 1
+    while p < n:
+        p *= 2
+    return p
+
+
+def _zero_lane_local(code: Code, base: int, nbytes: int):
+    """Zero ``nbytes`` of every lane's local memory from ``base`` (vstorel, all lanes)."""
+    address, zero, step = V(21), V(20), V(22)
+    unroll = 16
+    code.vsub(zero, zero, zero)
+    code.vlui(step, 2 * unroll)
+    code.li(X(6), base)
+    code.vfill(address, X(6))
+    groups, rest = divmod(nbytes // 2, unroll)
+    if groups:
+        loop = code.new_label("zero_llm")
+        code.li(X(7), groups)
+        code.label(loop)
+        for k in range(unroll):
+            code.vstorel(zero, address, 2 * k)
+        code.vadd(address, address, step)
+        code.addi(X(7), X(7), -1)
+        code.bne(X(7), X(0), loop)
+    for k in range(rest):
+        code.vstorel(zero, address, 2 * k)
 
 
 def _fill_vectors(code: Code, base: int, count: int, pattern: list[int]):

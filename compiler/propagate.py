@@ -137,3 +137,105 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
         code.li(PTR, isyn_base)
         for k, acc in enumerate(accs):
             code.vstore(acc, PTR, 64 * k)
+
+
+# --------------------------------------------------------------------------- lane-local
+#
+# Targets with sparse or delayed inputs accumulate in a ring buffer in lane-local memory:
+# neuron 32 k + i lives in lane i at byte ((t + d) mod slots) * stride + 2 k (+ base). A
+# connection row is a list of vector pairs (u, w): u[i] = d * stride + 2 k for the synapse
+# lane i holds (its delay and target), w[i] its weight (0 in padding lanes). Per pair:
+# address = ((u + t_slot) & (slots * stride - 1)) + base, then load, add, store per lane.
+
+_U, _WT, _A, _C = [V(1), V(5)], [V(2), V(6)], [V(3), V(7)], [V(4), V(8)]
+TQV = V(9)
+XBASE = X(14)
+
+
+def lane_local_table(c, post, stride: int, slots: int):
+    """(pre, m, 2, 32) int16 rows of (u, w) pairs for connection ``c`` into ``post``."""
+    import numpy as np
+    if c.kind == "dense":
+        nvec = post.nvec
+        k = np.arange(post.npad) // 32
+        delays = c.delays if c.delays is not None else np.zeros_like(c.weights, dtype=np.int64)
+        u = (delays * stride + 2 * k[None, :]).reshape(c.pre_size, nvec, 32)
+        w = c.weights.reshape(c.pre_size, nvec, 32)
+        return np.stack([u, w], axis=2).astype(np.int16)
+    pre, post_idx, w = c.sparse
+    delays = c.delays if c.delays is not None else np.zeros(pre.size, dtype=np.int64)
+    lane = post_idx % 32
+    # position of each synapse within its (pre, lane) bucket, in sorted synapse order
+    order = np.lexsort((np.arange(pre.size), lane, pre))
+    key = pre[order] * 32 + lane[order]
+    first = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1])
+    run_start = np.repeat(first, np.diff(np.concatenate([first, [key.size]])))
+    position = np.empty(pre.size, dtype=np.int64)
+    position[order] = np.arange(key.size) - run_start
+    m = int(position.max(initial=-1)) + 1 or 1
+    table = np.zeros((c.pre_size, m, 2, 32), dtype=np.int16)
+    table[pre, position, 0, lane] = delays * stride + 2 * (post_idx // 32)
+    table[pre, position, 1, lane] = w
+    return table
+
+
+def _pair(code: Code, n: int, mask_bits: int, offset: int):
+    """Accumulate ``n`` (1 or 2) synapse vectors at ROW + offset into the lane-local ring."""
+    for k in range(n):
+        code.vloadv(_U[k], ROW, offset + 128 * k)
+        code.vloadv(_WT[k], ROW, offset + 128 * k + 64)
+    code.vadd(_A[0], _U[0], TQV)
+    code.vandadd(mask_bits, _A[0], _A[0], XBASE)
+    if n == 2:
+        code.vadd(_A[1], _U[1], TQV)
+    code.vloadl(_C[0], _A[0], 0)
+    if n == 2:
+        code.vandadd(mask_bits, _A[1], _A[1], XBASE)
+    # each vector is stored before the next one loads: a lane may meet the same target twice
+    for k in range(n):
+        if k:
+            code.vloadl(_C[k], _A[k], 0)
+        code.vadd_s(_C[k], _C[k], _WT[k])
+        code.vstorel(_C[k], _A[k], 0)
+
+
+def _row_into_ring(code: Code, m: int, mask_bits: int):
+    pairs, odd = divmod(m, 2)
+    if pairs <= 4:
+        for p in range(pairs):
+            _pair(code, 2, mask_bits, 256 * p)
+        if odd:
+            _pair(code, 1, mask_bits, 256 * pairs)
+        return
+    loop = code.new_label("ring_row")
+    code.li(CN, pairs)
+    code.label(loop)
+    _pair(code, 2, mask_bits, 0)
+    code.addi(ROW, ROW, 256)
+    code.addi(CN, CN, -1)
+    code.bne(CN, X(0), loop)
+    if odd:
+        _pair(code, 1, mask_bits, 0)
+
+
+def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple, slots, ln):
+    """Propagate ``incoming`` [(index, ConnIR)] into the lane-local ring of ``post``."""
+    base, nslots, stride = ring
+    mask_bits = (nslots * stride).bit_length() - 1
+    code.note = f"{post.name}: propagation (lane-local)"
+    code.andi(TMP, X(3), nslots - 1)
+    code.slli(TMP, TMP, stride.bit_length() - 1)
+    code.vfill(TQV, TMP)
+    code.li(XBASE, base)
+    for ci, c in incoming:
+        code.note = f"{c.name}: propagation ({c.kind}{', delayed' if c.delays is not None else ''})"
+        address, m = tables[ci]
+        row_bytes = 128 * m
+
+        def row_kernel(m=m):
+            _row_into_ring(code, m, mask_bits)
+        if c.pre_is_input:
+            _from_events(code, slots[f"events:{c.pre}"], address, row_bytes, row_kernel)
+        else:
+            _from_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, address,
+                           row_bytes, row_kernel)

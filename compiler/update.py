@@ -20,6 +20,7 @@ P_STATE, P_ISYN, P_SPK, COUNT, TAIL = X(5), X(6), X(7), X(8), X(9)
 P_REC = [X(10), X(11), X(12), X(13), X(14), X(15)]
 MASK_POOL = [X(n) for n in range(16, 32)]
 _T1, _T2 = V(1), V(2)
+LLM_ADDRESS = V(3)
 
 
 class UpdateLayout:
@@ -92,13 +93,15 @@ def emit_update(code: Code, layout: UpdateLayout):
     body = loads + rest
 
     # constant registers: one per distinct value (plus helpers for recordings and isyn)
-    const_values = sorted({op.value for op in consts} | {0} |
+    lane_local = layout.isyn[0] == "llm"
+    const_values = sorted({op.value for op in consts} | {0} | ({2} if lane_local else set()) |
                           ({255} if any(r.reduce == "mean" for r, _, _ in layout.recs) else set()))
     if len(const_values) > 12:
         raise RuntimeError(f"{pop.name}: the update uses {len(const_values)} distinct constants "
                            f"(at most 12 fit beside the working registers)")
     const_reg = {value: V(31 - k) for k, value in enumerate(const_values)}
-    vpool = [V(n) for n in range(3, 32 - len(const_values))]     # v0-v2: recording temps
+    # v0-v2: recording temps; v3: lane-local input addresses
+    vpool = [V(n) for n in range(4, 32 - len(const_values))]
     keep = set(kernel.stores.values()) | ({kernel.spike} if kernel.spike is not None else set())
     regs = _allocate(body, keep, vpool, MASK_POOL, pop.name)
     for op in consts:
@@ -109,6 +112,12 @@ def emit_update(code: Code, layout: UpdateLayout):
     code.li(P_STATE, layout.state_base)
     if layout.isyn[0] == "vmem":
         code.li(P_ISYN, layout.isyn[1])
+    else:       # this step's ring slot: lane address base + (t mod slots) * stride
+        _, base, slots, stride = layout.isyn
+        code.andi(TAIL, X(3), slots - 1)
+        code.slli(TAIL, TAIL, stride.bit_length() - 1)
+        code.addi(TAIL, TAIL, base)
+        code.vfill(LLM_ADDRESS, TAIL)
     if layout.spk_slot is not None:
         code.lw(P_SPK, layout.spk_slot, X(0))
     for k, (rec, kind, where) in enumerate(layout.recs):
@@ -127,6 +136,9 @@ def emit_update(code: Code, layout: UpdateLayout):
             code.vstore(vreg[vid], P_STATE, 64 * pop.variables.index(var))
         if layout.isyn[0] == "vmem":
             code.vstore(zero, P_ISYN, 0)
+        else:
+            code.vstorel(zero, LLM_ADDRESS, 0)
+            code.vadd(LLM_ADDRESS, LLM_ADDRESS, const_reg[2])
         if kernel.spike is not None:
             mask = mreg[kernel.spike]
             if is_tail:
@@ -172,7 +184,7 @@ def _emit_op(code: Code, op, vreg, mreg, layout, zero):
         if layout.isyn[0] == "vmem":
             code.vloadv(vreg[op.dst], P_ISYN, 0)
         else:
-            raise NotImplementedError("lane-local input")
+            code.vloadl(vreg[op.dst], LLM_ADDRESS, 0)
     elif op.op in ("add", "sub"):
         code.__getattr__("v" + op.op + "_s")(vreg[op.dst], vreg[op.args[0]], vreg[op.args[1]])
     elif op.op == "mul":
