@@ -94,6 +94,8 @@ _V16, _V32, _V64 = ir.VectorType(_I16, _L), ir.VectorType(_I32, _L), ir.VectorTy
 
 def _ptr(context, builder, arrty, arr, offset):
     """Pointer to the 32 x i16 vector at element ``offset`` of an int16/uint16 array."""
+    if arrty.layout != "C" or arrty.dtype.bitwidth != 16:
+        raise TypeError(f"fenn.sim.kernel: vector operations need C-contiguous 16-bit arrays, got {arrty}")
     data = context.make_array(arrty)(context, builder, arr).data
     return builder.bitcast(builder.gep(data, [offset]), _V16.as_pointer())
 
