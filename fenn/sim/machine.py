@@ -305,7 +305,9 @@ class Machine:
         return status
 
     def stats(self) -> dict:
-        """Statistics of the current (or last) run so far."""
+        """Statistics of the last run, or of the current one so far (after a budget stop)."""
+        if self._halted and self.last_status is not None:
+            return self.last_status.stats
         c = int(self._st[K.CYCLE])
         return self._stats(c, c)
 

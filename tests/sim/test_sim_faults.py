@@ -126,3 +126,12 @@ def test_ebreak_waits_like_ecall_and_reports_breakpoint():
     status = m.run()
     assert status.reason == "ebreak" and status.pc == 4 and m.x[1] == 1
     assert status.cycles == 2 and status.instructions == 1
+
+
+def test_stats_of_a_stopped_run_so_far():
+    m, _ = fault_of("li t0, 1000\n loop: addi t0, t0, -1\n bnez t0, loop\n ecall", max_steps=11)
+    s = m.stats()
+    assert s["instructions"] == 11 and s["mnemonics"] == {"addi": 6, "bne": 5}
+    assert s["cycles"] == 1 + 5 * (1 + 3) and s["stalls"]["branch"] == 10
+    status = m.resume()
+    assert m.stats() == status.stats
