@@ -7,7 +7,7 @@ import pytest
 
 from fenn import cli
 from fenn.asm import assemble_text
-from fenn.demo import SOURCE as DEMO_SOURCE
+from fenn.asm.demo import SOURCE as DEMO_SOURCE
 
 
 def test_asm_then_disasm_round_trips(tmp_path, capsys):
@@ -86,6 +86,14 @@ def test_unavailable_subcommand_module_reports_why(monkeypatch, capsys):
 
 
 def test_demo_runs_and_reports_identical_bytes(capsys):
-    from fenn import demo
+    from fenn.asm import demo
     assert demo.main() == 0
     assert "reassembles to identical bytes: yes" in capsys.readouterr().out
+
+
+def test_snn_demo_recognises_every_sample_bit_exactly(capsys):
+    from fenn import demo as snn_demo
+    assert snn_demo.main() == 0
+    out = capsys.readouterr().out
+    assert "8/8 samples recognised" in out
+    assert "equals fenn's integer reference model" in out
