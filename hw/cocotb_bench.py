@@ -163,6 +163,8 @@ async def run_jobs(dut):
         if changed.size:
             lo, hi = int(changed[0]), int(changed[-1]) + 1
             ddr.write(lo, want[lo:hi].tobytes())
+        if "rng" in images.files:
+            await host.write(HostSpace.RNG, dict(enumerate(images["rng"].view(np.uint32).tolist())))
         await FallingEdge(dut.clk)
         retired = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
         state = {space.name.lower(): arrays.read(space) for space in sizes}

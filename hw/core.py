@@ -72,7 +72,7 @@ class HostSpace(enum.IntEnum):
     LLM = 3      # lane i at [i * llm_bytes_per_lane, (i + 1) * llm_bytes_per_lane)
     XREG = 4     # x[i] at 4 i (writes to x0 are ignored)
     VREG = 5     # v[r] at 64 r
-    RNG = 6      # S0 at 0..63, S1 at 64..127 (read only)
+    RNG = 6      # S0 at 0..63, S1 at 64..127
 
 
 SCALAR_LOADS = ("lb", "lh", "lw", "lbu", "lhu")
@@ -416,6 +416,8 @@ class Core(wiring.Component):
                              llm_wp[i].data.eq(self.host_wdata),
                              llm_wp[i].en.eq(Mux(host_we & (space == HostSpace.LLM) & (host_lane == i),
                                                  0b11, 0))]
+            m.d.comb += [rng.host_we.eq(host_we & (space == HostSpace.RNG)), rng.host_index.eq(self.host_addr[2:7]),
+                         rng.host_data.eq(self.host_wdata)]
             m.d.comb += [xr[0].addr.eq(self.host_addr[2:7]), vr[0].addr.eq(self.host_addr[6:11]),
                          xw.addr.eq(self.host_addr[2:7]), xw.data.eq(self.host_wdata),
                          xw.en.eq(host_we & (space == HostSpace.XREG) & (self.host_addr[2:7] != 0)),

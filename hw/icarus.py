@@ -56,7 +56,12 @@ class IcarusCore:
         self._batch = 0
 
     def run(self, jobs: list[dict], max_cycles: int = 1_000_000, trace: bool = False) -> list[RtlState]:
-        """Each job: ``words`` (uint32), optional ``dmem``/``vmem``/``ddr`` images and ``llm`` (int16[lanes, n])."""
+        """Run each job from a core reset; the final states, in order.
+
+        A job is a dict: ``words`` (uint32 text), optional images ``dmem``/``vmem``/``ddr``
+        (bytes from address 0), ``llm`` (int16[lanes, n]), and initial registers ``x``
+        (uint32[32]), ``v`` (int16[32, lanes]) and RNG state ``s0``/``s1`` (uint16[lanes]).
+        """
         soc = self.soc
         self._batch += 1
         work = pathlib.Path(tempfile.mkdtemp(prefix="batch-", dir=self.build_dir))
@@ -66,6 +71,13 @@ class IcarusCore:
             for name, size in (("dmem", soc.dmem_bytes), ("vmem", soc.vmem_bytes), ("ddr", soc.ddr_bytes)):
                 if job.get(name) is not None:
                     images[name] = _bytes(job[name], size, name)
+            if job.get("x") is not None:
+                images["xreg"] = np.asarray(job["x"], dtype=np.uint32).view(np.uint8)
+            if job.get("v") is not None:
+                images["vreg"] = np.asarray(job["v"], dtype=np.int16).view(np.uint8).reshape(-1)
+            if job.get("s0") is not None:
+                images["rng"] = np.concatenate([np.asarray(job["s0"], dtype=np.uint16),
+                                                np.asarray(job["s1"], dtype=np.uint16)]).view(np.uint8)
             if job.get("llm") is not None:
                 llm = np.zeros((soc.lanes, soc.llm_bytes_per_lane // 2), dtype=np.int16)
                 given = np.asarray(job["llm"], dtype=np.int16)

@@ -37,6 +37,10 @@ class RngBank(wiring.Component):
             "load_s0": In(1),
             "load_s1": In(1),
             "data": In(16 * lanes),
+            # the host writes one 32-bit word of Cat(S0, S1) while the core is stopped
+            "host_we": In(1),
+            "host_index": In(range(lanes)),
+            "host_data": In(32),
             "out": Out(16 * lanes),
             "s0": Out(16 * lanes, init=self._reset[0]),
             "s1": Out(16 * lanes, init=self._reset[1]),
@@ -59,6 +63,13 @@ class RngBank(wiring.Component):
             m.d.sync += [self.s0.eq(Cat(*n0s)), self.s1.eq(Cat(*n1s))]
         with m.Else():
             m.d.sync += [self.s0.eq(s0), self.s1.eq(s1)]
+        half = self.lanes // 2              # 32-bit words per state vector
+        with m.If(self.host_we):
+            with m.Switch(self.host_index):
+                for i in range(self.lanes):
+                    with m.Case(i):
+                        target = self.s0 if i < half else self.s1
+                        m.d.sync += target.word_select(i % half, 32).eq(self.host_data)
         return m
 
 
