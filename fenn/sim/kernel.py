@@ -63,9 +63,9 @@ HAZARD = len(OPS) + 1
 
 # ---------------------------------------------------------------- st[] layout
 PC, CYCLE, INSTRET, REASON, FAULT, FA, FB = 0, 1, 2, 3, 4, 5, 6
-INHIBIT, MCYCLE, MINSTRET, HARTID, HALT_CYCLE, DMA_NEXT = 7, 8, 9, 10, 11, 12
+INHIBIT, MCYCLE, MINSTRET, HARTID, DMA_NEXT = 7, 8, 9, 10, 12
 DMA_BASE = 16          # per channel: 16 slots, channel 0 = MM2S, 1 = S2MM
-D_SRC, D_DST, D_COUNT, D_START, D_DONE, D_PENDING, D_CSRC, D_CDST, D_CCOUNT, D_EVER_OK, D_BYTES, D_TRANSFERS = range(12)
+D_SRC, D_DST, D_COUNT, D_START, D_DONE, D_PENDING, D_CSRC, D_CDST, D_CCOUNT, D_EVER_OK, D_BYTES = range(11)
 DMA_LATENCY, DMA_BPC = 48, 49
 ST_SIZE = 64
 NEVER = np.int64(1) << 62
@@ -340,7 +340,6 @@ def dma_settle(st, now, vmem8, ddr):
                 st[base + D_PENDING] = 0
                 st[base + D_EVER_OK] = 1
                 st[base + D_BYTES] += n
-                st[base + D_TRANSFERS] += 1
             else:
                 nxt = min(nxt, st[base + D_DONE])
     st[DMA_NEXT] = nxt
