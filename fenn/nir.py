@@ -22,7 +22,8 @@ two agree as dt/tau -> 0). CubaLIF/CubaLI first move their synaptic current
 ``i[t+1] = a_syn*i[t] + (1 - a_syn)*w_in*I[t]`` and then ``v`` with the new ``i`` in place
 of ``I``. IF integrates ``v[t+1] = v[t] + dt*r*I[t]``. A spike is emitted when
 ``v > v_threshold`` and ``v`` is then set to ``v_reset``. Affine biases are constant input
-currents (``I`` includes them from the first step on). State starts at zero.
+currents (``I`` includes them from the first step on, or from step k after a Delay of k
+steps: delay lines start empty). State starts at zero.
 
 Timing follows fenn (fenn.network): input spikes reach their targets in the step they
 occur, a neuron node's spikes one step later, plus the steps of NIR Delay nodes.
@@ -100,6 +101,9 @@ class NeuronGroup:
     syn_gain: np.ndarray | None = None
     syn_drive: np.ndarray | None = None     # Cuba: constant added to the current each step
     bias: np.ndarray | None = None          # summed Affine biases reaching the node
+    #: biases that pass a Delay of k steps: an input current (like a spike's weight) that
+    #: starts in step k, {k: per-neuron current}
+    late_bias: dict = dataclasses.field(default_factory=dict)
 
     @property
     def spiking(self) -> bool:
@@ -322,13 +326,25 @@ def _apply(name: str, node, lin: dict, sizes, dt: float) -> dict:
     return lin                      # Flatten, Identity, nested Input/Output: pass-through
 
 
-def _bias_apply(name: str, node, bias: np.ndarray, sizes) -> np.ndarray:
+def _bias_apply(name: str, node, bias: dict, sizes, dt: float) -> dict:
+    """Push a constant current {first step: vector} through one linear node: a Delay
+    does not change a constant, but it arrives ``delay`` steps later (nothing is in the
+    delay line before the run starts)."""
     kind = _kind(node)
     if kind in ("Linear", "Affine"):
-        return np.asarray(node.weight, dtype=np.float64) @ bias
+        w = np.asarray(node.weight, dtype=np.float64)
+        return {k: w @ b for k, b in bias.items()}
     if kind == "Scale":
-        return _vector(node.scale, sizes[name][0], f"Scale node {name!r}") * bias
-    return bias                     # a Delay does not change a constant
+        s = _vector(node.scale, sizes[name][0], f"Scale node {name!r}")
+        return {k: s * b for k, b in bias.items()}
+    if kind == "Delay":
+        steps = _delay_steps(name, node.delay, sizes[name][0], dt)
+        out = {}
+        for k, b in bias.items():
+            for d in np.unique(steps):
+                out[k + int(d)] = out.get(k + int(d), 0.0) + np.where(steps == d, b, 0.0)
+        return out
+    return bias
 
 
 def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
@@ -402,18 +418,19 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
         for nxt in successors[source]:
             walk(source, nxt, {0: _Eye(n)}, ())
 
-    biases = {n: np.zeros(sizes[n][0]) for n in neurons}
+    biases = {n: {} for n in neurons}          # neuron -> {first step: constant current}
 
     def carry_bias(name, bias, trail):
         if role(name) == "neuron":
-            biases[name] += bias
+            for k, b in bias.items():
+                biases[name][k] = biases[name].get(k, 0.0) + b
             return
         if role(name) == "output":
             raise NIRImportError(f"Output {name!r} is fed by linear node {trail[-1]!r}; fenn "
                                  f"records populations, so an Output must follow a neuron node")
         if name in trail:
             return                      # reported by walk() when the loop carries spikes
-        bias = _bias_apply(name, flat.nodes[name], bias, sizes)
+        bias = _bias_apply(name, flat.nodes[name], bias, sizes, dt)
         for nxt in successors[name]:
             carry_bias(nxt, bias, trail + (name,))
 
@@ -421,10 +438,13 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
         if _kind(node) == "Affine":
             bias = _vector(node.bias, sizes[name][1], f"Affine node {name!r} bias")
             for nxt in successors[name]:
-                carry_bias(nxt, bias, (name,))
+                carry_bias(nxt, {0: bias}, (name,))
 
-    groups = {n: _discretise(n, flat.nodes[n], sizes[n][0], biases[n], dt, method)
-              for n in neurons}
+    groups = {}
+    for n in neurons:
+        from_start = np.asarray(biases[n].get(0, np.zeros(sizes[n][0])), dtype=np.float64)
+        groups[n] = _discretise(n, flat.nodes[n], sizes[n][0], from_start, dt, method)
+        groups[n].late_bias = {k: b for k, b in sorted(biases[n].items()) if k > 0 and np.any(b)}
     projections = [Projection(src, dst, {d: np.ascontiguousarray(m.T) for d, m in
                                          sorted(lin.items()) if np.any(m)})
                    for (src, dst), lin in weights.items()]
@@ -474,6 +494,9 @@ class NIRImport:
     #: thresholds differ between neurons and each neuron was scaled to threshold 1
     voltage_scales: dict[str, np.ndarray]
     clock: str | None = None               # name of the bias clock population, if any
+    #: NIR neuron nodes whose constants (biases there from the start, or differing leak
+    #: levels) ride the clock and so are missing in step 0 (docs/nir.md, Biases)
+    clocked: set = dataclasses.field(default_factory=set)
 
 
 def _identifier(name: str, taken: set) -> str:
@@ -498,8 +521,9 @@ def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
 
 
 def _fenn_neuron(group: NeuronGroup):
-    """The fenn model for a group, the per-neuron input scale, constant input (for the
-    clock) and voltage scale ``k`` (``v_fenn = k*v_nir``)."""
+    """The fenn model for a group, the per-neuron input scale, the constant currents the
+    clock must carry ({first step: per-neuron weight}) and the voltage scale ``k``
+    (``v_fenn = k*v_nir``)."""
     from .models.nir_neurons import NIRNeuron
     split = "split the node into nodes of equal time constants"
     alpha = _uniform(group.alpha, "the membrane time constant", group.name, split)
@@ -525,21 +549,23 @@ def _fenn_neuron(group: NeuronGroup):
     if group.alpha_syn is None:
         scale = k * group.gain
         if np.allclose(constant_v, constant_v[0], rtol=1e-9, atol=1e-15):
-            drive, clock_weights = float(constant_v[0]), None
+            drive, clock = float(constant_v[0]), {}
         else:
-            drive, clock_weights = 0.0, constant_v
+            drive, clock = 0.0, {0: constant_v}
     else:
         scale = k * group.gain * group.syn_gain
         drive = _uniform(constant_v, "the leak voltage", group.name,
                          "give the node one v_leak (and threshold/reset)")
         syn_const = k * group.gain * group.syn_drive
-        clock_weights = syn_const if np.any(syn_const) else None
+        clock = {0: syn_const} if np.any(syn_const) else {}
+    for first_step, current in group.late_bias.items():      # biases behind Delays
+        clock[first_step] = scale * current
     levels = [abs(drive) / max(1e-12, 1.0 - alpha) if alpha < 1 else 0.0, 1.0]
     if thr is not None:
         levels += [abs(thr), abs(reset)]
     model = NIRNeuron(group.kind, alpha, drive, thr, reset or 0.0, alpha_syn,
                       magnitude=4.0 * max(levels))
-    return model, scale, clock_weights, k
+    return model, scale, clock, k
 
 
 def import_nir(graph_or_path, dt: float, *, method: str = "exact",
@@ -561,7 +587,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         names[name] = _identifier(name, taken)
         groups[name] = net.population(group.n, model, name=names[name])
         scales[name], scales_v[name] = scale, v_scale
-        if clock_weights is not None:
+        if clock_weights:
             clocks[name] = clock_weights
     for p in lowered.projections:
         pre, post, scale = groups[p.source], groups[p.target], scales[p.target]
@@ -577,8 +603,16 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         clock = _identifier("nir_bias_clock", taken)
         from .models.nir_neurons import Clock
         source = net.population(1, Clock(), name=clock)
-        for name, weights in clocks.items():
-            net.connect(source, groups[name], weights=weights[None, :])
+        for name, by_step in clocks.items():
+            # the clock's spike of step s - 1 arrives in step s (delay s - 1); constants
+            # there from the start also come with delay 0, one step late (docs/nir.md)
+            by_delay = {}
+            for first_step, weights in by_step.items():
+                delay = max(first_step - 1, 0)
+                by_delay[delay] = by_delay.get(delay, 0.0) + weights
+            for delay, weights in sorted(by_delay.items()):
+                net.connect(source, groups[name], weights=weights[None, :],
+                            delays=delay if delay else None)
     for name, group in lowered.groups.items():
         if not group.spiking:
             _bound_readout(groups[name], net)
@@ -588,26 +622,34 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         if not any(r.key == target.key for r in net.recordings):
             net.record(target)
         outputs[out] = target.key
-    return NIRImport(net, lowered, names, outputs, scales_v, clock)
+    clocked = {name for name, by_step in clocks.items() if 0 in by_step}
+    return NIRImport(net, lowered, names, outputs, scales_v, clock, clocked)
 
 
-#: largest magnitude a readout's format is sized for by default (s7.8); pass explicit
-#: formats to fenn.compile for readouts that need more range
-_READOUT_MAGNITUDE_CAP = 127.0
+#: the largest magnitude a 16-bit format can hold (s15.0)
+_READOUT_MAGNITUDE_CAP = 32767.0
 
 
 def _bound_readout(population, net) -> None:
-    """Size a non-spiking population's format for the worst case it can reach: every
-    input firing every step, ``(|drive| + sum |w|) / (1 - alpha)`` (capped)."""
+    """Size a non-spiking population's format for the largest value it can reach: the
+    largest input of one step over all spike patterns (every excitatory synapse firing,
+    or every inhibitory one) held for ever, ``(|drive| + max(sum w+, sum w-)) / (1 - alpha)``
+    (and ``/ (1 - alpha_syn)`` for the synaptic current). It cannot saturate, at the
+    price of resolution when activity is sparse: pass ``formats=`` to ``fenn.compile``
+    for a readout whose range you know."""
     model = population.model
-    drive = np.full(population.size, abs(model.drive))
+    excite = np.zeros(population.size)
+    inhibit = np.zeros(population.size)
     for c in net.connections:
         if c.post is population:
-            drive = drive + np.abs(c.float_weights()).sum(axis=0)
+            w = c.float_weights()
+            excite += np.clip(w, 0, None).sum(axis=0)
+            inhibit += np.clip(-w, 0, None).sum(axis=0)
+    step = abs(model.drive) + np.maximum(excite, inhibit)
     gain = 1.0 / max(1e-9, 1.0 - model.alpha)
     if model.alpha_syn is not None:
         gain /= max(1e-9, 1.0 - model.alpha_syn)
-    bound = float(drive.max(initial=0.0)) * gain
+    bound = float(step.max(initial=0.0)) * gain
     model.set_magnitude(min(max(4.0, bound), _READOUT_MAGNITUDE_CAP))
 
 

@@ -56,11 +56,13 @@ def _flat(x):
 
 
 class NIRStepper:
-    def __init__(self, graph, dt: float, method: str = "exact", constants_from_step: int = 0):
-        """``constants_from_step=1`` leaves Affine biases and leak voltages out of step 0
-        (how fenn runs a graph whose constant currents need the bias clock)."""
+    def __init__(self, graph, dt: float, method: str = "exact", clocked=()):
+        """``clocked``: neuron nodes whose constants fenn carries on its bias clock, which
+        reaches them from step 1: in step 0 they get no bias current that is there from
+        the start (biases behind a Delay are on time) and, unless they are Cuba nodes
+        (whose leak stays in the model), no leak."""
         self.nodes, edges = _inline(graph)
-        self.dt, self.method, self.constants_from_step = dt, method, constants_from_step
+        self.dt, self.method, self.clocked = dt, method, set(clocked)
         self.preds = {n: [] for n in self.nodes}
         for a, b in edges:
             self.preds[b].append(a)
@@ -84,26 +86,27 @@ class NIRStepper:
         state = {n: {} for n in neurons}
         memo = {}
 
-        def value(name, t):
-            """The signal a node emits at step t, as seen by its consumers at step t."""
+        def value(name, t, bias_only=False):
+            """The signal a node emits at step t, as seen by its consumers at step t
+            (``bias_only``: with every input and spike silent)."""
             if t < 0:
                 return 0.0
             if self._is_neuron(name):
                 # spikes of the previous step
-                return spikes[name][t - 1] if t >= 1 else 0.0
-            key = (name, t)
+                return spikes[name][t - 1] if t >= 1 and not bias_only else 0.0
+            key = (name, t, bias_only)
             if key in memo:
                 return memo[key]
             node = self.nodes[name]
             if isinstance(node, nir.Input) and name in inputs:
-                out = inputs[name][t].astype(np.float64)
+                out = 0.0 if bias_only else inputs[name][t].astype(np.float64)
             else:
-                x = sum((value(p, t) for p in self.preds[name]), 0.0)
+                x = sum((value(p, t, bias_only) for p in self.preds[name]), 0.0)
                 kind = type(node).__name__ if not isinstance(node, tuple) else "identity"
                 if kind in ("Linear", "Affine"):
                     out = np.asarray(node.weight, np.float64) @ np.broadcast_to(
                         x, (node.weight.shape[1],))
-                    if kind == "Affine" and t >= self.constants_from_step:
+                    if kind == "Affine":
                         out = out + _flat(node.bias)
                 elif kind == "Scale":
                     out = _flat(node.scale) * x
@@ -111,7 +114,7 @@ class NIRStepper:
                     steps = np.rint(_flat(node.delay) / self.dt).astype(int)
                     n = steps.size
                     out = np.array([np.broadcast_to(
-                        sum((value(p, t - steps[j]) for p in self.preds[name]), 0.0),
+                        sum((value(p, t - steps[j], bias_only) for p in self.preds[name]), 0.0),
                         (n,))[j] if t - steps[j] >= 0 else 0.0 for j in range(n)])
                 else:                               # Flatten, Identity, Input/Output relays
                     out = x
@@ -120,10 +123,14 @@ class NIRStepper:
 
         for t in range(T):
             currents = {n: sum((value(p, t) for p in self.preds[n]), 0.0) for n in neurons}
-            leak_on = float(t >= self.constants_from_step)
             for n in neurons:
                 node, I, st = self.nodes[n], currents[n], state[n]
                 kind = type(node).__name__
+                leak_on = 1.0
+                if t == 0 and n in self.clocked:
+                    # in step 0 the bias-only signal is exactly the biases there from the start
+                    I = I - sum((value(p, 0, True) for p in self.preds[n]), 0.0)
+                    leak_on = 1.0 if kind.startswith("Cuba") else 0.0
                 size = _flat(node.r).size
                 v = st.get("v", np.zeros(size))
                 if kind == "IF":

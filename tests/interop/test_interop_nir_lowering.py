@@ -159,7 +159,7 @@ def graphs():
 GRAPHS = graphs()
 
 
-def run_lowered(L, inputs, T, bias_from_step=0):
+def run_lowered(L, inputs, T):
     """Execute lower()'s description by its documented per-step rule."""
     spikes = {n: np.zeros((T, g.n), bool) for n, g in L.groups.items()}
     volts = {n: np.zeros((T, g.n)) for n, g in L.groups.items()}
@@ -175,12 +175,14 @@ def run_lowered(L, inputs, T, bias_from_step=0):
                 s = (inputs if p.source in L.inputs else spikes)[p.source][arrival]
                 x[p.target] += s @ weights
         for n, g in L.groups.items():
-            biased = t >= bias_from_step
-            drive = g.drive if biased or g.alpha_syn is not None else g.drive - g.gain * g.bias
+            for first_step, current in g.late_bias.items():      # biases behind Delays
+                if t >= first_step:
+                    x[n] += current
+        for n, g in L.groups.items():
             if g.alpha_syn is not None:
-                i[n] = g.alpha_syn * i[n] + g.syn_gain * x[n] + (g.syn_drive if biased else 0)
+                i[n] = g.alpha_syn * i[n] + g.syn_gain * x[n] + g.syn_drive
                 x[n] = i[n]
-            v[n] = g.alpha * v[n] + drive + g.gain * x[n]
+            v[n] = g.alpha * v[n] + g.drive + g.gain * x[n]
             if g.spiking:
                 spikes[n][t] = v[n] > g.v_threshold
                 v[n] = np.where(spikes[n][t], g.v_reset, v[n])
@@ -335,3 +337,92 @@ def test_scalar_parameters_take_their_size_from_neighbours():
     assert L.groups["lif"].n == 5 and L.groups["lif"].v_threshold.tolist() == [1.0] * 5
     (proj,) = [p for p in L.projections if p.source == "lif"]
     np.testing.assert_allclose(proj.weights[0], 2.0 * graph.nodes["fc2"].weight.T)
+
+
+# --------------------------------------------------------------------------- random graphs
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def random_graphs(draw):
+    """Neuron nodes joined by random chains of linear nodes, recurrence and branches
+    included; the last node feeds the Output."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    n_in = draw(st.integers(2, 5))
+    count = draw(st.integers(1, 3))
+    kinds = [draw(st.sampled_from(["LIF", "IF", "CubaLIF"])) for _ in range(count - 1)]
+    kinds.append(draw(st.sampled_from(["LIF", "IF", "CubaLIF", "LI", "CubaLI"])))
+    sizes = [draw(st.integers(2, 5)) for _ in range(count)]
+    nodes = {"input": nir.Input(input_type=np.array([n_in]))}
+    for j, (kind, n) in enumerate(zip(kinds, sizes)):
+        tau = rng.uniform(2e-3, 3e-2)
+        common = dict(r=vec(rng.uniform(5, 30), n))
+        if kind == "LIF":
+            node = nir.LIF(tau=vec(tau, n), v_leak=vec(rng.uniform(-0.2, 0.2), n),
+                           v_threshold=vec(1.0, n), v_reset=vec(rng.uniform(-0.3, 0), n), **common)
+        elif kind == "IF":
+            node = nir.IF(r=vec(rng.uniform(50, 300), n), v_threshold=vec(1.0, n),
+                          v_reset=vec(0.0, n))
+        elif kind == "LI":
+            node = nir.LI(tau=vec(tau, n), v_leak=vec(0.0, n), **common)
+        else:
+            extra = dict(v_threshold=vec(1.0, n), v_reset=vec(0.0, n)) if kind == "CubaLIF" else {}
+            node = getattr(nir, kind)(tau_mem=vec(tau, n), tau_syn=vec(tau / 3, n),
+                                      v_leak=vec(0.0, n), w_in=vec(rng.uniform(1, 4), n),
+                                      **common, **extra)
+        nodes[f"n{j}"] = node
+    edges, chain_id = [], 0
+
+    def chain(src, n_src, dst, n_dst):
+        nonlocal chain_id
+        ops = []
+        if draw(st.booleans()):
+            ops.append(("scale", n_src))
+        if draw(st.booleans()):
+            ops.append(("delay", n_src))
+        ops.append(("affine" if draw(st.booleans()) else "linear", n_src))
+        if draw(st.booleans()):
+            ops.append(("delay", n_dst))
+        prev = src
+        for kind, n in ops:
+            name = f"{kind}{chain_id}"
+            chain_id += 1
+            if kind == "scale":
+                nodes[name] = nir.Scale(scale=rng.uniform(0.5, 2.0, n))
+            elif kind == "delay":
+                nodes[name] = nir.Delay(delay=rng.integers(0, 4, n) * 1e-3)
+            elif kind == "linear":
+                nodes[name] = nir.Linear(weight=rng.normal(0, 1.5, (n_dst, n_src)))
+            else:
+                nodes[name] = nir.Affine(weight=rng.normal(0, 1.5, (n_dst, n_src)),
+                                         bias=rng.normal(0, 0.05, n_dst))
+            edges.append((prev, name))
+            prev = name
+        edges.append((prev, dst))
+
+    spiking = [f"n{j}" for j in range(count) if kinds[j] in ("LIF", "IF", "CubaLIF")]
+    for j in range(count):
+        chain("input" if j == 0 else f"n{j - 1}", n_in if j == 0 else sizes[j - 1],
+              f"n{j}", sizes[j])
+        extra_sources = draw(st.lists(st.sampled_from(["input"] + spiking), max_size=2,
+                                      unique=True))
+        for src in extra_sources:                 # branches, skips and recurrent edges
+            n_src = n_in if src == "input" else sizes[int(src[1:])]
+            chain(src, n_src, f"n{j}", sizes[j])
+    nodes["output"] = nir.Output(output_type=np.array([sizes[-1]]))
+    edges.append((f"n{count - 1}", "output"))
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(random_graphs(), st.sampled_from(["exact", "euler"]))
+def test_random_graphs_lower_like_the_node_by_node_model(graph, method):
+    T, dt = 30, 1e-3
+    inputs = random_inputs(graph, T, p=0.4, seed=1)
+    L = lower(graph, dt, method)
+    got_spikes, got_v = run_lowered(L, inputs, T)
+    want_spikes, want_v = NIRStepper(graph, dt, method).run(inputs)
+    for n in got_spikes:
+        np.testing.assert_allclose(got_v[n], want_v[n], rtol=1e-9, atol=1e-9, err_msg=n)
+        assert np.array_equal(got_spikes[n], want_spikes[n]), n

@@ -38,8 +38,7 @@ def test_float_model_of_imported_network_equals_nir_model(name, method):
     imp = import_nir(graph, DT, method=method)
     got = run_imported(imp, inputs)
     # a clock carries per-neuron biases; its first spike arrives in step 1
-    bias_from = 1 if imp.clock else 0
-    want_spikes, want_v = NIRStepper(graph, DT, method, constants_from_step=bias_from).run(inputs)
+    want_spikes, want_v = NIRStepper(graph, DT, method, clocked=imp.clocked).run(inputs)
     for nir_name, group in imp.lowered.groups.items():
         key = imp.names[nir_name]
         k = imp.voltage_scales[nir_name]
@@ -81,7 +80,8 @@ def test_per_neuron_thresholds_are_normalised():
     assert (model.v_thresh, model.v_reset) == (1.0, pytest.approx(-0.2))
     assert imp.clock is not None          # the leak voltages differ: carried by the clock
     got = run_imported(imp, inputs)
-    want_spikes, want_v = NIRStepper(graph, DT, constants_from_step=1).run(inputs)
+    assert imp.clocked == {"lif"}
+    want_spikes, want_v = NIRStepper(graph, DT, clocked=imp.clocked).run(inputs)
     np.testing.assert_allclose(got["lif.v"], want_v["lif"] / thresholds, atol=1e-9)
     assert np.array_equal(got["lif.spikes"], want_spikes["lif"])
     assert want_spikes["lif"].sum() > 0
@@ -130,3 +130,25 @@ def test_same_synapse_under_two_delays_becomes_two_connections():
 
 def test_fenn_nir_is_listed_as_supported_in_errors():
     assert "CubaLIF" in fnir.SUPPORTED_NODES and "NIRGraph" in fnir.SUPPORTED_NODES
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from test_interop_nir_lowering import random_graphs  # noqa: E402
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(random_graphs(), st.sampled_from(["exact", "euler"]))
+def test_random_graphs_import_like_the_node_by_node_model(graph, method):
+    """Random chains of linear nodes, branches, recurrence, delayed biases: the fenn
+    network's float run equals the NIR model (with the bias clock's step-0 rule)."""
+    inputs = random_inputs(graph, T, p=0.4, seed=1)
+    imp = import_nir(graph, DT, method=method)
+    got = run_imported(imp, inputs)
+    want_spikes, want_v = NIRStepper(graph, DT, method, clocked=imp.clocked).run(inputs)
+    for nir_name, group in imp.lowered.groups.items():
+        key = imp.names[nir_name]
+        np.testing.assert_allclose(got[f"{key}.v"], imp.voltage_scales[nir_name] *
+                                   want_v[nir_name], rtol=1e-9, atol=1e-9, err_msg=nir_name)
+        if group.spiking:
+            assert np.array_equal(got[f"{key}.spikes"], want_spikes[nir_name]), nir_name
