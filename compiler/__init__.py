@@ -12,14 +12,15 @@ __all__ = ["compile"]
 
 
 def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
-            seed: int = 0, input_capacity: int | None = None):
+            seed: int = 0, input_capacity: int | None = None, weights: str = "auto"):
     """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
 
     ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
     ``{population: format}``. ``rounding``: ``"nearest"``, ``"stochastic"`` (per-lane
     xoroshiro32++ bits, seeded per sample from ``seed``) or ``"floor"``.
     ``input_capacity``: halfwords of DMEM per input for spike events (default: the free
-    DMEM, shared equally). ``program.meta`` reports formats, quantisation errors, the
+    DMEM, shared equally). ``weights``: ``"auto"`` (VMEM, streaming the largest dense
+    matrices from DDR only if needed), ``"vmem"`` or ``"ddr"``. ``program.meta`` reports formats, quantisation errors, the
     memory map and the listing.
     """
     from ..soc import DEFAULT_SOC
@@ -27,7 +28,7 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     from .ir import lower_network
     started = time.perf_counter()
     lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
-    program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity)
+    program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights)
     program.meta["compile_seconds"] = time.perf_counter() - started
     program.network = net
     return program

@@ -20,7 +20,9 @@ import numpy as np
 from ..program import IoBuffer, Program
 from .emit import Code, V, X
 from .plan import MemoryPlan
+from .plan import MemoryPlanError
 from .propagate import emit_connection_group, emit_lane_local_group, lane_local_table
+from .stream import StreamLayout, rows_per_batch
 from .update import UpdateLayout, emit_update
 
 __all__ = ["generate", "T_REG", "TMAX"]
@@ -53,8 +55,37 @@ def _events_capacity(plan: MemoryPlan, ln, requested: int | None) -> int:
     return max(ln.timesteps, (plan.free("dmem") // n // 2) & ~1) if ln.inputs else 0
 
 
-def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = False) -> Program:
-    """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``."""
+def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto") -> Program:
+    """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
+
+    ``weights``: ``"vmem"`` (every dense weight matrix in VMEM), ``"ddr"`` (every dense
+    connection into a VMEM-accumulating target streams from DDR) or ``"auto"`` (VMEM,
+    streaming the largest matrices from DDR only as far as needed to fit).
+    """
+    streamable = [ci for ci, c in enumerate(ln.conns)
+                  if c.kind == "dense" and c.delays is None and not _lane_local(ln, c.post)]
+    if weights == "vmem":
+        return _generate(ln, soc, input_capacity, set())
+    if weights == "ddr":
+        return _generate(ln, soc, input_capacity, set(streamable))
+    if weights != "auto":
+        raise ValueError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
+    streamed: set[int] = set()
+    by_size = sorted(streamable, key=lambda ci: -ln.conns[ci].weights.nbytes)
+    while True:
+        try:
+            return _generate(ln, soc, input_capacity, streamed)
+        except MemoryPlanError as error:
+            if error.memory != "vmem" or not by_size:
+                raise
+            streamed.add(by_size.pop(0))
+
+
+def _lane_local(ln, post: str) -> bool:
+    return any(c.post == post and (c.kind == "sparse" or c.delays is not None) for c in ln.conns)
+
+
+def _generate(ln, soc, input_capacity, streamed: set) -> Program:
     plan = MemoryPlan(soc)
     slots = Slots(plan)
     code = Code()
@@ -83,7 +114,7 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
         else:
             isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
             layouts[p.name] = {"isyn": ("vmem", isyn)}
-    weights, tables, vmem_data = {}, {}, {}
+    weights, tables, vmem_data, ddr_data, streams, dma_schedule = {}, {}, {}, {}, {}, []
     for ci, c in enumerate(ln.conns):
         if c.post in lane_local:
             isyn = layouts[c.post]["isyn"]
@@ -93,6 +124,31 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
                                       f"{table.shape[1]} per row")
             tables[ci] = (address, table.shape[1])
             vmem_data[address] = table
+            continue
+        if ci in streamed:
+            post = ln.pop(c.post)
+            row_bytes = 64 * post.nvec
+            k = rows_per_batch(post.nvec)
+            ddr = plan.alloc("ddr", f"{c.name}.weights", c.weights.nbytes, align=64,
+                             what=f"dense weights ({c.pre_size} x {post.npad}) int16, row-major")
+            ddr_data[ddr] = c.weights
+            buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * k * row_bytes, align=64,
+                                 what=f"ring of {2 * k} weight-row buffers (double-buffered batches "
+                                      f"of {k})")
+            zero_row = None
+            if k > 1:
+                zero_row = plan.alloc("vmem", f"{c.name}.zero_row", row_bytes, align=64,
+                                      what="zeros standing in for rows past the last spike")
+            list_base = None if c.pre_is_input else plan.alloc(
+                "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
+            streams[ci] = StreamLayout(ddr, row_bytes, k, buffers, zero_row, list_base)
+            dma_schedule.append({
+                "connection": c.name, "direction": "mm2s (DDR -> VMEM)",
+                "when": "every timestep, one transfer per spiking pre neuron, ascending",
+                "source": f"DDR 0x{ddr:x} + pre * {row_bytes}", "count": row_bytes,
+                "destination": f"VMEM ring 0x{buffers:x}, {2 * k} buffers of {row_bytes} bytes",
+                "rows_per_batch": k,
+                "overlap": "rows of batch b+1 are fetched while batch b is added"})
             continue
         weights[ci] = plan.alloc("vmem", f"{c.name}.weights", c.weights.nbytes, align=64,
                                  what=f"dense weights ({c.pre_size} x {c.weights.shape[1]}) int16")
@@ -195,7 +251,7 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
             emit_lane_local_group(code, p, incoming, tables, (base, ring_slots, stride), slots, ln)
         elif incoming:
             emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
-                                  slots, ln)
+                                  slots, ln, streams)
     for p in ln.pops:
         layout = UpdateLayout(p, state[p.name], layouts[p.name]["isyn"],
                               slots[f"cur:{p.name}"] if p.spiking else None,
@@ -253,8 +309,16 @@ def generate(ln, soc, *, input_capacity: int | None = None, profile: bool = Fals
             raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
             vmem[address:address + raw.size] = raw
         images["vmem"] = (0, vmem)
+    if ddr_data:
+        end = max(address + data.nbytes for address, data in ddr_data.items())
+        ddr = np.zeros(end, dtype=np.uint8)
+        for address, data in ddr_data.items():
+            raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
+            ddr[address:address + raw.size] = raw
+        images["ddr"] = (0, ddr)
+    meta["streamed"] = [ln.conns[ci].name for ci in streams]
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
-                      images=images, meta=meta)
+                      images=images, dma_schedule=dma_schedule, meta=meta)
     program.lowered = ln
     return program
 

@@ -16,7 +16,8 @@ __all__ = ["MemoryPlan", "MemoryPlanError", "Region"]
 
 #: what to try when a memory overflows
 _HINTS = {
-    "vmem": "stream the weights from DDR (fenn.compile(..., weights='ddr')), use sparse "
+    "vmem": "stream the weights from DDR (fenn.compile(..., weights='ddr'); 'auto' does so "
+            "only for dense connections without delays), use sparse "
             "connectivity for weakly connected layers, record reductions (reduce='mean'/'max'/"
             "'last') instead of whole state traces, or use a SocConfig with a larger vmem_bytes",
     "dmem": "run fewer timesteps per call, record fewer populations' spikes, lower "
@@ -29,7 +30,11 @@ _HINTS = {
 
 
 class MemoryPlanError(FennError, MemoryError):
-    """A network that does not fit the SoC's memories."""
+    """A network that does not fit the SoC's memories (``memory`` names which)."""
+
+    def __init__(self, message: str, memory: str = ""):
+        super().__init__(message)
+        self.memory = memory
 
 
 @dataclasses.dataclass
@@ -80,7 +85,8 @@ class MemoryPlan:
                 unit = " per lane" if memory == "llm" else ""
                 raise MemoryPlanError(
                     f"the network does not fit {memory.upper()}: it needs {need:,} bytes{unit} but "
-                    f"{memory.upper()} holds {room:,} (largest: {top}). To fit: {_HINTS[memory]}")
+                    f"{memory.upper()} holds {room:,} (largest: {top}). To fit: {_HINTS[memory]}",
+                    memory)
 
     def table(self) -> list[dict]:
         return [dataclasses.asdict(r) for r in self.regions]

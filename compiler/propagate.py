@@ -111,8 +111,12 @@ def _from_bitfield(code: Code, slot: int, nwords: int, weights_base: int, row_by
     code.bne(CNT, X(0), word)
 
 
-def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: int, slots, ln):
-    """Propagate every connection in ``incoming`` [(index, ConnIR)] into ``post``."""
+def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: int, slots, ln,
+                          streams: dict | None = None):
+    """Propagate every connection in ``incoming`` [(index, ConnIR)] into ``post``;
+    ``streams[index]`` marks connections whose weights stream from DDR."""
+    from .stream import emit_streamed
+    streams = streams or {}
     in_registers = post.nvec <= ACC_REGS
     accs = [V(16 + k) for k in range(post.nvec)] if in_registers else []
     code.note = f"{post.name}: propagation"
@@ -127,7 +131,9 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
     for ci, c in incoming:
         code.note = f"{c.name}: propagation"
         row_bytes = 64 * post.nvec
-        if c.pre_is_input:
+        if ci in streams:
+            emit_streamed(code, c, post, streams[ci], slots, ln, accs, isyn_base)
+        elif c.pre_is_input:
             _from_events(code, slots[f"events:{c.pre}"], weights[ci], row_bytes, row_kernel)
         else:
             _from_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, weights[ci],

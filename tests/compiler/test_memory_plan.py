@@ -14,11 +14,15 @@ def test_vmem_overflow_names_memory_bytes_and_remedies():
     pop = net.population(1000, fenn.models.LIF(), name="pop")
     net.connect(inp, pop, weights=np.zeros((1000, 1000)))
     with pytest.raises(MemoryPlanError) as info:
-        fenn.compile(net, 10)
+        fenn.compile(net, 10, weights="vmem")
     message = str(info.value)
     assert "VMEM" in message and "524,288" in message
     assert "inp_to_pop.weights 2,048,000 B" in message
     assert "DDR" in message and "sparse" in message
+    # the default streams the matrix from DDR instead, and says so
+    program = fenn.compile(net, 10)
+    assert program.meta["streamed"] == ["inp_to_pop"]
+    assert program.dma_schedule[0]["connection"] == "inp_to_pop"
 
 
 def test_dmem_overflow_from_spike_recordings():
