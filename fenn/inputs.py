@@ -349,7 +349,7 @@ def write_shd(path, times: Sequence[np.ndarray], units: Sequence[np.ndarray],
     return path
 
 
-def synthetic_shd_events(samples: int, *, rng: np.random.Generator, rate: float = 10.0,
+def synthetic_shd_events(samples: int, *, rng: np.random.Generator, rate: float = 7.0,
                          duration: float = 1.0, n_units: int = SHD_UNITS,
                          n_classes: int = SHD_CLASSES):
     """Poisson event lists shaped like SHD: ``rate`` is the mean number of input spikes per

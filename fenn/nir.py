@@ -498,6 +498,26 @@ class NIRImport:
     #: levels) ride the clock and so are missing in step 0 (docs/nir.md, Biases)
     clocked: set = dataclasses.field(default_factory=set)
 
+    def inputs(self, spikes: dict) -> dict:
+        """``{NIR Input name: spikes}`` -> the ``inputs=`` of ``fenn.run``."""
+        unknown = set(spikes) - set(self.lowered.inputs)
+        if unknown:
+            raise KeyError(f"{sorted(unknown)} are not Input nodes of the graph (it has "
+                           f"{sorted(self.lowered.inputs)})")
+        return {self.names[name]: value for name, value in spikes.items()}
+
+    def outputs_of(self, results) -> dict:
+        """fenn results (``fenn.run``'s or the float model's) -> ``{NIR Output name:
+        array}``, voltages back in the graph's units."""
+        out = {}
+        for name, key in self.outputs.items():
+            value = results[key]
+            if key.endswith(".v"):
+                node = self.lowered.outputs[name][0]
+                value = np.asarray(value) / self.voltage_scales[node]
+            out[name] = value
+        return out
+
 
 def _identifier(name: str, taken: set) -> str:
     base = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "node"

@@ -152,3 +152,35 @@ def test_random_graphs_import_like_the_node_by_node_model(graph, method):
                                    want_v[nir_name], rtol=1e-9, atol=1e-9, err_msg=nir_name)
         if group.spiking:
             assert np.array_equal(got[f"{key}.spikes"], want_spikes[nir_name]), nir_name
+
+
+def test_inputs_and_outputs_by_nir_name():
+    graph = seq(nir.Linear(weight=w(3, 6, 1.5)),
+                nir.LIF(tau=vec(0.02, 3), r=vec(20.0, 3), v_leak=vec(0.0, 3),
+                        v_threshold=np.array([0.5, 1.0, 2.0]), v_reset=vec(0.0, 3)))
+    graph.nodes["lif"].v_reset = np.zeros(3)
+    imp = import_nir(graph, DT)
+    x = random_inputs(graph, T, seed=4)
+    assert set(imp.inputs(x)) == {"input"}
+    with pytest.raises(KeyError, match="are not Input nodes"):
+        imp.inputs({"nope": x["input"]})
+    imp.network.record(imp.network.group("lif").v)
+    result = {k: v[0] for k, v in simulate_float(imp.network, {"input": x["input"][None]},
+                                                 T).items()}
+    outs = imp.outputs_of(result)
+    want_spikes, want_v = NIRStepper(graph, DT).run(x)
+    assert np.array_equal(outs["output"], want_spikes["lif"])
+    # a recording of v comes back in NIR units through the voltage scale
+    np.testing.assert_allclose(result["lif.v"] / imp.voltage_scales["lif"], want_v["lif"],
+                               atol=1e-9)
+
+
+def test_readout_output_by_nir_name():
+    graph = GRAPHS["nested"]
+    imp = import_nir(graph, DT)
+    x = random_inputs(graph, T, seed=6)
+    batch = {k: v[None] for k, v in imp.inputs(x).items()}
+    outs = imp.outputs_of({k: v[0] for k, v in simulate_float(imp.network, batch, T).items()})
+    want_spikes, want_v = NIRStepper(graph, DT, clocked=imp.clocked).run(x)
+    np.testing.assert_allclose(outs["output"], want_v["readout"], atol=1e-9)
+    assert np.abs(outs["output"]).max() > 0.1
