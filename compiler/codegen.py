@@ -21,7 +21,7 @@ from ..program import IoBuffer, Program
 from .emit import Code, V, X
 from .plan import MemoryPlan
 from .plan import MemoryPlanError
-from .propagate import emit_connection_group, emit_lane_local_group, lane_local_table
+from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
 from .stream import StreamLayout, rows_per_batch
 from .update import UpdateLayout, emit_update
 
@@ -253,9 +253,11 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
             emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
                                   slots, ln, streams)
     for p in ln.pops:
+        has_input = any(c.post == p.name for c in ln.conns)
+        rewritten = p.nvec <= ACC_REGS or not has_input   # register accumulators store it all
         layout = UpdateLayout(p, state[p.name], layouts[p.name]["isyn"],
                               slots[f"cur:{p.name}"] if p.spiking else None,
-                              [entry for entry in rec_layout[p.name]])
+                              [entry for entry in rec_layout[p.name]], clear_input=not rewritten)
         emit_update(code, layout)
     code.note = "step bookkeeping"
     for name in events:

@@ -21,13 +21,20 @@ P_REC = [X(10), X(11), X(12), X(13), X(14), X(15)]
 MASK_POOL = [X(n) for n in range(16, 32)]
 _T1, _T2 = V(1), V(2)
 LLM_ADDRESS = V(3)
+#: populations of at most this many 32-neuron chunks get a straight-line update
+UNROLL_CHUNKS = 16
+#: recording kind -> (bytes per chunk, largest offset within a chunk)
+_RECORD_STRIDE = {"trace": (64, 0), "max": (64, 0), "mean": (128, 64)}
 
 
 class UpdateLayout:
     """Where one population's update reads and writes (addresses and DMEM slots)."""
 
-    def __init__(self, pop, state_base: int, isyn: tuple, spk_slot: int | None, recs: list):
+    def __init__(self, pop, state_base: int, isyn: tuple, spk_slot: int | None, recs: list,
+                 clear_input: bool = True):
         self.pop = pop
+        #: zero the VMEM input after reading it (not needed where propagation rewrites it)
+        self.clear_input = clear_input
         self.state_base = state_base       # VMEM: chunk-major, one 64-byte vector per variable
         self.isyn = isyn                   # ("vmem", base) or ("llm", slot DMEM address of lane address vector base)
         self.spk_slot = spk_slot           # DMEM slot holding the current spike row address
@@ -129,13 +136,32 @@ def emit_update(code: Code, layout: UpdateLayout):
     zero = const_reg[0]
     tail = pop.size % 32
 
-    def chunk(is_tail: bool):
+    # pointers that move per chunk: (register, bytes per chunk, largest offset within)
+    moving = [(P_STATE, layout.slot_bytes, layout.slot_bytes - 64)]
+    if layout.isyn[0] == "vmem":
+        moving.append((P_ISYN, 64, 0))
+    if kernel.spike is not None:
+        moving.append((P_SPK, 4, 0))
+    for k, (rec, kind, _) in enumerate(layout.recs):
+        if kind in _RECORD_STRIDE:
+            moving.append((P_REC[k], *_RECORD_STRIDE[kind]))
+
+    def advance(chunks: int):
+        for reg, stride, _ in moving:
+            if chunks * stride:
+                _add(code, reg, chunks * stride)
+
+    def fits(rel: int) -> bool:
+        return all(rel * stride + within <= 2047 for _, stride, within in moving)
+
+    def chunk(is_tail: bool, rel: int):
         for op in body:
-            _emit_op(code, op, vreg, mreg, layout, zero)
+            _emit_op(code, op, vreg, mreg, layout, rel)
         for var, vid in kernel.stores.items():
-            code.vstore(vreg[vid], P_STATE, 64 * pop.variables.index(var))
+            code.vstore(vreg[vid], P_STATE, rel * layout.slot_bytes + 64 * pop.variables.index(var))
         if layout.isyn[0] == "vmem":
-            code.vstore(zero, P_ISYN, 0)
+            if layout.clear_input:
+                code.vstore(zero, P_ISYN, 64 * rel)
         else:
             code.vstorel(zero, LLM_ADDRESS, 0)
             code.vadd(LLM_ADDRESS, LLM_ADDRESS, const_reg[2])
@@ -145,44 +171,54 @@ def emit_update(code: Code, layout: UpdateLayout):
                 code.li(TAIL, (1 << tail) - 1)
                 code.and_(TAIL, TAIL, mask)
                 mask = TAIL
-            code.sw(mask, 0, P_SPK)
-            code.addi(P_SPK, P_SPK, 4)
+            code.sw(mask, 4 * rel, P_SPK)
         for k, (rec, kind, _) in enumerate(layout.recs):
             if rec.variable == "spikes" or kind == "last":
                 continue
             value = vreg[kernel.stores[rec.variable]]
-            _emit_record(code, kind, value, P_REC[k], const_reg)
-        code.addi(P_STATE, P_STATE, layout.slot_bytes) if layout.slot_bytes < 2048 else _bump(code, P_STATE, layout.slot_bytes)
-        if layout.isyn[0] == "vmem":
-            code.addi(P_ISYN, P_ISYN, 64)
+            _emit_record(code, kind, value, P_REC[k], rel * _RECORD_STRIDE[kind][0], const_reg)
 
-    full = pop.nvec - (1 if tail else 0)
-    if full:
+    if pop.nvec <= UNROLL_CHUNKS:
+        rel = 0
+        for c in range(pop.nvec):
+            if not fits(rel):
+                advance(rel)
+                rel = 0
+            chunk(bool(tail) and c == pop.nvec - 1, rel)
+            rel += 1
+        advance(rel)
+    else:
+        full = pop.nvec - (1 if tail else 0)
         loop = code.new_label(f"{pop.name}_chunk")
         code.li(COUNT, full)
         code.label(loop)
-        chunk(False)
+        chunk(False, 0)
+        advance(1)
         code.addi(COUNT, COUNT, -1)
         code.bne(COUNT, X(0), loop)
-    if tail:
-        chunk(True)
+        if tail:
+            chunk(True, 0)
+            advance(1)
     for k, (rec, kind, where) in enumerate(layout.recs):
         if kind == "trace":
             code.sw(P_REC[k], where, X(0))
 
 
-def _bump(code, reg, amount):
-    code.li(TAIL, amount)
-    code.add(reg, reg, TAIL)
+def _add(code, reg, amount):
+    if -2048 <= amount <= 2047:
+        code.addi(reg, reg, amount)
+    else:
+        code.li(TAIL, amount)
+        code.add(reg, reg, TAIL)
 
 
-def _emit_op(code: Code, op, vreg, mreg, layout, zero):
+def _emit_op(code: Code, op, vreg, mreg, layout, rel: int):
     pop = layout.pop
     if op.op == "load":
-        code.vloadv(vreg[op.dst], P_STATE, 64 * pop.variables.index(op.name))
+        code.vloadv(vreg[op.dst], P_STATE, rel * layout.slot_bytes + 64 * pop.variables.index(op.name))
     elif op.op == "input":
         if layout.isyn[0] == "vmem":
-            code.vloadv(vreg[op.dst], P_ISYN, 0)
+            code.vloadv(vreg[op.dst], P_ISYN, 64 * rel)
         else:
             code.vloadl(vreg[op.dst], LLM_ADDRESS, 0)
     elif op.op in ("add", "sub"):
@@ -211,33 +247,31 @@ def _emit_op(code: Code, op, vreg, mreg, layout, zero):
         raise ValueError(f"code generator: unknown lane operation {op.op!r}")
 
 
-def _emit_record(code: Code, kind: str, value: V, pointer: X, const_reg):
-    """Recordings of one chunk's new state (trace, running max, exact running sum)."""
+def _emit_record(code: Code, kind: str, value: V, pointer: X, o: int, const_reg):
+    """Recordings of one chunk's new state (trace, running max, exact running sum) at
+    byte offset ``o`` from ``pointer``."""
     if kind == "trace":
-        code.vstore(value, pointer, 0)
-        code.addi(pointer, pointer, 64)
+        code.vstore(value, pointer, o)
     elif kind == "max":
         mx = V(0)
-        code.vloadv(mx, pointer, 0)
+        code.vloadv(mx, pointer, o)
         code.vtlt(TAIL, mx, value)
         code.vsel(mx, TAIL, value)
-        code.vstore(mx, pointer, 0)
-        code.addi(pointer, pointer, 64)
+        code.vstore(mx, pointer, o)
     elif kind == "mean":
         # exact running sum as hi * 256 + lo, lo in 0..255 (16-bit lanes cannot hold it)
         lo = V(0)
         c255 = const_reg[255]
-        code.vloadv(lo, pointer, 0)
+        code.vloadv(lo, pointer, o)
         code.vand(_T1, value, c255)
         code.vadd(lo, lo, _T1)
         code.vsrai(8, _T1, lo)
         code.vand(lo, lo, c255)
-        code.vstore(lo, pointer, 0)
-        code.vloadv(lo, pointer, 64)            # hi
+        code.vstore(lo, pointer, o)
+        code.vloadv(lo, pointer, o + 64)        # hi
         code.vsrai(8, _T2, value)
         code.vadd_s(lo, lo, _T2)
         code.vadd_s(lo, lo, _T1)
-        code.vstore(lo, pointer, 64)
-        code.addi(pointer, pointer, 128)
+        code.vstore(lo, pointer, o + 64)
     else:
         raise ValueError(kind)
