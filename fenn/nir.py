@@ -387,11 +387,12 @@ def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
                 target[d] = target.get(d, 0.0) + _dense(m)
             return
         if role(name) == "output":
-            if trail or list(lin) != [0]:
+            if list(lin) != [0] or not isinstance(lin[0], _Eye):
+                through = [n for n in trail if n not in flat.relays]
                 raise NIRImportError(
                     f"Output {name!r} is reached from {source!r} through "
-                    f"{' -> '.join(trail) or 'a Delay'}; fenn records populations, so an "
-                    f"Output must follow a neuron node directly")
+                    f"{' -> '.join(through)}; fenn records populations, so an Output must "
+                    f"follow a neuron node (Flatten and nested graphs' Input/Output aside)")
             if source in inputs:
                 raise NIRImportError(f"Output {name!r} follows Input {source!r} directly; "
                                      f"there is nothing to compute or record")

@@ -426,3 +426,15 @@ def test_random_graphs_lower_like_the_node_by_node_model(graph, method):
     for n in got_spikes:
         np.testing.assert_allclose(got_v[n], want_v[n], rtol=1e-9, atol=1e-9, err_msg=n)
         assert np.array_equal(got_spikes[n], want_spikes[n]), n
+
+
+def test_output_through_a_subgraph_output_records_the_neuron():
+    inner = nir.NIRGraph(
+        nodes={"in": nir.Input(input_type=np.array([4])), "lif": lif(4),
+               "out": nir.Output(output_type=np.array([4]))},
+        edges=[("in", "lif"), ("lif", "out")])
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([3])), "fc": nir.Linear(weight=w(4, 3)),
+               "sub": inner, "output": nir.Output(output_type=np.array([4]))},
+        edges=[("input", "fc"), ("fc", "sub"), ("sub", "output")])
+    assert lower(graph, 1e-3).outputs == {"output": ("sub.lif", "spikes")}
