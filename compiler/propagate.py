@@ -86,8 +86,15 @@ def _from_events(code: Code, slot: int, weights_base: int, row_bytes: int, row_k
     code.label(skip)
 
 
+#: pre populations of at most this many bitfield words get a straight-line scan
+UNROLL_WORDS = 16
+
+
 def _from_bitfield(code: Code, slot: int, nwords: int, weights_base: int, row_bytes: int,
                    row_kernel):
+    if nwords <= UNROLL_WORDS:
+        _from_bitfield_unrolled(code, slot, nwords, weights_base, row_bytes, row_kernel)
+        return
     word, bit, after = code.new_label("word"), code.new_label("bit"), code.new_label("next_word")
     code.lw(PTR, slot, X(0))
     code.li(CNT, nwords)
@@ -109,6 +116,41 @@ def _from_bitfield(code: Code, slot: int, nwords: int, weights_base: int, row_by
     code.add(WB, WB, STRIDE)
     code.addi(CNT, CNT, -1)
     code.bne(CNT, X(0), word)
+
+
+def _from_bitfield_unrolled(code: Code, slot: int, nwords: int, weights_base: int,
+                            row_bytes: int, row_kernel):
+    """Straight-line scan: two cycles per empty word; set words jump to their handler."""
+    words = [WORD, CNT]
+    back = [code.new_label("scanned") for _ in range(nwords)]
+    handler = [code.new_label("spikes_in_word") for _ in range(nwords)]
+    end = code.new_label("scan_end")
+    code.lw(PTR, slot, X(0))
+    if row_bytes & (row_bytes - 1):
+        code.li(RB, row_bytes)
+    code.lw(words[0], 0, PTR)
+    if nwords > 1:
+        code.lw(words[1], 4, PTR)
+    for w in range(nwords):
+        code.bne(words[w % 2], X(0), handler[w])
+        code.label(back[w])
+        if w + 2 < nwords:
+            code.lw(words[w % 2], 4 * (w + 2), PTR)
+    code.j(end)
+    for w in range(nwords):
+        reg = words[w % 2]
+        code.label(handler[w])
+        code.li(WB, weights_base + 32 * w * row_bytes)
+        bit = code.new_label("bit")
+        code.label(bit)
+        code.ctz(IDX, reg)
+        code.addi(TMP, reg, -1)
+        code.and_(reg, reg, TMP)
+        _row_address(code, IDX, row_bytes)
+        row_kernel()
+        code.bne(reg, X(0), bit)
+        code.j(back[w])
+    code.label(end)
 
 
 def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: int, slots, ln,
