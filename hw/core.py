@@ -150,10 +150,11 @@ class Core(wiring.Component):
 
         m.submodules.dma = dma_engine = Dma(soc)
         wiring.connect(m, wiring.flipped(self.axi), dma_engine.axi)
-        dma_wp = mems.vmem.write_port(granularity=8 * soc.vector_bytes // len(dma_engine.vmem_wen))
+        # VMEM's second port (a URAM port): one address for the DMA engine's reads and writes
+        dma_wp = mems.vmem.write_port()
         dma_rp = mems.vmem.read_port()
-        m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_waddr), dma_wp.data.eq(dma_engine.vmem_wdata),
-                     dma_wp.en.eq(dma_engine.vmem_wen), dma_rp.addr.eq(dma_engine.vmem_raddr),
+        m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_addr), dma_wp.data.eq(dma_engine.vmem_wdata),
+                     dma_wp.en.eq(dma_engine.vmem_we), dma_rp.addr.eq(dma_engine.vmem_addr),
                      dma_engine.vmem_rdata.eq(dma_rp.data)]
         m.submodules.dec = dec = Decoder()
         m.submodules.alu = alu = ScalarAlu()
@@ -389,12 +390,14 @@ class Core(wiring.Component):
             imem_wp.en.eq(host_we & (space == HostSpace.IMEM)),
             dmem_rp.addr.eq(Mux(running, addr[2:], host_word)),
         ]
+        # VMEM's core port (a URAM port): one address for vloadv/vloadr reads and vstore writes
+        vmem_addr = Signal(range(soc.vmem_bytes // soc.vector_bytes))
+        m.d.comb += [vmem_rp.addr.eq(vmem_addr), vmem_wp.addr.eq(vmem_addr)]
         store_bytes = Mux(is_("sb"), 0b0001, Mux(is_("sh"), 0b0011, 0b1111))
         with m.If(running):
             m.d.comb += [dmem_wp.addr.eq(addr[2:]), dmem_wp.data.eq(rs2 << Cat(Const(0, 3), addr[:2])),
                          dmem_wp.en.eq(Mux(execute & is_store, store_bytes << addr[:2], 0)),
-                         vmem_rp.addr.eq(addr[6:]),
-                         vmem_wp.addr.eq(addr[6:]), vmem_wp.data.eq(vs2),
+                         vmem_addr.eq(addr[6:]), vmem_wp.data.eq(vs2),
                          vmem_wp.en.eq(Mux(execute & is_("vstore"), (1 << (vwidth // 32)) - 1, 0))]
             for i in range(lanes):
                 la = llm_addr[i]
@@ -405,8 +408,7 @@ class Core(wiring.Component):
         with m.Else():
             m.d.comb += [dmem_wp.addr.eq(host_word), dmem_wp.data.eq(self.host_wdata),
                          dmem_wp.en.eq(Mux(host_we & (space == HostSpace.DMEM), 0b1111, 0)),
-                         vmem_rp.addr.eq(self.host_addr[6:]),
-                         vmem_wp.addr.eq(self.host_addr[6:]),
+                         vmem_addr.eq(self.host_addr[6:]),
                          vmem_wp.data.eq(self.host_wdata.replicate(vwidth // 32)),
                          vmem_wp.en.eq(Mux(host_we & (space == HostSpace.VMEM),
                                            1 << self.host_addr[2:6], 0))]

@@ -101,12 +101,22 @@ class DmaChannelModel(wiring.Component):
 
 
 class Dma(wiring.Component):
-    """Both channels, their AXI4 master and their VMEM port (one write + one read port)."""
+    """Both channels, their AXI4 master, and one read/write port into VMEM.
+
+    VMEM (URAM on UltraScale+) has two ports: one for the core, one shared by the two DMA
+    channels. Both channels move whole 64-byte rows through it (transfers are multiples of
+    64 bytes at 64-byte aligned addresses), so a channel streaming one 16-byte beat per
+    cycle needs the port one cycle in four: MM2S collects four beats and writes the row,
+    S2MM reads the next row ahead while it sends the current one. MM2S writes win a
+    conflict; S2MM simply reads a cycle later.
+    """
 
     def __init__(self, soc: SocConfig):
         if soc.dma_ports != 1:
             raise ValueError(f"SocConfig.dma_ports={soc.dma_ports}: the RTL DMA engine has one AXI port so far; "
                              "use dma_ports=1")
+        if soc.vector_bytes != 4 * BEAT_BYTES:
+            raise ValueError("the DMA engine expects 64-byte VMEM rows (32 lanes of 16 bits)")
         self.soc = soc
         rows = soc.vmem_bytes // soc.vector_bytes
         super().__init__({
@@ -115,10 +125,9 @@ class Dma(wiring.Component):
             **{f"{ch}_status": Out(8) for ch in CHANNELS},
             **{f"{ch}_busy": Out(1) for ch in CHANNELS},
             "busy_after": Out(1),
-            # VMEM port (granularity 128: one beat)
-            "vmem_waddr": Out(range(rows)), "vmem_wdata": Out(8 * soc.vector_bytes),
-            "vmem_wen": Out(soc.vector_bytes // BEAT_BYTES),
-            "vmem_raddr": Out(range(rows)), "vmem_rdata": In(8 * soc.vector_bytes),
+            # the DMA port of VMEM: one address for reads and writes (a URAM port)
+            "vmem_addr": Out(range(rows)), "vmem_wdata": Out(8 * soc.vector_bytes),
+            "vmem_we": Out(1), "vmem_rdata": In(8 * soc.vector_bytes),
         })
 
     def elaborate(self, platform):
@@ -137,26 +146,33 @@ class Dma(wiring.Component):
 
         # ---------------------------------------------------------------- MM2S: DDR -> VMEM
         ar_addr, ar_left = Signal(32), Signal(32)
-        r_ptr, r_left = Signal(32), Signal(32)
+        w_row, r_left = Signal(32), Signal(32)        # VMEM row being filled, beats still to come
+        row_buf = Signal(384)                          # the first three beats of that row
         mm2s_err = Signal(8)
         m.d.comb += [axi.arvalid.eq(ar_left != 0), axi.araddr.eq(ar_addr)]
         ar_beats = _burst_beats(ar_addr, ar_left)
         m.d.comb += axi.arlen.eq(ar_beats - 1)
         with m.If(axi.arvalid & axi.arready):
             m.d.sync += [ar_addr.eq(ar_addr + (ar_beats << 4)), ar_left.eq(ar_left - ar_beats)]
-        lanes_per_row = soc.vector_bytes // BEAT_BYTES
-        m.d.comb += [self.vmem_waddr.eq(r_ptr >> 6),
-                     self.vmem_wdata.eq(axi.rdata.replicate(lanes_per_row))]
-        with m.If(axi.rvalid & (r_left != 0)):
-            m.d.comb += self.vmem_wen.eq(1 << r_ptr[4:6])
-            m.d.sync += [r_ptr.eq(r_ptr + BEAT_BYTES), r_left.eq(r_left - 1)]
+        beat_in_row = r_left[:2]                      # r_left counts down from a multiple of 4
+        r_fire = axi.rvalid & (r_left != 0)
+        mm2s_write = Signal()
+        m.d.comb += mm2s_write.eq(r_fire & (beat_in_row == 1))
+        with m.If(r_fire):
+            m.d.sync += r_left.eq(r_left - 1)
+            with m.Switch(beat_in_row):
+                for left, k in ((0, 0), (3, 1), (2, 2)):
+                    with m.Case(left):
+                        m.d.sync += row_buf.word_select(k, 128).eq(axi.rdata)
+            with m.If(beat_in_row == 1):
+                m.d.sync += w_row.eq(w_row + 1)
             with m.If(axi.rresp == RESP_SLVERR):
                 m.d.sync += mm2s_err.eq(mm2s_err | (1 << DMA_STATUS_BITS["slave_error"]))
             with m.If(axi.rresp == RESP_DECERR):
                 m.d.sync += mm2s_err.eq(mm2s_err | (1 << DMA_STATUS_BITS["decode_error"]))
         with m.If(self.mm2s_start):
             beats = self.mm2s_count >> 4
-            m.d.sync += [ar_addr.eq(self.mm2s_src), ar_left.eq(beats), r_ptr.eq(self.mm2s_dst),
+            m.d.sync += [ar_addr.eq(self.mm2s_src), ar_left.eq(beats), w_row.eq(self.mm2s_dst >> 6),
                          r_left.eq(beats), mm2s_err.eq(0)]
         m.d.comb += [models["mm2s"].mover_done.eq((ar_left == 0) & (r_left == 0)),
                      models["mm2s"].error.eq(mm2s_err)]
@@ -164,20 +180,36 @@ class Dma(wiring.Component):
         # ---------------------------------------------------------------- S2MM: VMEM -> DDR
         aw_addr, aw_left = Signal(32), Signal(32)
         burst_left = Signal(9)          # W beats left in the burst whose AW was accepted
-        rd_ptr, w_left = Signal(32), Signal(32)
+        fetch_row, rows_left = Signal(32), Signal(32)
+        cur, cur_beats = Signal(512), Signal(3)       # the row being sent, beats of it left
+        nxt, nxt_valid, inflight = Signal(512), Signal(), Signal()
+        w_left = Signal(32)
         b_owed = Signal(24)
         s2mm_err = Signal(8)
+        beat_index = Signal(2)
+        m.d.comb += beat_index.eq(4 - cur_beats)      # cur_beats 4..1 -> beat 0..3 of the row
         aw_beats = _burst_beats(aw_addr, aw_left)
         m.d.comb += [axi.awvalid.eq((aw_left != 0) & (burst_left == 0)), axi.awaddr.eq(aw_addr),
                      axi.awlen.eq(aw_beats - 1)]
         aw_fire = axi.awvalid & axi.awready
+        m.d.comb += [axi.wvalid.eq((burst_left != 0) & (cur_beats != 0)), axi.wlast.eq(burst_left == 1),
+                     axi.wdata.eq(cur.word_select(beat_index, 128))]
         w_fire = axi.wvalid & axi.wready
-        m.d.comb += [axi.wvalid.eq(burst_left != 0), axi.wlast.eq(burst_left == 1),
-                     axi.wdata.eq(self.vmem_rdata.word_select(rd_ptr[4:6], 128))]
-        rd_next = Signal(32)
-        m.d.comb += rd_next.eq(Mux(self.s2mm_start, self.s2mm_src, Mux(w_fire, rd_ptr + BEAT_BYTES, rd_ptr)))
-        m.d.comb += self.vmem_raddr.eq(rd_next >> 6)       # row of the next beat, ready a cycle later
-        m.d.sync += rd_ptr.eq(rd_next)
+        fetch = Signal()
+        m.d.comb += fetch.eq(~mm2s_write & (rows_left != 0) & ~nxt_valid & ~inflight)
+        m.d.comb += [self.vmem_addr.eq(Mux(mm2s_write, w_row, fetch_row)),
+                     self.vmem_we.eq(mm2s_write),
+                     self.vmem_wdata.eq(Cat(row_buf, axi.rdata))]
+        m.d.sync += inflight.eq(fetch)
+        with m.If(fetch):
+            m.d.sync += [fetch_row.eq(fetch_row + 1), rows_left.eq(rows_left - 1)]
+        cur_empties = (cur_beats == 0) | ((cur_beats == 1) & w_fire)
+        with m.If(w_fire):
+            m.d.sync += cur_beats.eq(cur_beats - 1)
+        with m.If(cur_empties & nxt_valid):
+            m.d.sync += [cur.eq(nxt), cur_beats.eq(4), nxt_valid.eq(0)]
+        with m.If(inflight):
+            m.d.sync += [nxt.eq(self.vmem_rdata), nxt_valid.eq(1)]
         with m.If(aw_fire):
             m.d.sync += [aw_addr.eq(aw_addr + (aw_beats << 4)), aw_left.eq(aw_left - aw_beats),
                          burst_left.eq(aw_beats)]
@@ -185,16 +217,17 @@ class Dma(wiring.Component):
             m.d.sync += burst_left.eq(burst_left - 1)
         with m.If(w_fire):
             m.d.sync += w_left.eq(w_left - 1)
-        bursts_issued = aw_fire
         b_done = axi.bvalid & axi.bready
-        m.d.sync += b_owed.eq(b_owed + bursts_issued - b_done)
+        m.d.sync += b_owed.eq(b_owed + aw_fire - b_done)
         with m.If(b_done & (axi.bresp == RESP_SLVERR)):
             m.d.sync += s2mm_err.eq(s2mm_err | (1 << DMA_STATUS_BITS["slave_error"]))
         with m.If(b_done & (axi.bresp == RESP_DECERR)):
             m.d.sync += s2mm_err.eq(s2mm_err | (1 << DMA_STATUS_BITS["decode_error"]))
         with m.If(self.s2mm_start):
             beats = self.s2mm_count >> 4
-            m.d.sync += [aw_addr.eq(self.s2mm_dst), aw_left.eq(beats), w_left.eq(beats), s2mm_err.eq(0)]
+            m.d.sync += [aw_addr.eq(self.s2mm_dst), aw_left.eq(beats), w_left.eq(beats),
+                         fetch_row.eq(self.s2mm_src >> 6), rows_left.eq(self.s2mm_count >> 6),
+                         cur_beats.eq(0), nxt_valid.eq(0), s2mm_err.eq(0)]
         m.d.comb += [models["s2mm"].mover_done.eq((aw_left == 0) & (w_left == 0) & (burst_left == 0) & (b_owed == 0)),
                      models["s2mm"].error.eq(s2mm_err)]
         return m
