@@ -7,7 +7,7 @@ from fenn.asm import assemble_text
 from fenn.device import Device, open_device
 from fenn.program import Program
 from fenn.sim import Machine, SimDevice
-from conftest import SMALL
+from sim_helpers import SMALL
 
 ACCUMULATE = """
     lw   t0, 0(x0)          # input

@@ -7,7 +7,7 @@ import pytest
 from fenn.asm import assemble_text
 from fenn.errors import FennError, MachineFault
 from fenn.sim import Machine
-from conftest import SMALL
+from sim_helpers import SMALL
 
 
 def fault_of(source, *, x=None, v=None, strict=False, max_steps=10_000, **run):

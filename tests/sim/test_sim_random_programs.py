@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from fenn import isa
 from fenn.sim import Machine
-from conftest import SMALL
+from sim_helpers import SMALL
 from program_model import run_model
 
 DBASE, VBASE = 31, 30                      # x31 -> DMEM window, x30 -> VMEM window (never written)

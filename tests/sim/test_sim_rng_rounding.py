@@ -4,7 +4,7 @@ import numpy as np
 
 from fenn.asm import Assembler, x1, x2, x3, v1, v2, v3
 from fenn.sim import Machine, RESET_S0, RESET_S1
-from conftest import SMALL, run_words
+from sim_helpers import SMALL, run_words, small_machine  # noqa: F401 (fixture)
 
 
 def test_xoroshiro32pp_first_outputs_by_hand(small_machine):

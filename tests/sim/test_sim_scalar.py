@@ -5,7 +5,7 @@ hand here (not computed by a model)."""
 import numpy as np
 import pytest
 
-from conftest import run_words
+from sim_helpers import run_words, small_machine  # noqa: F401 (fixture)
 
 M32 = 0xFFFFFFFF
 
@@ -84,7 +84,7 @@ def test_lui_and_auipc(small_machine):
 
 def test_loads_sign_and_zero_extend():
     from fenn.sim import Machine
-    from conftest import SMALL
+    from sim_helpers import SMALL
     m = Machine(SMALL)
     dmem = np.zeros(64, np.uint8)
     dmem[16:24] = [0x80, 0x7F, 0x01, 0x80, 0x78, 0x56, 0x34, 0x92]

@@ -6,7 +6,7 @@ import pytest
 from fenn.asm import assemble_text
 from fenn.errors import MachineFault
 from fenn.sim import Machine
-from conftest import SMALL, run_words
+from sim_helpers import SMALL, run_words, small_machine  # noqa: F401 (fixture)
 
 MCOUNTINHIBIT, MCYCLE, MINSTRET, MCYCLEH = 0x320, 0xB00, 0xB02, 0xB80
 

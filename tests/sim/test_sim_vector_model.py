@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from fenn import isa
 from fenn.sim import Machine
-from conftest import ECALL, SMALL
+from sim_helpers import ECALL, SMALL
 import vector_model as model
 
 VECTOR_MNEMONICS = [row.mnemonic for row in isa.TABLE if row.is_vector]

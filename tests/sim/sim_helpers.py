@@ -1,4 +1,5 @@
-"""Helpers shared by the simulator tests."""
+"""Helpers shared by the simulator tests (a plain module, not a conftest: several test
+folders import helpers by module name, and two modules called conftest would collide)."""
 
 import numpy as np
 import pytest
