@@ -203,3 +203,4 @@ def test_docs_example_runs():
     namespace = {}
     exec(compile(code, "docs/nir.md", "exec"), namespace)
     assert namespace["imported"].outputs == {"output": "n3.spikes"}
+    assert namespace["spikes"].shape == (200, 10) and namespace["spikes"].dtype == bool
