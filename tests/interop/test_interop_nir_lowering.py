@@ -153,6 +153,16 @@ def graphs():
                "output": nir.Output(output_type=np.array([4]))},
         edges=[("input", "a"), ("input", "b"), ("b", "delay"), ("a", "lif"), ("delay", "lif"),
                ("lif", "output")])
+    # two graph inputs converging on one population
+    out["two_inputs"] = nir.NIRGraph(
+        nodes={"left": nir.Input(input_type=np.array([3])),
+               "right": nir.Input(input_type=np.array([5])),
+               "wl": nir.Linear(weight=w(4, 3, 1.5)),
+               "wr": nir.Affine(weight=w(4, 5, 1.5), bias=vec(0.02, 4)),
+               "lif": lif(4),
+               "output": nir.Output(output_type=np.array([4]))},
+        edges=[("left", "wl"), ("right", "wr"), ("wl", "lif"), ("wr", "lif"),
+               ("lif", "output")])
     return out
 
 
