@@ -153,6 +153,14 @@ def graphs():
                "output": nir.Output(output_type=np.array([4]))},
         edges=[("input", "a"), ("input", "b"), ("b", "delay"), ("a", "lif"), ("delay", "lif"),
                ("lif", "output")])
+    # neuron to neuron with no linear node between: one-to-one synapses of weight 1
+    out["direct"] = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([n_in])),
+               "fc": nir.Linear(weight=w(4, n_in, 2.0)),
+               "a": lif(4, tau=0.005),
+               "b": lif(4, tau=0.05, r=1000.0),
+               "output": nir.Output(output_type=np.array([4]))},
+        edges=[("input", "fc"), ("fc", "a"), ("a", "b"), ("b", "output")])
     # two graph inputs converging on one population
     out["two_inputs"] = nir.NIRGraph(
         nodes={"left": nir.Input(input_type=np.array([3])),
