@@ -11,13 +11,13 @@ Two steps, each with one job:
 
 Discretisation (docs/nir.md states it with examples). At a timestep ``dt`` every input
 current is held constant over the step (a spike is a pulse of height 1 lasting one step:
-the convention snnTorch, Norse and Sinabs exports use), so a leaky variable
+the convention snnTorch's exporter follows), so a leaky variable
 ``tau dv/dt = (v_leak - v) + r*I`` moves to::
 
     v[t+1] = a*v[t] + (1 - a)*(v_leak + r*I[t])
 
 with ``a = exp(-dt/tau)`` for ``method="exact"`` (the exact solution for a held input) or
-``a = 1 - dt/tau`` for ``method="euler"`` (forward Euler, what snnTorch/Norse simulate; the
+``a = 1 - dt/tau`` for ``method="euler"`` (forward Euler, what snnTorch simulates; the
 two agree as dt/tau -> 0). CubaLIF/CubaLI first move their synaptic current
 ``i[t+1] = a_syn*i[t] + (1 - a_syn)*w_in*I[t]`` and then ``v`` with the new ``i`` in place
 of ``I``. IF integrates ``v[t+1] = v[t] + dt*r*I[t]``. A spike is emitted when
@@ -687,7 +687,7 @@ def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str 
 
     ``dt`` is the timestep in the graph's time unit (``time_unit``: NIR exporters use
     seconds; snnTorch's export assumes dt = 1e-4 s). ``method`` is ``"exact"`` (exponential
-    decay ``exp(-dt/tau)``) or ``"euler"`` (``1 - dt/tau``, matching snnTorch/Norse runs).
+    decay ``exp(-dt/tau)``) or ``"euler"`` (``1 - dt/tau``, matching snnTorch's runs).
     Each NIR Output becomes a recording: ``<population>.spikes`` for spiking nodes,
     ``<population>.v`` for LI/CubaLI; :func:`import_nir` also returns the name mapping.
     docs/nir.md states the discretisation rule in full.
