@@ -12,7 +12,8 @@ __all__ = ["compile"]
 
 
 def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
-            seed: int = 0, input_capacity: int | None = None, weights: str = "auto"):
+            seed: int = 0, input_capacity: int | None = None, weights: str = "auto",
+            profile: bool = False):
     """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
 
     ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
@@ -20,7 +21,8 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     xoroshiro32++ bits, seeded per sample from ``seed``) or ``"floor"``.
     ``input_capacity``: halfwords of DMEM per input for spike events (default: the free
     DMEM, shared equally). ``weights``: ``"auto"`` (VMEM, streaming the largest dense
-    matrices from DDR only if needed), ``"vmem"`` or ``"ddr"``. ``program.meta`` reports formats, quantisation errors, the
+    matrices from DDR only if needed), ``"vmem"`` or ``"ddr"``. ``profile=True`` adds cycle counters per phase (propagation,
+    DMA wait, update, bookkeeping; they cost a few cycles each). ``program.meta`` reports formats, quantisation errors, the
     memory map and the listing.
     """
     from ..soc import DEFAULT_SOC
@@ -28,7 +30,8 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     from .ir import lower_network
     started = time.perf_counter()
     lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
-    program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights)
+    program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights,
+                       profile=profile)
     program.meta["compile_seconds"] = time.perf_counter() - started
     program.network = net
     return program

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..isa import CSR_ADDRESSES
 from ..program import IoBuffer, Program
 from .emit import Code, V, X
 from .plan import MemoryPlan
@@ -55,7 +56,11 @@ def _events_capacity(plan: MemoryPlan, ln, requested: int | None) -> int:
     return max(ln.timesteps, (plan.free("dmem") // n // 2) & ~1) if ln.inputs else 0
 
 
-def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto") -> Program:
+PHASES = ("propagation", "dma_wait", "update", "bookkeeping")
+
+
+def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto",
+             profile: bool = False) -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
 
     ``weights``: ``"vmem"`` (every dense weight matrix in VMEM), ``"ddr"`` (every dense
@@ -65,16 +70,16 @@ def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto
     streamable = [ci for ci, c in enumerate(ln.conns)
                   if c.kind == "dense" and c.delays is None and not _lane_local(ln, c.post)]
     if weights == "vmem":
-        return _generate(ln, soc, input_capacity, set())
+        return _generate(ln, soc, input_capacity, set(), profile)
     if weights == "ddr":
-        return _generate(ln, soc, input_capacity, set(streamable))
+        return _generate(ln, soc, input_capacity, set(streamable), profile)
     if weights != "auto":
         raise ValueError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
     streamed: set[int] = set()
     by_size = sorted(streamable, key=lambda ci: -ln.conns[ci].weights.nbytes)
     while True:
         try:
-            return _generate(ln, soc, input_capacity, streamed)
+            return _generate(ln, soc, input_capacity, streamed, profile)
         except MemoryPlanError as error:
             if error.memory != "vmem" or not by_size:
                 raise
@@ -85,11 +90,16 @@ def _lane_local(ln, post: str) -> bool:
     return any(c.post == post and (c.kind == "sparse" or c.delays is not None) for c in ln.conns)
 
 
-def _generate(ln, soc, input_capacity, streamed: set) -> Program:
+def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> Program:
     plan = MemoryPlan(soc)
     slots = Slots(plan)
     code = Code()
     io: dict[str, IoBuffer] = {}
+    if profile:
+        code.profile = {name: slots[f"profile:{name}"] for name in ("mark", *PHASES)}
+        io["profile"] = IoBuffer("profile", "dmem", code.profile["mark"], "<u4",
+                                 (1 + len(PHASES),), "output",
+                                 {"kind": "profile", "phases": list(PHASES)})
     T = ln.timesteps
 
     # ------------------------------------------------------------------ VMEM
@@ -207,6 +217,10 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
 
     # ------------------------------------------------------------------ prologue
     code.note = "prologue: RNG seed, state, rows"
+    code.csrrw(X(0), CSR_ADDRESSES["mcountinhibit"], X(0))     # count cycles (reset: stopped)
+    if profile:
+        for name in ("mark", *PHASES):
+            code.sw(X(0), code.profile[name], X(0))
     code.li(X(5), seed)
     code.vloadr0(X(5), 0)
     code.vloadr1(X(5), 64)
@@ -243,6 +257,7 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
     code.li(TMAX, T)
 
     # ------------------------------------------------------------------ time loop
+    code.phase(None)                    # prologue cycles are not part of any step phase
     code.label("step")
     for p in ln.pops:
         incoming = [(ci, c) for ci, c in enumerate(ln.conns) if c.post == p.name]
@@ -252,6 +267,7 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
         elif incoming:
             emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
                                   slots, ln, streams)
+    code.phase("propagation")
     for p in ln.pops:
         has_input = any(c.post == p.name for c in ln.conns)
         rewritten = p.nvec <= ACC_REGS or not has_input   # register accumulators store it all
@@ -259,6 +275,7 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
                               slots[f"cur:{p.name}"] if p.spiking else None,
                               [entry for entry in rec_layout[p.name]], clear_input=not rewritten)
         emit_update(code, layout)
+    code.phase("update")
     code.note = "step bookkeeping"
     for name in events:
         ptr, count = X(5), X(6)
@@ -281,6 +298,7 @@ def _generate(ln, soc, input_capacity, streamed: set) -> Program:
             code.sw(cur, slots[f"prev:{name}"], X(0))
             code.addi(cur, cur, 4 * p.nwords)
             code.sw(cur, slots[f"cur:{name}"], X(0))
+    code.phase("bookkeeping")
     code.addi(T_REG, T_REG, 1)
     code.beq(T_REG, TMAX, "done")
     code.j("step")

@@ -50,6 +50,9 @@ class Code:
         self.items: list[tuple] = []       # ("label", name) | ("ins", mnemonic, args, note)
         self._labels = 0
         self.note = ""
+        #: phase -> DMEM slot accumulating its cycles, plus "mark": the last boundary's
+        #: mcycle (None: profiling off, no instructions emitted)
+        self.profile: dict | None = None
 
     def new_label(self, stem: str) -> str:
         self._labels += 1
@@ -84,6 +87,26 @@ class Code:
 
     def j(self, target: str):
         self.jal(X(0), target)
+
+    def phase(self, finished: str | None):
+        """Profiling boundary: add the cycles since the last boundary to ``finished``."""
+        if self.profile is None:
+            return
+        from ..isa import CSR_ADDRESSES
+        now, last, total = X(30), X(31), X(1)      # free wherever a boundary is placed
+        note, self.note = self.note, "profiling"
+        self.csrrs(now, CSR_ADDRESSES["mcycle"], X(0))
+        if finished is None:
+            self.sw(now, self.profile["mark"], X(0))
+            self.note = note
+            return
+        self.lw(last, self.profile["mark"], X(0))
+        self.sw(now, self.profile["mark"], X(0))
+        self.sub(last, now, last)
+        self.lw(total, self.profile[finished], X(0))
+        self.add(total, total, last)
+        self.sw(total, self.profile[finished], X(0))
+        self.note = note
 
     def instruction_count(self) -> int:
         return sum(1 for item in self.items if item[0] == "ins")

@@ -192,6 +192,7 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.bge(N, LIMIT, clamp_limit)
     code.addi(LIMIT, N, 0)
     code.label(clamp_limit)
+    code.phase("propagation")
     code.label(wait)
     _pump(code)
     code.csrrs(S, CSR_ADDRESSES["mm2s_status"], X(0))
@@ -199,6 +200,7 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.sltiu(S2, S, 1)                    # 1 while a transfer is in flight
     code.sub(S2, FETCHED, S2)               # transfers completed
     code.blt(S2, END, wait)
+    code.phase("dma_wait")
     # row pointers of this batch (rows past the end read the zero row)
     code.add(R[0], BUF0, HALF)
     for r in range(1, k):

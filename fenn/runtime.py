@@ -155,6 +155,8 @@ def _read_raw(device: Device, program, key: str, buffer) -> np.ndarray:
         return (hi * 256 + lo)[:size]
     if kind == "max":
         return data.reshape(-1)[:size].copy()
+    if kind == "profile":
+        return data.astype(np.int64)[1:]
     if kind == "last":
         return data[:, meta["slot"], :].reshape(-1)[:size].copy()
     raise ValueError(f"unknown recording kind {kind!r} for {key}")
@@ -169,7 +171,7 @@ def _to_real(program, raw: dict) -> tuple[dict, dict]:
             continue
         data = raw[key]
         kind = buffer.meta.get("kind")
-        if kind == "spikes":
+        if kind in ("spikes", "profile"):
             values[key] = data
             continue
         fmt = parse_format(buffer.meta["format"])
