@@ -268,9 +268,11 @@ def _compile(ln):
     return _CACHE[key], args
 
 
-def simulate(ln, inputs: dict[str, np.ndarray], seeds: np.ndarray | None = None,
+def simulate(ln, inputs: dict, seeds: np.ndarray | None = None,
              first_sample: int = 0) -> ReferenceResult:
-    """Run the reference model on bool rasters ``inputs[name]`` of shape (S, T, N).
+    """Run the reference model on bool rasters ``inputs[name]`` of shape (S, T, N), or
+    on event lists ``inputs[name] = (ptr, units)`` as :func:`events_csr` makes them
+    (``ptr`` (S, T+1) offsets, units ascending per timestep): no raster needed.
 
     ``seeds`` (S, 2, 32) are the per-sample RNG states; by default those the runtime loads
     for samples ``first_sample...`` (see :func:`fenn.compiler.ir.seeds_for`).
@@ -280,17 +282,25 @@ def simulate(ln, inputs: dict[str, np.ndarray], seeds: np.ndarray | None = None,
     missing = set(names) - set(inputs)
     if missing:
         raise ValueError(f"missing inputs {sorted(missing)}; the network has inputs {names}")
-    rasters = {name: np.asarray(inputs[name], dtype=bool) for name in names}
-    samples = {r.shape[0] for r in rasters.values()} or {1}
+    events = {}
+    for name in names:
+        value = inputs[name]
+        if isinstance(value, tuple):
+            ptr, units = value
+            events[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(units, dtype=np.int32))
+        else:
+            events[name] = events_csr(np.asarray(value, dtype=bool))
+    samples = {ptr.shape[0] for ptr, _ in events.values()} or {1}
     if len(samples) != 1:
-        raise ValueError(f"inputs have different numbers of samples: { {k: v.shape[0] for k, v in rasters.items()} }")
+        raise ValueError(f"inputs have different numbers of samples: "
+                         f"{ {k: v[0].shape[0] for k, v in events.items()} }")
     S = samples.pop()
     if seeds is None:
         seeds = seeds_for(ln.seed, S, first_sample)
     function, arg_names = _compile(ln)
     values = {"T": ln.timesteps, "seeds": np.asarray(seeds)}
     for name in names:
-        values[f"ptr_{name}"], values[f"units_{name}"] = events_csr(rasters[name])
+        values[f"ptr_{name}"], values[f"units_{name}"] = events[name]
     for ci, c in enumerate(ln.conns):
         if c.kind == "dense":
             values[f"W{ci}"] = c.weights
