@@ -20,7 +20,7 @@ from pathlib import Path
 __all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words"]
 
 #: modules that define ``register(subparsers)`` (e.g. run-asm, compile, inspect, hw)
-SUBCOMMAND_MODULES: list[str] = ["fenn.sim.cli", "fenn.hw.cli"]
+SUBCOMMAND_MODULES: list[str] = ["fenn.sim.cli", "fenn.hw.cli", "fenn.compiler.cli"]
 
 
 class CliError(Exception):
