@@ -156,6 +156,7 @@ async def run_jobs(dut):
                 data = images[key].view(np.uint32)
                 want[:data.size] = data
             arrays.write(space, want, np.nonzero(want != held[space])[0])
+            held[space] = want
         want = np.zeros(soc.ddr_bytes, dtype=np.uint8)
         if "ddr" in images.files:
             want[:images["ddr"].size] = images["ddr"]
@@ -167,7 +168,11 @@ async def run_jobs(dut):
             await host.write(HostSpace.RNG, dict(enumerate(images["rng"].view(np.uint32).tolist())))
         await FallingEdge(dut.clk)
         retired = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
-        state = {space.name.lower(): arrays.read(space) for space in sizes}
+        written = value(dut.written)
+        maybe_changed = {HostSpace.DMEM: written & 1, HostSpace.VMEM: written & 2, HostSpace.LLM: written & 4,
+                         HostSpace.XREG: True, HostSpace.VREG: True, HostSpace.IMEM: False}
+        state = {space.name.lower(): arrays.read(space) if maybe_changed[space] else held[space]
+                 for space in sizes}
         held.update({space: state[space.name.lower()] for space in sizes})
         state["rng"] = await host.read(HostSpace.RNG, 2 * soc.vector_bytes // 4)
         state["ddr"] = ddr_held = np.frombuffer(ddr.read(0, soc.ddr_bytes), dtype=np.uint8).copy()

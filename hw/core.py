@@ -120,6 +120,7 @@ class Core(wiring.Component):
             "wb_v_rd": Out(5),
             "wb_v_data": Out(width),
             "stall_load_use": Out(1),
+            "written": Out(3),            # since start: bit 0 DMEM, bit 1 VMEM, bit 2 LLM was written
             "axi": Out(AxiMaster()),      # DMA master to DDR
         })
 
@@ -455,6 +456,9 @@ class Core(wiring.Component):
                 m.d.comb += self.host_rdata.eq(q_reg)
 
         # ------------------------------------------------------------- sequencing
+        with m.If(running):
+            m.d.sync += self.written.eq(self.written | Cat(
+                dmem_wp.en.any(), vmem_wp.en.any() | dma_wp.en, Cat(*[p.en.any() for p in llm_wp]).any()))
         counting = running & (x_valid | issued)
         writes_mcycle = execute & csr_writes & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
         writes_minstret = execute & csr_writes & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))
@@ -514,6 +518,7 @@ class Core(wiring.Component):
                                                          Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)),
                                        halt_reason))]
         with m.If(self.start):
+            m.d.sync += self.written.eq(0)
             m.d.sync += [running.eq(1), status.eq(Halt.RUNNING), fault.eq(0), pc_f.eq(0),
                          d_valid.eq(0), x_valid.eq(0), w_valid.eq(0), issued.eq(0), draining.eq(0),
                          cycles.eq(0), retired.eq(0), mcycle.eq(0), minstret.eq(0),

