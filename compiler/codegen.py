@@ -23,7 +23,7 @@ from .emit import Code, V, X
 from .plan import MemoryPlan
 from .plan import MemoryPlanError
 from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
-from .stream import StreamLayout, rows_per_batch
+from .stream import StreamLayout, TiledLayout, tiled_sizes, tiles_of, tiling
 from .update import UpdateLayout, emit_update
 
 __all__ = ["generate", "T_REG", "TMAX"]
@@ -138,25 +138,37 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
         if ci in streamed:
             post = ln.pop(c.post)
             row_bytes = 64 * post.nvec
-            k = rows_per_batch(post.nvec)
             ddr = plan.alloc("ddr", f"{c.name}.weights", c.weights.nbytes, align=64,
                              what=f"dense weights ({c.pre_size} x {post.npad}) int16, row-major")
             ddr_data[ddr] = c.weights
-            buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * k * row_bytes, align=64,
-                                 what=f"ring of {2 * k} weight-row buffers (double-buffered batches "
-                                      f"of {k})")
-            zero_row = None
-            if k > 1:
-                zero_row = plan.alloc("vmem", f"{c.name}.zero_row", row_bytes, align=64,
-                                      what="zeros standing in for rows past the last spike")
             list_base = None if c.pre_is_input else plan.alloc(
                 "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
-            streams[ci] = StreamLayout(ddr, row_bytes, k, buffers, zero_row, list_base)
+            if post.nvec > ACC_REGS:
+                sizes = tiled_sizes(c.pre_size, post.nvec, soc.dma_ports)
+                k, tile_vectors, _ = tiling(soc.dma_ports)
+                buffers = plan.alloc("vmem", f"{c.name}.row_buffers", sizes["ring"], align=64,
+                                     what=f"ring of {2 * k} row-segment buffers (double-buffered "
+                                          f"batches of {k} rows, tiles {tiles_of(post.nvec, tile_vectors)} vectors)")
+                zero_row = plan.alloc("vmem", f"{c.name}.zero_row", sizes["zero_row"], align=64,
+                                      what="zeros standing in for rows past the last spike")
+                triples = plan.alloc("dmem", f"{c.name}.transfers", sizes["triples"],
+                                     what="per-step DMA transfer list (src, dst, bytes)")
+                unit_ends = plan.alloc("dmem", f"{c.name}.unit_ends", sizes["unit_ends"],
+                                       what="end of each unit's transfers in that list")
+                streams[ci] = TiledLayout(ddr, row_bytes, buffers, zero_row, list_base, triples,
+                                          unit_ends, soc.dma_ports)
+                count = f"{64 * tiles_of(post.nvec, tile_vectors)[0]} per tile segment"
+            else:
+                k = 1
+                buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * row_bytes, align=64,
+                                     what="two weight-row buffers (double-buffered)")
+                streams[ci] = StreamLayout(ddr, row_bytes, k, buffers, None, list_base)
+                count = row_bytes
             dma_schedule.append({
                 "connection": c.name, "direction": "mm2s (DDR -> VMEM)",
-                "when": "every timestep, one transfer per spiking pre neuron, ascending",
-                "source": f"DDR 0x{ddr:x} + pre * {row_bytes}", "count": row_bytes,
-                "destination": f"VMEM ring 0x{buffers:x}, {2 * k} buffers of {row_bytes} bytes",
+                "when": "every timestep, one transfer per spiking pre neuron (and tile), ascending",
+                "source": f"DDR 0x{ddr:x} + pre * {row_bytes}", "count": count,
+                "destination": f"VMEM ring 0x{buffers:x}",
                 "rows_per_batch": k,
                 "overlap": "rows of batch b+1 are fetched while batch b is added"})
             continue

@@ -28,6 +28,7 @@ class V:
 
 
 _VLOADS = ("vloadv", "vloadl")
+_INVERSE = {"beq": "bne", "bne": "beq", "blt": "bge", "bge": "blt", "bltu": "bgeu", "bgeu": "bltu"}
 #: instructions that also read their destination vector register
 _READS_VD = ("vsel", "vloadl")
 
@@ -127,9 +128,39 @@ class Code:
         self.items = fixed
         return inserted
 
+    def relax_branches(self, reach: int = 4000) -> int:
+        """Rewrite conditional branches whose target is out of reach (13-bit offsets) as
+        the inverted branch over a ``jal`` (1 MiB reach); returns how many."""
+        rewritten = 0
+        while True:
+            address, labels = 0, {}
+            for item in self.items:
+                if item[0] == "label":
+                    labels[item[1]] = address
+                else:
+                    address += 4
+            out, address, changed = [], 0, False
+            for item in self.items:
+                if item[0] == "ins" and item[1] in _INVERSE and isinstance(item[2][2], str) \
+                        and abs(labels[item[2][2]] - address) > reach:
+                    _, mnemonic, (a, b, target), note = item
+                    skip = self.new_label("far")
+                    out += [("ins", _INVERSE[mnemonic], (a, b, skip), note),
+                            ("ins", "jal", (X(0), target), note), ("label", skip)]
+                    changed, rewritten = True, rewritten + 1
+                    address += 8
+                    continue
+                out.append(item)
+                if item[0] == "ins":
+                    address += 4
+            self.items = out
+            if not changed:
+                return rewritten
+
     def assemble(self):
         """Resolve labels and encode through fenn.asm; returns fenn.asm.Assembled."""
         from ..asm import VREGS, XREGS, Assembler
+        self.relax_branches()
         self.fix_hazards()
         a = Assembler()
         for item in self.items:

@@ -157,7 +157,7 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
                           streams: dict | None = None):
     """Propagate every connection in ``incoming`` [(index, ConnIR)] into ``post``;
     ``streams[index]`` marks connections whose weights stream from DDR."""
-    from .stream import emit_streamed
+    from .stream import TiledLayout, emit_streamed, emit_streamed_tiled
     streams = streams or {}
     in_registers = post.nvec <= ACC_REGS
     accs = [V(16 + k) for k in range(post.nvec)] if in_registers else []
@@ -173,7 +173,9 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
     for ci, c in incoming:
         code.note = f"{c.name}: propagation"
         row_bytes = 64 * post.nvec
-        if ci in streams:
+        if isinstance(streams.get(ci), TiledLayout):
+            emit_streamed_tiled(code, c, post, streams[ci], slots, ln, isyn_base)
+        elif ci in streams:
             emit_streamed(code, c, post, streams[ci], slots, ln, accs, isyn_base)
         elif c.pre_is_input:
             _from_events(code, slots[f"events:{c.pre}"], weights[ci], row_bytes, row_kernel)

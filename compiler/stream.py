@@ -9,9 +9,10 @@ batch ``b``; it never runs more than one batch ahead, so a buffer is never overw
 before it has been used. A batch is used only after all of its transfers completed
 (the channel's completed count, from its status, reaches the batch end).
 
-Targets of at most 16 vectors use ``k = 1`` and register accumulators (latency-bound);
-larger ones use ``k`` rows per pass over VMEM accumulators, ``acc += w_0 + ... + w_k-1``
-with saturating adds in row order, so the sums equal the reference model's.
+Targets of at most 16 vectors use ``k = 1`` and register accumulators (latency-bound,
+:func:`emit_streamed`). Larger ones (:func:`emit_streamed_tiled`) cut rows into tiles and
+add ``k`` rows per pass over VMEM accumulators, ``acc += w_0 + ... + w_k-1`` with
+saturating adds in row order, so the sums equal the reference model's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from __future__ import annotations
 from ..isa import CSR_ADDRESSES
 from .emit import Code, V, X
 
-__all__ = ["emit_streamed", "StreamLayout", "rows_per_batch"]
+__all__ = ["emit_streamed", "StreamLayout", "emit_streamed_tiled", "TiledLayout", "tiled_sizes",
+           "tiles_of", "tiling"]
 
 NEXTP, N, FETCHED, DSTP, LIMIT, WDDR, RB, BUF0, BUFEND, DONE, S, S2 = (X(n) for n in range(5, 17))
 R = [X(n) for n in range(17, 23)]
@@ -27,12 +29,7 @@ AP, CN, ZEROP, IDX, ONE, END, HALF = (X(n) for n in range(23, 30))
 PTR, WORD, TMP, WIDX = X(1), X(2), X(30), X(31)
 STEP = X(2)         # bytes per compute pass (WORD is free once the spike list is gathered)
 
-MAX_ROWS = 6
 GROUP = 32          # vectors per pass of the compute loop (immediate offsets up to 1984)
-
-
-def rows_per_batch(post_nvec: int) -> int:
-    return 1 if post_nvec <= 16 else MAX_ROWS
 
 
 class StreamLayout:
@@ -114,46 +111,6 @@ def _compute_registers(code: Code, accs: list[V]):
         code.vadd_s(accs[k], accs[k], w[k % 2])
 
 
-def _compute_vmem(code: Code, k: int, nvec: int, isyn_base: int):
-    """acc[v] += w_0[v] + ... + w_k-1[v] over every vector v, GROUP vectors per pass,
-    pumping the DMA twice per pass."""
-    acc = [V(1), V(2)]
-    w = [V(3 + n) for n in range(k)]
-
-    def vectors(first, count):
-        for v in range(first, first + count):
-            a, off = acc[v % 2], 64 * v
-            code.vloadv(a, AP, off)
-            code.vloadv(w[0], R[0], off)
-            if k > 1:
-                code.vloadv(w[1], R[1], off)
-            for r in range(k):
-                code.vadd_s(a, a, w[r])
-                if r + 2 < k:
-                    code.vloadv(w[r + 2], R[r + 2], off)
-            code.vstore(a, AP, off)
-
-    code.li(AP, isyn_base)
-    groups, rest = divmod(nvec, GROUP)
-    if groups:
-        loop = code.new_label("stream_pass")
-        code.li(CN, groups)
-        code.li(STEP, 64 * GROUP)
-        code.label(loop)
-        vectors(0, GROUP // 2)
-        _pump(code)
-        vectors(GROUP // 2, GROUP // 2)
-        _pump(code)
-        for r in range(k):
-            code.add(R[r], R[r], STEP)
-        code.add(AP, AP, STEP)
-        code.addi(CN, CN, -1)
-        code.bne(CN, X(0), loop)
-    if rest:
-        vectors(0, rest)
-        _pump(code)
-
-
 def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: list[V],
                   isyn_base: int):
     """Propagate connection ``c`` into ``post`` with its rows streamed from DDR."""
@@ -177,8 +134,6 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.addi(DSTP, BUF0, 0)
     code.li(DONE, 0)
     code.li(HALF, 0)
-    if layout.zero_row is not None:
-        code.li(ZEROP, layout.zero_row)
     batch, wait = code.new_label("batch"), code.new_label("wait")
     _pump(code, first=True)
     code.label(batch)
@@ -210,10 +165,7 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
         code.blt(S, END, keep)
         code.addi(R[r], ZEROP, 0)
         code.label(keep)
-    if accs:
-        _compute_registers(code, accs)
-    else:
-        _compute_vmem(code, k, post.nvec, isyn_base)
+    _compute_registers(code, accs)
     # next batch: the other half of the ring
     code.addi(DONE, DONE, k)
     toggle = code.new_label("half")
@@ -223,4 +175,302 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.label(toggle)
     code.addi(HALF, S, 0)
     code.blt(DONE, N, batch)
+    code.label(finished)
+
+
+# --------------------------------------------------------------------------- large targets
+#
+# Rows of a large target are cut into tiles of at most TILE_VECTORS vectors, so that
+# batches of k rows (TILING, by DMA ports) fit a double-buffered ring. Each (batch, tile) is a *unit*
+# of up to k row segments. Per timestep the kernel first writes the transfer list
+# (source, destination, bytes per segment, unit by unit, plus where each unit ends);
+# the pump then only copies the next triple into the DMA registers while the list
+# pointer is below the limit (the end of the unit after the one being added).
+
+#: DMA ports -> (rows per batch k, largest tile in vectors, vectors between pumps).
+#: One port is DMA-bound: whole rows (long transfers), few rows per batch (a short drain)
+#: and frequent pumps (short idle gaps). Two ports are compute-bound: 8 rows per pass
+#: (2.25 instructions per vector) and small tiles (a short pipeline fill).
+TILING = {1: (2, 512, 4), 2: (10, 256, 8)}
+
+
+def tiling(dma_ports: int) -> tuple[int, int, int]:
+    return TILING[min(dma_ports, max(TILING))]
+
+
+# live throughout the transfers and additions
+T_XP, T_LIMIT, T_S, T_S2, T_AP, T_CN, T_STEP, T_UEP, T_N, T_B, T_HALF = (X(n) for n in range(5, 16))
+T_R = [X(n) for n in range(16, 32)] + [X(1), X(2)]        # up to 18 row pointers
+# list building only (the row-pointer registers are free then)
+T_LIST, T_IDX, T_WDDR, T_RB, T_TB, T_BUF0, T_BP, T_HB = (X(n) for n in range(16, 24))
+
+
+def tiles_of(nvec: int, tile_vectors: int) -> list[int]:
+    count = -(-nvec // tile_vectors)
+    size = -(-nvec // count)
+    return [size] * (count - 1) + [nvec - size * (count - 1)]
+
+
+class TiledLayout:
+    def __init__(self, ddr: int, row_bytes: int, buffers: int, zero_row: int,
+                 list_base: int | None, triples: int, unit_ends: int, dma_ports: int):
+        self.ddr, self.row_bytes, self.buffers, self.zero_row = ddr, row_bytes, buffers, zero_row
+        self.list_base, self.triples, self.unit_ends = list_base, triples, unit_ends
+        self.k, self.tile_vectors, self.pump_every = tiling(dma_ports)
+
+
+#: DMEM bytes for one transfer list; longer spike lists are handled in slices
+TRANSFER_LIST_BYTES = 24 * 1024
+
+
+def slice_rows(pre_size: int, ntiles: int, k: int) -> int:
+    """Spiking rows handled per slice (the transfer list holds one slice)."""
+    return min(pre_size, max(k, TRANSFER_LIST_BYTES // (12 * ntiles) // k * k))
+
+
+def tiled_sizes(pre_size: int, nvec: int, dma_ports: int) -> dict:
+    """Bytes the tiled kernel needs: VMEM ring and zero row, DMEM lists."""
+    k, tile_vectors, _ = tiling(dma_ports)
+    tiles = tiles_of(nvec, tile_vectors)
+    rows = slice_rows(pre_size, len(tiles), k)
+    units = -(-rows // k) * len(tiles)
+    return {"ring": 2 * k * 64 * tiles[0], "zero_row": 64 * tiles[0],
+            "triples": 12 * rows * len(tiles), "unit_ends": 4 * (units + 2)}
+
+
+def _tiled_pump_fast(code: Code, cold: list):
+    """Three cycles while the channel is busy (not-taken branch); starting a transfer
+    (limit check, list entry to the DMA registers) is out of line."""
+    start, back = code.new_label("tpump_start"), code.new_label("tpump_back")
+    code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
+    code.andi(T_S, T_S, 2)
+    code.bne(T_S, X(0), start)
+    code.label(back)
+    cold.append((start, back))
+
+
+def _emit_cold_pumps(code: Code, cold: list):
+    for start, back in cold:
+        code.label(start)
+        code.bge(T_XP, T_LIMIT, back)
+        _tiled_pump(code, first=True)
+        code.j(back)
+
+
+def _tiled_pump(code: Code, first: bool = False):
+    done = code.new_label("tpump_done")
+    if not first:
+        code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
+        code.andi(T_S, T_S, 2)
+        code.beq(T_S, X(0), done)
+        code.bge(T_XP, T_LIMIT, done)
+    for offset, register in ((0, "mm2s_src"), (4, "mm2s_dst"), (8, "mm2s_count")):
+        code.lw(T_S, offset, T_XP)
+        _csrw(code, register, T_S)
+    code.addi(T_S, X(0), 1)
+    _csrw(code, "mm2s_control", T_S)
+    code.addi(T_XP, T_XP, 12)
+    code.label(done)
+
+
+def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: int, cold: list):
+    acc = [V(1), V(2)]
+    w = [V(3 + n) for n in range(k)]
+
+    def vectors(first, count):
+        for v in range(first, first + count):
+            a, off = acc[v % 2], 64 * v
+            code.vloadv(a, T_AP, off)
+            code.vloadv(w[0], T_R[0], off)
+            code.vloadv(w[1], T_R[1], off)
+            for r in range(k):
+                code.vadd_s(a, a, w[r])
+                if r + 2 < k:
+                    code.vloadv(w[r + 2], T_R[r + 2], off)
+            code.vstore(a, T_AP, off)
+
+    def advance(count):
+        for r in range(k):
+            code.addi(T_R[r], T_R[r], 64 * count) if 64 * count < 2048 else code.add(T_R[r], T_R[r], T_STEP)
+        code.addi(T_AP, T_AP, 64 * count) if 64 * count < 2048 else code.add(T_AP, T_AP, T_STEP)
+
+    def pass_of(count):
+        """``count`` vectors at offsets 0.., a cheap pump every ``pump_every``."""
+        for first in range(0, count, pump_every):
+            vectors(first, min(pump_every, count - first))
+            _tiled_pump_fast(code, cold)
+
+    code.li(T_AP, isyn_base)
+    groups, rest = divmod(nvec, GROUP)
+    if groups:
+        loop = code.new_label("tile_pass")
+        code.li(T_CN, groups)
+        code.label(loop)
+        pass_of(GROUP)
+        advance(GROUP)
+        code.addi(T_CN, T_CN, -1)
+        code.bne(T_CN, X(0), loop)
+    if rest:
+        pass_of(rest)
+
+
+def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isyn_base: int):
+    """Large targets: batches of k rows, cut into tiles, transfers listed then pumped."""
+    k = layout.k
+    cold: list = []
+    tiles = tiles_of(post.nvec, layout.tile_vectors)
+    tile_bytes = 64 * tiles[0]
+    code.note = f"{c.name}: propagation (weights streamed from DDR, tiled)"
+    finished = code.new_label("tiled_done")
+    if c.pre_is_input:
+        code.lw(T_LIST, slots[f"events:{c.pre}"], X(0))
+        code.nop()
+        code.lhu(T_N, 0, T_LIST)
+        code.addi(T_LIST, T_LIST, 2)
+    else:
+        _gather_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, layout.list_base)
+        code.addi(T_LIST, NEXTP, 0)
+        code.addi(T_N, N, 0)
+    code.beq(T_N, X(0), finished)
+    # long spike lists go in slices, each with its own transfer list
+    cap = slice_rows(c.pre_size, len(tiles), k)
+    remaining, list_slot = slots[f"stream:{c.name}:remaining"], slots[f"stream:{c.name}:list"]
+    next_slice = code.new_label("tslice")
+    code.sw(T_N, remaining, X(0))
+    code.sw(T_LIST, list_slot, X(0))
+    code.label(next_slice)
+    code.lw(T_N, remaining, X(0))
+    code.lw(T_LIST, list_slot, X(0))
+    code.li(T_S, cap)
+    fits = code.new_label("slice_ok")
+    code.bge(T_S, T_N, fits)
+    code.addi(T_N, T_S, 0)
+    code.label(fits)
+    code.li(T_WDDR, layout.ddr)
+    code.li(T_RB, layout.row_bytes)
+    code.li(T_TB, tile_bytes)
+    code.li(T_BUF0, layout.buffers)
+    # ---- the transfer list: unit by unit (batch, tile), one triple per row segment
+    code.li(T_UEP, layout.unit_ends)
+    code.li(T_B, 0)
+    code.li(T_XP, 0)                         # nothing to fetch until the first batch is listed
+    code.li(T_LIMIT, 0)
+    code.li(X(24 + len(tiles) - 1), layout.triples)    # the list's write position
+    code.addi(T_BP, T_LIST, 0)
+    code.li(T_HB, 0)
+    build, built = code.new_label("tbuild"), code.new_label("tbuilt")
+    if len(tiles) > 4:
+        raise ValueError(f"{c.name}: {len(tiles)} tiles per row; at most 4 (raise TILING's tile size)")
+    pointers = [X(n) for n in range(24, 24 + len(tiles))]      # next triple of each unit
+    destinations = [X(n) for n in range(28, 28 + len(tiles))]  # next buffer of each unit
+    code.label(build)
+    code.sub(T_S2, T_N, T_B)                 # rows in this batch: min(k, N - B)
+    code.li(T_S, k)
+    rows_ok = code.new_label("rows_ok")
+    code.bge(T_S, T_S2, rows_ok)
+    code.addi(T_S2, T_S, 0)
+    code.label(rows_ok)
+    # unit t of this batch starts at XP + t * rows * 12 and uses half (B/k * tiles + t) % 2
+    code.slli(T_S, T_S2, 3)
+    code.slli(T_IDX, T_S2, 2)
+    code.add(T_STEP, T_S, T_IDX)             # rows * 12
+    code.li(T_AP, k * tile_bytes)
+    for t in range(len(tiles)):
+        if t:
+            code.add(pointers[t], pointers[t - 1], T_STEP)
+        elif len(tiles) > 1:
+            code.addi(pointers[0], pointers[-1], 0)   # continue after the previous batch
+        code.add(destinations[t], T_BUF0, T_HB)
+        code.sub(T_HB, T_AP, T_HB)
+    code.addi(T_CN, T_S2, 0)
+    row = code.new_label("trow")
+    code.label(row)                          # one row: its segment in every tile's unit
+    _tiled_pump_fast(code, cold)             # transfers start while the list is written
+    code.lhu(T_IDX, 0, T_BP)
+    code.addi(T_BP, T_BP, 2)
+    code.mul(T_S, T_IDX, T_RB)
+    code.add(T_S, T_S, T_WDDR)
+    for t, size in enumerate(tiles):
+        if t:
+            code.add(T_S, T_S, T_TB)
+        code.sw(T_S, 0, pointers[t])
+        code.sw(destinations[t], 4, pointers[t])
+        code.li(T_IDX, 64 * size)
+        code.sw(T_IDX, 8, pointers[t])
+        code.addi(pointers[t], pointers[t], 12)
+        code.add(destinations[t], destinations[t], T_TB)
+    code.addi(T_CN, T_CN, -1)
+    code.bne(T_CN, X(0), row)
+    for t in range(len(tiles)):              # where each unit's transfers end
+        code.sw(pointers[t], 4 * t, T_UEP)
+    started = code.new_label("fetching")
+    code.bne(T_B, X(0), started)             # after the first batch: start fetching unit 0
+    code.li(T_XP, layout.triples)
+    code.lw(T_LIMIT, 0, T_UEP)               # (units 0 and 1 once unit 1 is listed)
+    if len(tiles) > 1:
+        code.lw(T_LIMIT, 4, T_UEP)
+    _tiled_pump(code, first=True)
+    code.label(started)
+    code.addi(T_UEP, T_UEP, 4 * len(tiles))
+    code.li(T_S, 2 * (k - 1))                # skip the rest of a partial batch's indices
+    code.add(T_BP, T_BP, T_S)
+    code.slli(T_S, T_S2, 1)
+    code.sub(T_BP, T_BP, T_S)
+    code.addi(T_BP, T_BP, 2)
+    code.addi(T_B, T_B, k)
+    code.blt(T_B, T_N, build)
+    code.label(built)
+    code.sw(pointers[-1], 0, T_UEP)          # two sentinels: "limit = end of list"
+    code.sw(pointers[-1], 4, T_UEP)
+    # ---- transfers and additions (the first transfer started while listing)
+    code.li(T_UEP, layout.unit_ends)
+    code.lw(T_LIMIT, 4, T_UEP)               # units 0 and 1 may be fetched
+    code.li(T_B, 0)
+    code.li(T_HALF, 0)
+    batch = code.new_label("tbatch")
+    code.label(batch)
+    for tile, size in enumerate(tiles):
+        wait = code.new_label("twait")
+        code.lw(T_CN, 0, T_UEP)              # this unit's end in the list
+        code.phase("propagation")
+        code.label(wait)
+        _tiled_pump(code)
+        code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
+        code.andi(T_S, T_S, 2)
+        code.sltiu(T_S, T_S, 1)              # 1 while a transfer is in flight
+        code.slli(T_S2, T_S, 3)
+        code.slli(T_S, T_S, 2)
+        code.add(T_S, T_S, T_S2)             # 12 bytes per in-flight triple
+        code.sub(T_S, T_XP, T_S)             # end of the completed triples
+        code.blt(T_S, T_CN, wait)
+        code.phase("dma_wait")
+        code.lw(T_LIMIT, 4, T_UEP)           # the next unit (the other half) may be fetched
+        code.addi(T_UEP, T_UEP, 4)
+        _tiled_pump(code)
+        code.li(T_S, layout.buffers)
+        code.add(T_R[0], T_S, T_HALF)
+        code.li(T_S2, tile_bytes)
+        for r in range(1, k):
+            keep = code.new_label("trow_ok")
+            code.add(T_R[r], T_R[r - 1], T_S2)
+            code.addi(T_S, T_B, r)
+            code.blt(T_S, T_N, keep)
+            code.li(T_R[r], layout.zero_row)
+            code.label(keep)
+        code.li(T_STEP, 64 * GROUP)
+        _tiled_compute(code, k, size, isyn_base + tile * tile_bytes, layout.pump_every, cold)
+        code.li(T_S, k * tile_bytes)
+        code.sub(T_HALF, T_S, T_HALF)
+    code.addi(T_B, T_B, k)
+    code.blt(T_B, T_N, batch)
+    code.lw(T_S, remaining, X(0))
+    code.sub(T_S, T_S, T_N)
+    code.sw(T_S, remaining, X(0))
+    code.lw(T_S2, list_slot, X(0))
+    code.add(T_S2, T_S2, T_N)
+    code.add(T_S2, T_S2, T_N)
+    code.sw(T_S2, list_slot, X(0))
+    code.blt(X(0), T_S, next_slice)
+    code.j(finished)
+    _emit_cold_pumps(code, cold)
     code.label(finished)

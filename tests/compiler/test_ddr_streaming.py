@@ -34,3 +34,23 @@ def test_streamed_equals_reference_small_and_large_targets(rng, dma_ports):
     assert device.stats.dma_bytes == expected
     vmem = fenn.run(fenn.compile(net, 15, weights="vmem", soc=soc), inputs, progress=False)
     assert_bit_exact(device, vmem)
+
+
+def test_tiled_rows_with_uneven_tiles_and_partial_batches(rng, monkeypatch):
+    """Large targets cut into several tiles (here 12, 12, 11 vectors), batches of 8 rows
+    with a partial last batch (rows past the end read the zero row), pumps every 5, and
+    spike lists longer than one transfer list (slices of 8 rows)."""
+    from fenn.compiler import stream
+    monkeypatch.setattr(stream, "TILING", {1: (8, 12, 5)})
+    monkeypatch.setattr(stream, "TRANSFER_LIST_BYTES", 12 * 3 * 8)   # slices of 8 rows
+    net = fenn.Network()
+    inp = net.input(60, name="inp")
+    pop = net.population(1100, fenn.models.LIF(tau_mem=10.0, v_thresh=0.5), name="pop")
+    net.connect(inp, pop, weights=rng.normal(0.1, 0.4, (60, 1100)))
+    net.connect(pop, pop, weights=rng.normal(0.0, 0.05, (1100, 1100)))
+    net.record(pop.spikes)
+    raster = poisson(rng, 1, 10, 60, 0.2)          # about 12 spikes per step: 2 batches
+    program, device, reference = run_both(net, 10, {"inp": raster}, weights="ddr")
+    assert_bit_exact(device, reference)
+    assert "tiles [12, 12, 11]" in " ".join(r["what"] for r in program.meta["memory_map"])
+    assert device["pop.spikes"].sum() > 100
