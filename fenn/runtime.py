@@ -10,6 +10,7 @@ runs the integer reference model instead (same results, bit for bit) and
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
@@ -97,6 +98,9 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
                          f"inputs={{{', '.join(repr(m) + ': ...' for m in sorted(missing))}}}")
     rasters, batched = {}, False
     for name, value in inputs.items():
+        if isinstance(value, (str, Path)):          # an SHD-format HDF5 file: every sample
+            from .inputs import read_shd
+            value = read_shd(value, dt=dt, timesteps=T, n_units=sizes[name])
         array = value.rasters if hasattr(value, "rasters") else value
         if isinstance(array, np.ndarray) and array.ndim == 3 or hasattr(value, "rasters") \
                 or (isinstance(value, list) and not _is_pair(value)):
@@ -197,7 +201,8 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
     fine for a one-input network) and return :class:`Results`.
 
     Spikes: bool raster (T, N), events ``(times, units)``, a batch (S, T, N), a list of
-    samples or a :class:`fenn.inputs.SpikeBatch`. ``backend``: ``"sim"`` (default),
+    samples, a :class:`fenn.inputs.SpikeBatch` or the path of an SHD-format HDF5 file
+    (every sample in it; events after the last timestep are dropped). ``backend``: ``"sim"`` (default),
     ``"rtl"``, ``"pynq"`` (or pass an open ``device``), ``"reference"`` (the integer
     reference model) or ``"float"`` (the float64 model, needs ``program.network``).
     ``progress``: tqdm bar for batches (None: only for 8 or more samples; False: never).

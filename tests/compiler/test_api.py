@@ -148,3 +148,18 @@ def test_cli_compile_and_inspect(tmp_path):
     loaded = fenn.run(program, {"inp": raster})
     fresh = fenn.run(fenn.compile(__import__("runpy").run_path(str(source))["net"], 20), {"inp": raster})
     assert np.array_equal(loaded.raw["pop.spikes"], fresh.raw["pop.spikes"])
+
+
+def test_shd_hdf5_file_as_input(tmp_path, rng):
+    from fenn.inputs import read_shd, write_synthetic_shd
+    path = write_synthetic_shd(tmp_path / "shd.h5", 3, rng=rng)
+    net = fenn.Network()
+    inp = net.input(700, name="input")
+    pop = net.population(40, fenn.models.LIF(v_thresh=0.3), name="pop")
+    net.connect(inp, pop, weights=rng.normal(0.05, 0.1, (700, 40)))
+    net.record(pop.spikes)
+    program = fenn.compile(net, 50)
+    from_file = fenn.run(program, {"input": str(path)}, progress=False)
+    direct = fenn.run(program, {"input": read_shd(path, timesteps=50)}, progress=False)
+    assert from_file["pop.spikes"].shape == (3, 50, 40)
+    assert np.array_equal(from_file.raw["pop.spikes"], direct.raw["pop.spikes"])
