@@ -163,3 +163,25 @@ def test_shd_hdf5_file_as_input(tmp_path, rng):
     direct = fenn.run(program, {"input": read_shd(path, timesteps=50)}, progress=False)
     assert from_file["pop.spikes"].shape == (3, 50, 40)
     assert np.array_equal(from_file.raw["pop.spikes"], direct.raw["pop.spikes"])
+
+
+def test_programs_follow_the_feNN_toolchain_rules(rng):
+    """isa.md's rules for emitted programs, checked on every word of compiled programs
+    (dense, sparse, delayed, recurrent, DDR-streamed, every recording kind)."""
+    from fenn.isa import CSR_ADDRESSES, decode
+    net = issue_example(rng, 20)
+    net.record(net.group("hidden").v, reduce="max")
+    net.record(net.group("hidden2").v)
+    programs = [fenn.compile(net, 20, rounding=r, weights=w)
+                for r, w in (("stochastic", "auto"), ("nearest", "ddr"))]
+    for program in programs:
+        for word in program.text:
+            d = decode(int(word))
+            m, f = d.mnemonic, d.fields
+            if m in ("sb", "sh", "sw", "vstore", "vstorel"):
+                assert f["imm"] >= 0, f"negative S-immediate: {m} {f}"
+            if "_rn" in m:
+                assert f.get("shift", f.get("shamt")) != 0, f"{m} with shift 0"
+            assert m not in ("fence", "fence.i", "vextract") or (m == "vextract" and f["xd"] != 0)
+            if d.instruction.group.name == "CSR":
+                assert f["csr"] != CSR_ADDRESSES["mhartid"]
