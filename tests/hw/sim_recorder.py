@@ -44,7 +44,8 @@ def pytest_configure(config):
         if not fresh:
             return original_run(self, *args, **kwargs)
         start = _snapshot(self)
-        outcome = {"soc": self.soc.to_dict(), "hart_id": self.hart_id}
+        outcome = {"soc": self.soc.to_dict(), "hart_id": self.hart_id,
+                   "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
         error = None
         try:
             status = original_run(self, *args, **kwargs)
