@@ -122,6 +122,13 @@ class Core(wiring.Component):
             "stall_load_use": Out(1),
             "written": Out(3),            # since start: bit 0 DMEM, bit 1 VMEM, bit 2 LLM was written
             "axi": Out(AxiMaster()),      # DMA master to DDR
+            # the host drives the DMA channels too (while the core is stopped): register
+            # index = 4 * channel + (0 src, 1 dst, 2 count, 3 control)
+            "host_dma_we": In(1),
+            "host_dma_reg": In(3),
+            "host_dma_wdata": In(32),
+            "host_dma_refused": Out(1),   # that write was dropped (core running, or a bad start)
+            "dma_status": Out(16),        # MM2S status in bits 7:0, S2MM in 15:8
         })
 
     # ----------------------------------------------------------------------- elaborate
@@ -328,7 +335,10 @@ class Core(wiring.Component):
         dma_start = {ch: Signal(name=f"{ch}_start") for ch in CHANNELS}
         dma_bad = Const(0, 1)
         sizes = {"mm2s": (soc.ddr_bytes, soc.vmem_bytes), "s2mm": (soc.vmem_bytes, soc.ddr_bytes)}
-        for ch in CHANNELS:
+        host_dma = ~running & self.host_dma_we
+        host_start = {}
+        host_refused = ~host_dma & self.host_dma_we
+        for index, ch in enumerate(CHANNELS):
             m.d.comb += dma_start[ch].eq(is_csr & csr_writes & _csr_is(csr_addr, f"{ch}_control")
                                          & csr_new[0])
             src, dst, count = (dma[f"{ch}_{k}"] for k in ("src", "dst", "count"))
@@ -337,6 +347,9 @@ class Core(wiring.Component):
             outside = ((src + count) > src_size) | ((dst + count) > dst_size)   # 33-bit sums
             busy = getattr(dma_engine, f"{ch}_busy")
             dma_bad = dma_bad | (dma_start[ch] & (misaligned | outside | busy))
+            wants = host_dma & (self.host_dma_reg == 4 * index + 3) & self.host_dma_wdata[0]
+            host_start[ch] = wants & ~(misaligned | outside | busy)
+            host_refused = host_refused | (wants & (misaligned | outside | busy))
             m.d.comb += [getattr(dma_engine, f"{ch}_src").eq(src), getattr(dma_engine, f"{ch}_dst").eq(dst),
                          getattr(dma_engine, f"{ch}_count").eq(count)]
 
@@ -364,8 +377,13 @@ class Core(wiring.Component):
         m.d.comb += execute.eq(active & (fault_code == Fault.NONE))
         # ecall/ebreak wait for both DMA channels to go idle ("draining"), faults stop at once
         halt_request = active & ((fault_code != Fault.NONE) | is_("ecall", "ebreak"))
-        for ch in CHANNELS:
-            m.d.comb += getattr(dma_engine, f"{ch}_start").eq(execute & dma_start[ch])
+        m.d.comb += [self.host_dma_refused.eq(host_refused),
+                     self.dma_status.eq(Cat(dma_engine.mm2s_status, dma_engine.s2mm_status))]
+        for index, ch in enumerate(CHANNELS):
+            m.d.comb += getattr(dma_engine, f"{ch}_start").eq((execute & dma_start[ch]) | host_start[ch])
+            for k, reg in enumerate(("src", "dst", "count")):
+                with m.If(host_dma & (self.host_dma_reg == 4 * index + k)):
+                    m.d.sync += dma[f"{ch}_{reg}"].eq(self.host_dma_wdata)
         halting = Signal()
         m.d.comb += halting.eq(halt_request | draining)
         stop_now = Signal()

@@ -51,6 +51,9 @@ class AxiLiteHost(wiring.Component):
             "host_rdata": In(32),
             # from the core
             "status": In(3), "fault": In(4), "halt_pc": In(32), "cycles": In(64), "retired": In(64),
+            # DMA channels driven by the host
+            "host_dma_we": Out(1), "host_dma_reg": Out(3), "host_dma_wdata": Out(32),
+            "host_dma_refused": In(1), "dma_status": In(16),
         })
 
     def elaborate(self, platform):
@@ -62,6 +65,7 @@ class AxiLiteHost(wiring.Component):
                       | (self.fault << _field("STATUS", "fault")[0]),
             "HALT_PC": self.halt_pc, "CYCLES_LO": self.cycles[:32], "CYCLES_HI": self.cycles[32:],
             "INSTRET_LO": self.retired[:32], "INSTRET_HI": self.retired[32:],
+            "DMA_MM2S_STATUS": self.dma_status[:8], "DMA_S2MM_STATUS": self.dma_status[8:],
         }
         constants = register_values(self.soc)
 
@@ -95,8 +99,18 @@ class AxiLiteHost(wiring.Component):
         w_is_reg, _, w_known, w_space = decode(bus.awaddr)
         r_is_reg, r_value, r_known, r_space = decode(bus.araddr)
         control = bus.awaddr[:WINDOW_SHIFT] == BY_NAME["CONTROL"].offset
+        dma_reg = Const(0, 1)
+        for index, ch in enumerate(("MM2S", "S2MM")):
+            for k, name in enumerate(("SRC", "DST", "COUNT", "CONTROL")):
+                hit = w_is_reg & (bus.awaddr[:WINDOW_SHIFT] == BY_NAME[f"DMA_{ch}_{name}"].offset)
+                dma_reg = dma_reg | hit
+                with m.If(hit):
+                    m.d.comb += self.host_dma_reg.eq(4 * index + k)
+        m.d.comb += [self.host_dma_we.eq(accept_write & dma_reg), self.host_dma_wdata.eq(bus.wdata)]
+        refused = dma_reg & self.host_dma_refused
         with m.If(accept_write):
-            m.d.sync += [b_valid.eq(1), b_resp.eq(Mux(w_is_reg | (w_known & ~running), RESP_OKAY, RESP_SLVERR))]
+            m.d.sync += [b_valid.eq(1), b_resp.eq(Mux((w_is_reg & ~refused) | (w_known & ~running),
+                                                      RESP_OKAY, RESP_SLVERR))]
             with m.If(w_is_reg & control):
                 m.d.comb += [self.start.eq(bus.wdata[_field("CONTROL", "start")[0]]),
                              self.reset.eq(bus.wdata[_field("CONTROL", "reset")[0]])]

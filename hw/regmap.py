@@ -54,6 +54,15 @@ REGISTERS: tuple[Register, ...] = (
     Register("DMEM_BYTES", 0x28, "r", "size of DMEM (window 2)"),
     Register("VMEM_BYTES", 0x2C, "r", "size of VMEM (window 3)"),
     Register("LLM_BYTES_PER_LANE", 0x30, "r", "lane-local memory per lane (window 4: lane i at i x this)"),
+    *(Register(f"DMA_{ch}_{name}", base + offset, access, doc.format(ch=ch), fields)
+      for ch, base in (("MM2S", 0x40), ("S2MM", 0x60))
+      for name, offset, access, doc, fields in (
+          ("SRC", 0x0, "w", "{ch} source byte address (the same register as the core's CSR)", ()),
+          ("DST", 0x4, "w", "{ch} destination byte address", ()),
+          ("COUNT", 0x8, "w", "{ch} byte count (multiples of 64)", ()),
+          ("CONTROL", 0xC, "w", "{ch}: write 1 to start (while the core is stopped; a bad or busy "
+                                "start is refused with SLVERR)", (("start", 0, 1, "start the transfer"),)),
+          ("STATUS", 0x10, "r", "{ch} status, bits as the core's status CSR (spec/isa.md section 5)", ()))),
 )
 BY_NAME = {r.name: r for r in REGISTERS}
 

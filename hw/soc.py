@@ -33,9 +33,11 @@ class FennSoc(wiring.Component):
         m.submodules.core = ResetInserter({"sync": host.reset})(core)
         wiring.connect(m, wiring.flipped(self.s_axil), host.bus)
         wiring.connect(m, wiring.flipped(self.m_axi), core.axi)
-        for name in ("start", "host_space", "host_addr", "host_we", "host_wdata"):
+        for name in ("start", "host_space", "host_addr", "host_we", "host_wdata",
+                     "host_dma_we", "host_dma_reg", "host_dma_wdata"):
             m.d.comb += getattr(core, name).eq(getattr(host, name))
-        for name in ("host_rdata", "status", "fault", "halt_pc", "cycles", "retired"):
+        for name in ("host_rdata", "status", "fault", "halt_pc", "cycles", "retired",
+                     "host_dma_refused", "dma_status"):
             m.d.comb += getattr(host, name).eq(getattr(core, name))
         m.d.comb += self.halted.eq((core.status != Halt.RUNNING) & (core.status != Halt.IDLE))
         return m

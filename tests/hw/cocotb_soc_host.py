@@ -1,5 +1,7 @@
 """cocotb test of the SoC top through its AXI4-Lite host port (driven by tests/hw/test_soc_host.py).
 
+It also drives the DMA channels from the host registers.
+
 The host loads a program and data through the memory windows, starts the core, polls
 STATUS, and reads results, cycles and registers back; expected values come from fenn.sim
 via the FENN_SOC_JOB JSON file.
@@ -11,7 +13,7 @@ import os
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam, AxiResp
 
 from fenn.hw.regmap import BY_NAME, window_base
 from fenn.soc import SocConfig
@@ -56,6 +58,29 @@ async def host_runs_a_program(dut):
         "ddr": list(ddr.read(0, len(job["expect_ddr"]))),
     }
     json.dump(got, open(os.environ["FENN_SOC_JOB"] + ".out", "w"))
+
+    # the host drives the DMA channels itself: DDR -> VMEM, then VMEM -> DDR elsewhere
+    async def transfer(ch, src, dst, count):
+        for name, value in (("SRC", src), ("DST", dst), ("COUNT", count)):
+            await host.write(reg[f"DMA_{ch}_{name}"], value.to_bytes(4, "little"))
+        resp = await host.write(reg[f"DMA_{ch}_CONTROL"], (1).to_bytes(4, "little"))
+        if resp.resp != AxiResp.OKAY:
+            return resp.resp
+        while not (await read32(host, reg[f"DMA_{ch}_STATUS"])) & 0b10:
+            pass
+        return resp.resp
+
+    before = ddr.read(0, 512)
+    assert await transfer("MM2S", 0, 3072, 512) == AxiResp.OKAY
+    vmem = b""
+    for i in range(128):
+        vmem += (await read32(host, window_base("VMEM") + 3072 + 4 * i)).to_bytes(4, "little")
+    assert vmem == before, "host-driven MM2S moved the wrong bytes"
+    assert await transfer("S2MM", 3072, 8192, 512) == AxiResp.OKAY
+    assert ddr.read(8192, 512) == before, "host-driven S2MM moved the wrong bytes"
+    status = await read32(host, reg["DMA_S2MM_STATUS"])
+    assert status == 0b10000010, f"S2MM status after a transfer: 0x{status:x}"
+    assert await transfer("MM2S", 0, 3072, 100) == AxiResp.SLVERR        # count not a multiple of 64
 
     await host.write(reg["CONTROL"], (2).to_bytes(4, "little"))           # reset
     assert await read32(host, reg["STATUS"]) & 0b111 == 0
