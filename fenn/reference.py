@@ -107,7 +107,9 @@ def _op_code(op, pop_name: str, sat: str) -> list[str]:
 
 
 def reference_source(ln) -> tuple[str, list[str]]:
-    """Python source of the simulation function for ``ln`` and its argument names."""
+    """Python source of the simulation module for ``ln`` (a compiled helper per connection
+    and per population, called by a sample-parallel driver) and the driver's arguments.
+    Small functions keep Numba's compile time down."""
     args = ["T", "seeds"]
     body: list[str] = []
     w = body.append
@@ -151,48 +153,53 @@ def reference_source(ln) -> tuple[str, list[str]]:
     for p in ln.pops:
         mask = max(p.ring_slots, 1) - 1
         s(f"slot_{p.name} = t & {mask}")
-    # ---- propagation, in connection order
+    helpers: list[str] = []
+    decorator = "@njit(cache=True, error_model='numpy')"
+    # ---- propagation, in connection order: one compiled helper per connection
     for ci, c in enumerate(ln.conns):
         post = ln.pop(c.post)
         mask = max(post.ring_slots, 1) - 1
-        nsat = f"nsat_{pidx[c.post]}"
+        weights = f"W{ci}" if c.kind == "dense" else f"Sptr{ci}, Spost{ci}, Sw{ci}"
+        delays = f", D{ci}" if c.delays is not None else ""
+        spikes = "units, start, stop" if c.pre_is_input else "prev"
+        h = [decorator, f"def _prop{ci}(acc, t, slot, {spikes}, {weights}{delays}):", "    nsat = 0"]
         if c.pre_is_input:
-            s(f"for e in range(ptr_{c.pre}[b, t], ptr_{c.pre}[b, t + 1]):")
-            s(f"    j = units_{c.pre}[e]")
+            h += ["    for e in range(start, stop):", "        j = units[e]"]
         else:
-            s(f"for j in range({c.pre_size}):")
-            s(f"    if not prev_{c.pre}[j]:")
-            s(f"        continue")
+            h += [f"    for j in range({c.pre_size}):", "        if not prev[j]:", "            continue"]
         if c.kind == "dense":
-            s(f"    for k in range({post.npad}):")
-            slot = f"(t + D{ci}[j, k]) & {mask}" if c.delays is not None else f"slot_{c.post}"
-            s(f"        q = {slot}")
-            s(f"        x = acc_{c.post}[q, k] + W{ci}[j, k]")
+            h.append(f"        for k in range({post.npad}):")
+            slot = f"(t + D{ci}[j, k]) & {mask}" if c.delays is not None else "slot"
+            h += [f"            q = {slot}", f"            x = acc[q, k] + W{ci}[j, k]"]
         else:
-            s(f"    for y in range(Sptr{ci}[j], Sptr{ci}[j + 1]):")
-            s(f"        k = Spost{ci}[y]")
-            slot = f"(t + D{ci}[y]) & {mask}" if c.delays is not None else f"slot_{c.post}"
-            s(f"        q = {slot}")
-            s(f"        x = acc_{c.post}[q, k] + Sw{ci}[y]")
-        s(f"        if x > 32767:")
-        s(f"            x = 32767")
-        s(f"            {nsat} += 1")
-        s(f"        elif x < -32768:")
-        s(f"            x = -32768")
-        s(f"            {nsat} += 1")
-        s(f"        acc_{c.post}[q, k] = x")
-    # ---- neuron updates, population order, 32-lane chunks in order
+            h += [f"        for y in range(Sptr{ci}[j], Sptr{ci}[j + 1]):", f"            k = Spost{ci}[y]"]
+            slot = f"(t + D{ci}[y]) & {mask}" if c.delays is not None else "slot"
+            h += [f"            q = {slot}", f"            x = acc[q, k] + Sw{ci}[y]"]
+        h += ["            if x > 32767:", "                x = 32767", "                nsat += 1",
+              "            elif x < -32768:", "                x = -32768", "                nsat += 1",
+              "            acc[q, k] = x", "    return nsat"]
+        helpers.append("\n".join(h))
+        call_spikes = (f"units_{c.pre}, ptr_{c.pre}[b, t], ptr_{c.pre}[b, t + 1]" if c.pre_is_input
+                       else f"prev_{c.pre}")
+        call_delays = f", D{ci}" if c.delays is not None else ""
+        s(f"nsat_{pidx[c.post]} += _prop{ci}(acc_{c.post}, t, slot_{c.post}, {call_spikes}, "
+          f"{weights}{call_delays})")
+    # ---- neuron updates, population order, 32-lane chunks in order: one helper each
     for pi, p in enumerate(ln.pops):
-        s(f"for n in range({p.npad}):")
-        s(f"    lane = n & 31")
+        states = ", ".join(f"st_{p.name}_{v}" for v in p.variables)
+        cur = f", cur_{p.name}" if p.spiking else ""
+        h = [decorator, f"def _upd{pi}({states}, acc_{p.name}, slot_{p.name}, s0, s1{cur}):",
+             f"    nsat_{pi} = 0", f"    for n in range({p.npad}):", "        lane = n & 31"]
         for op in p.kernel.ops:
-            for line in _op_code(op, p.name, f"nsat_{pi}"):
-                s("    " + line)
+            h += ["        " + line for line in _op_code(op, p.name, f"nsat_{pi}")]
         for var, vid in p.kernel.stores.items():
-            s(f"    st_{p.name}_{var}[n] = x{vid}")
-        s(f"    acc_{p.name}[slot_{p.name}, n] = 0")
+            h.append(f"        st_{p.name}_{var}[n] = x{vid}")
+        h.append(f"        acc_{p.name}[slot_{p.name}, n] = 0")
         if p.spiking:
-            s(f"    cur_{p.name}[n] = m{p.kernel.spike} and n < {p.size}")
+            h.append(f"        cur_{p.name}[n] = m{p.kernel.spike} and n < {p.size}")
+        h.append(f"    return nsat_{pi}")
+        helpers.append("\n".join(h))
+        s(f"nsat_{pi} += _upd{pi}({states}, acc_{p.name}, slot_{p.name}, s0, s1{cur})")
     # ---- recordings after all updates
     for ri, r in enumerate(ln.recs):
         p = ln.pop(r.pop)
@@ -232,8 +239,9 @@ def reference_source(ln) -> tuple[str, list[str]]:
     for pi, _ in enumerate(ln.pops):
         i(f"sat[b, {pi}] = nsat_{pi}")
     body += ["    " + line for line in inner]
-    source = f"def _simulate({', '.join(args)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
-    return source, args
+    driver = (f"@njit(parallel=True, cache=True, error_model='numpy')\n"
+              f"def _simulate({', '.join(args)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n")
+    return "\n\n\n".join(helpers + [driver]), args
 
 
 def _cache_dir() -> Path:
@@ -253,8 +261,7 @@ def _compile(ln):
             "# generated by fenn.reference; do not edit\n"
             "import numpy as np\n"
             "from numba import njit, prange\n"
-            "from fenn.lanerng import draw as _draw\n\n"
-            "@njit(parallel=True, cache=True, error_model='numpy')\n" + source)
+            "from fenn.lanerng import draw as _draw\n\n\n" + source)
         path = _cache_dir() / f"ref_{key}.py"
         if not path.exists() or path.read_text() != module_text:
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
