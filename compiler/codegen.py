@@ -162,7 +162,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
                 k = 1
                 buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * row_bytes, align=64,
                                      what="two weight-row buffers (double-buffered)")
-                streams[ci] = StreamLayout(ddr, row_bytes, k, buffers, None, list_base)
+                streams[ci] = StreamLayout(ddr, row_bytes, buffers, list_base)
                 count = row_bytes
             dma_schedule.append({
                 "connection": c.name, "direction": "mm2s (DDR -> VMEM)",

@@ -2,17 +2,17 @@
 
 Per timestep and connection the spiking pre neurons are listed (input events are a list
 already; a bitfield row is scanned into one), then their weight rows are fetched from DDR
-into a ring of ``2 k`` row buffers in VMEM and added in batches of ``k`` rows. A small
-*pump* (poll MM2S status; when idle and allowed, start the next row) runs while waiting
-and inside the compute loop, so the fetch of batch ``b + 1`` overlaps the additions of
-batch ``b``; it never runs more than one batch ahead, so a buffer is never overwritten
-before it has been used. A batch is used only after all of its transfers completed
-(the channel's completed count, from its status, reaches the batch end).
+into VMEM buffers while earlier rows are added. A small *pump* (poll MM2S status; when
+idle and allowed, start the next transfer) runs while waiting and inside the compute
+loop. It never runs more than one buffer set ahead, so a buffer is not overwritten
+before it has been used, and rows are used only after their transfers completed (the
+channel's completed count, from its status, reaches them).
 
-Targets of at most 16 vectors use ``k = 1`` and register accumulators (latency-bound,
-:func:`emit_streamed`). Larger ones (:func:`emit_streamed_tiled`) cut rows into tiles and
-add ``k`` rows per pass over VMEM accumulators, ``acc += w_0 + ... + w_k-1`` with
-saturating adds in row order, so the sums equal the reference model's.
+Targets of at most 16 vectors (:func:`emit_streamed`) go row by row through two buffers
+into register accumulators (latency-bound). Larger ones (:func:`emit_streamed_tiled`)
+cut rows into tiles and add ``k`` rows per pass over VMEM accumulators,
+``acc += w_0 + ... + w_k-1`` with saturating adds in row order, so the sums equal the
+reference model's.
 """
 
 from __future__ import annotations
@@ -24,21 +24,19 @@ __all__ = ["emit_streamed", "StreamLayout", "emit_streamed_tiled", "TiledLayout"
            "tiles_of", "tiling"]
 
 NEXTP, N, FETCHED, DSTP, LIMIT, WDDR, RB, BUF0, BUFEND, DONE, S, S2 = (X(n) for n in range(5, 17))
-R = [X(n) for n in range(17, 23)]
-AP, CN, ZEROP, IDX, ONE, END, HALF = (X(n) for n in range(23, 30))
+R = [X(17)]
+CN, IDX, ONE, END, HALF = X(24), X(26), X(27), X(28), X(29)
 PTR, WORD, TMP, WIDX = X(1), X(2), X(30), X(31)
-STEP = X(2)         # bytes per compute pass (WORD is free once the spike list is gathered)
 
 GROUP = 32          # vectors per pass of the compute loop (immediate offsets up to 1984)
 
 
 class StreamLayout:
-    """Addresses of one streamed connection."""
+    """Addresses of one row-by-row streamed connection (small targets)."""
 
-    def __init__(self, ddr: int, row_bytes: int, k: int, buffers: int, zero_row: int | None,
-                 list_base: int | None):
-        self.ddr, self.row_bytes, self.k = ddr, row_bytes, k
-        self.buffers, self.zero_row, self.list_base = buffers, zero_row, list_base
+    def __init__(self, ddr: int, row_bytes: int, buffers: int, list_base: int | None):
+        self.ddr, self.row_bytes = ddr, row_bytes
+        self.buffers, self.list_base = buffers, list_base
 
 
 def _csrw(code: Code, name: str, reg: X):
@@ -113,8 +111,8 @@ def _compute_registers(code: Code, accs: list[V]):
 
 def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: list[V],
                   isyn_base: int):
-    """Propagate connection ``c`` into ``post`` with its rows streamed from DDR."""
-    k = layout.k
+    """Small targets: rows streamed one by one into two buffers (row ``i + 1`` is fetched
+    while row ``i`` is added into the register accumulators ``accs``)."""
     code.note = f"{c.name}: propagation (weights streamed from DDR)"
     finished = code.new_label("stream_done")
     if c.pre_is_input:
@@ -128,25 +126,20 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.li(WDDR, layout.ddr)
     code.li(RB, layout.row_bytes)
     code.li(BUF0, layout.buffers)
-    code.li(BUFEND, layout.buffers + 2 * k * layout.row_bytes)
+    code.li(BUFEND, layout.buffers + 2 * layout.row_bytes)
     code.li(ONE, 1)
     code.li(FETCHED, 0)
     code.addi(DSTP, BUF0, 0)
-    code.li(DONE, 0)
-    code.li(HALF, 0)
-    batch, wait = code.new_label("batch"), code.new_label("wait")
+    code.li(DONE, 0)                        # rows added so far
+    code.li(HALF, 0)                        # offset of the buffer row DONE is in
+    row, wait, limit_ok = code.new_label("row"), code.new_label("wait"), code.new_label("limit_ok")
     _pump(code, first=True)
-    code.label(batch)
-    # this batch ends at min(N, DONE + k); the pump may run one batch ahead
-    clamp_end, clamp_limit = code.new_label("end_ok"), code.new_label("limit_ok")
-    code.addi(END, DONE, k)
-    code.bge(N, END, clamp_end)
-    code.addi(END, N, 0)
-    code.label(clamp_end)
-    code.addi(LIMIT, DONE, 2 * k)
-    code.bge(N, LIMIT, clamp_limit)
+    code.label(row)
+    code.addi(END, DONE, 1)                 # wait until row DONE has arrived
+    code.addi(LIMIT, DONE, 2)               # and let the pump fetch at most one row ahead
+    code.bge(N, LIMIT, limit_ok)
     code.addi(LIMIT, N, 0)
-    code.label(clamp_limit)
+    code.label(limit_ok)
     code.phase("propagation")
     code.label(wait)
     _pump(code)
@@ -156,25 +149,12 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.sub(S2, FETCHED, S2)               # transfers completed
     code.blt(S2, END, wait)
     code.phase("dma_wait")
-    # row pointers of this batch (rows past the end read the zero row)
     code.add(R[0], BUF0, HALF)
-    for r in range(1, k):
-        keep = code.new_label("row_ok")
-        code.add(R[r], R[r - 1], RB)
-        code.addi(S, DONE, r)
-        code.blt(S, END, keep)
-        code.addi(R[r], ZEROP, 0)
-        code.label(keep)
+    _pump(code)                             # start the next row before adding this one
     _compute_registers(code, accs)
-    # next batch: the other half of the ring
-    code.addi(DONE, DONE, k)
-    toggle = code.new_label("half")
-    code.li(S, k * layout.row_bytes)
-    code.beq(HALF, X(0), toggle)
-    code.li(S, 0)
-    code.label(toggle)
-    code.addi(HALF, S, 0)
-    code.blt(DONE, N, batch)
+    code.addi(DONE, DONE, 1)
+    code.sub(HALF, RB, HALF)                # the other buffer
+    code.blt(DONE, N, row)
     code.label(finished)
 
 
