@@ -377,8 +377,6 @@ def _check_table():
             for b in rows[i + 1:]:
                 common = a.mask & b.mask
                 if (a.match & common) == (b.match & common):
-                    # overlap is allowed only when one row is strictly inside the other's
-                    # ignored/operand space AND more specific; that never happens here
                     raise AssertionError(f"ISA table rows {a.mnemonic} and {b.mnemonic} overlap")
 
 
