@@ -62,7 +62,11 @@ def _report(args) -> int:
     _need_hdl()
     from .report import format_report, resource_report
     soc = _soc(args.soc)
-    report = resource_report(soc, workdir=args.workdir)
+    try:
+        report = resource_report(soc, workdir=args.workdir)
+    except RuntimeError as error:
+        from ..cli import CliError
+        raise CliError(f"fenn hw report: {error}") from None
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -19,12 +19,15 @@ class SocMemories:
 
     def __init__(self, soc: SocConfig):
         self.soc = soc
-        self.imem = Memory(shape=32, depth=soc.imem_bytes // 4, init=[])
-        self.dmem = Memory(shape=32, depth=soc.dmem_bytes // 4, init=[])
-        self.vmem = Memory(shape=8 * soc.vector_bytes, depth=soc.vmem_bytes // soc.vector_bytes, init=[])
+        block, ultra = {"ram_style": "block"}, {"ram_style": "ultra"}     # Xilinx/yosys mapping hints
+        self.imem = Memory(shape=32, depth=soc.imem_bytes // 4, init=[], attrs=block)
+        self.dmem = Memory(shape=32, depth=soc.dmem_bytes // 4, init=[], attrs=block)
+        self.vmem = Memory(shape=8 * soc.vector_bytes, depth=soc.vmem_bytes // soc.vector_bytes, init=[],
+                           attrs=ultra)
         if soc.llm_bytes_per_lane < 4:
             raise ValueError("SocConfig.llm_bytes_per_lane must be at least 4 for the RTL")
-        self.llm = [Memory(shape=32, depth=soc.llm_bytes_per_lane // 4, init=[]) for _ in range(soc.lanes)]
+        self.llm = [Memory(shape=32, depth=soc.llm_bytes_per_lane // 4, init=[], attrs=block)
+                    for _ in range(soc.lanes)]
 
     def add_to(self, m) -> None:
         m.submodules.imem = self.imem
