@@ -30,3 +30,13 @@ def test_bad_config_file_is_named(tmp_path, capsys):
     config.write_text(json.dumps({"lanes": 32, "vmem_bytes": 1000}))
     assert main(["hw", "verilog", "--out", str(tmp_path / "o"), "--soc", str(config)]) != 0
     assert "soc.json" in capsys.readouterr().err
+
+
+def test_report_groups_xilinx_cells_like_a_utilisation_report():
+    from fenn.hw.report import categorize
+    cells = {"LUT6": 10, "LUT2": 5, "MUXF7": 1, "FDRE": 7, "FDSE": 1, "RAMB36E2": 3, "RAMB18E2": 3,
+             "URAM288": 2, "DSP48E2": 4, "RAM32M": 6, "CARRY8": 2, "IBUF": 9}
+    res = categorize(cells)
+    assert (res["LUT"], res["FF"], res["BRAM36"], res["URAM"], res["DSP"], res["LUTRAM"], res["CARRY"]) == \
+        (16, 8, 4.5, 2, 4, 6, 2)
+    assert res["other"] == {"IBUF": 9}
