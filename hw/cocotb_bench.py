@@ -68,23 +68,32 @@ class HostPort:
         return out
 
 
-async def _run(dut, max_cycles: int, trace: bool) -> list[tuple[int, int]]:
+async def _run(dut, max_cycles: int, trace: bool) -> tuple[list, list]:
+    """Start the core and wait for it to halt; with ``trace``, record every retired
+    instruction as (cycle, pc, x rd or -1, x data, v rd or -1) plus its v lanes."""
     dut.start.value = 1
     await FallingEdge(dut.clk)
     dut.start.value = 0
-    retired = []
+    retired, lanes = [], []
     if trace:
         for _ in range(max_cycles):
             if value(dut.status) != Halt.RUNNING:
                 break
+            if retired and value(dut.wb_x):           # write-back of the previous instruction
+                retired[-1][2:4] = [value(dut.wb_x_rd), value(dut.wb_x_data)]
+            if retired and value(dut.wb_v):
+                retired[-1][4] = value(dut.wb_v_rd)
+                lanes[-1] = np.frombuffer(value(dut.wb_v_data).to_bytes(len(dut.wb_v_data) // 8, "little"),
+                                          dtype=np.int16)
             if value(dut.retire):
-                retired.append((value(dut.cycles), value(dut.retire_pc)))
+                retired.append([value(dut.cycles), value(dut.retire_pc), -1, 0, -1])
+                lanes.append(None)
             await FallingEdge(dut.clk)
     elif value(dut.status) == Halt.RUNNING:
         await First(dut.status.value_change, Timer(10 * max_cycles, unit="ns"))
     await FallingEdge(dut.clk)          # last write-back
     await FallingEdge(dut.clk)
-    return retired
+    return retired, lanes
 
 
 class Arrays:
@@ -167,7 +176,7 @@ async def run_jobs(dut):
         if "rng" in images.files:
             await host.write(HostSpace.RNG, dict(enumerate(images["rng"].view(np.uint32).tolist())))
         await FallingEdge(dut.clk)
-        retired = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
+        retired, lanes = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
         written = value(dut.written)
         maybe_changed = {HostSpace.DMEM: written & 1, HostSpace.VMEM: written & 2, HostSpace.LLM: written & 4,
                          HostSpace.XREG: True, HostSpace.VREG: True, HostSpace.IMEM: False}
@@ -180,4 +189,6 @@ async def run_jobs(dut):
                  status=value(dut.status), fault=value(dut.fault),
                  halt_pc=value(dut.halt_pc), cycles=value(dut.cycles),
                  instructions=value(dut.retired),
-                 trace=np.array(retired, dtype=np.int64).reshape(-1, 2))
+                 trace=np.array(retired, dtype=np.int64).reshape(-1, 5),
+                 trace_v=np.stack([v if v is not None else np.zeros(soc.lanes, np.int16) for v in lanes])
+                 if lanes else np.zeros((0, soc.lanes), np.int16))

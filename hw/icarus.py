@@ -123,7 +123,10 @@ def _state(z, soc: SocConfig) -> RtlState:
         s0=rng[:lanes].copy(), s1=rng[lanes:].copy(),
         dmem=z["dmem"].view(np.uint8).copy(), vmem=z["vmem"].view(np.uint8).copy(),
         llm=z["llm"].view(np.int16).reshape(lanes, -1).copy(),
-        trace=[Retired(int(c), int(pc), 0) for c, pc in z["trace"]],
+        trace=[Retired(int(c), int(pc), 0,
+                       (int(xr), int(xd)) if xr >= 0 else None,
+                       (int(vr), z["trace_v"][i].copy()) if vr >= 0 else None)
+               for i, (c, pc, xr, xd, vr) in enumerate(z["trace"])],
         ddr=z["ddr"].view(np.uint8).copy(),
     )
 

@@ -46,19 +46,30 @@ def differences(rtl, machine, status) -> list[str]:
 
 
 def first_divergence(rtl_trace, sim_trace, words) -> str:
-    """The first retired instruction whose pc or issue cycle differs, disassembled.
+    """The first retired instruction whose pc, issue cycle or register writes differ.
 
-    ``rtl_trace``: (cycle, pc) pairs from the RTL's retire port; ``sim_trace``: the
-    simulator's trace records (``pc`` and ``cycle`` attributes).
+    ``rtl_trace``: :class:`fenn.hw.pysim.Retired` records from the RTL's retire and
+    write-back ports; ``sim_trace``: the simulator's trace records (``pc``, ``cycle``,
+    ``x_writes``, ``v_writes``).
     """
     for i, (a, b) in enumerate(zip(rtl_trace, sim_trace)):
-        a_cycle, a_pc = (a.cycle, a.pc) if hasattr(a, "pc") else a
-        b_cycle = getattr(b, "cycle", a_cycle)
-        if a_pc != b.pc or a_cycle != b_cycle:
+        want_x = [(int(r), int(v)) for r, v in getattr(b, "x_writes", ()) if r != 0]
+        want_v = [(int(r), np.asarray(v).tolist()) for r, v in getattr(b, "v_writes", ())]
+        got_x = [a.x_write] if a.x_write else []
+        got_v = [(a.v_write[0], np.asarray(a.v_write[1]).tolist())] if a.v_write else []
+        same_writes = (got_x == want_x or not hasattr(b, "x_writes")) and (got_v == want_v or not hasattr(b, "v_writes"))
+        if a.pc != b.pc or a.cycle != getattr(b, "cycle", a.cycle) or not same_writes:
             text = _disassemble(int(words[b.pc // 4])) if b.pc // 4 < len(words) else "?"
-            return (f"instruction {i}: rtl pc 0x{a_pc:x} issued in cycle {a_cycle}; "
-                    f"sim pc 0x{b.pc:x} ({text}) issued in cycle {b_cycle}")
-    return "the retire traces agree on every pc and issue cycle they share"
+            return (f"instruction {i} at pc 0x{b.pc:x} ({text}): sim issued it in cycle "
+                    f"{getattr(b, 'cycle', '?')} writing x {_fmt(want_x)} v {_fmt(want_v)}; rtl retired pc "
+                    f"0x{a.pc:x} in cycle {a.cycle} writing x {_fmt(got_x)} v {_fmt(got_v)}")
+    return "the retire traces agree on every pc, issue cycle and register write they share"
+
+
+def _fmt(writes) -> str:
+    if not writes:
+        return "-"
+    return ", ".join(f"{r}=0x{v:08x}" if isinstance(v, int) else f"{r}={v}" for r, v in writes)
 
 
 def _disassemble(word: int) -> str:

@@ -22,10 +22,12 @@ __all__ = ["RtlState", "run_program", "Retired"]
 
 @dataclasses.dataclass
 class Retired:
-    """One instruction leaving X (``cycle`` counted from the first issue)."""
+    """One instruction leaving X (``cycle`` counted from the first issue) and what it wrote."""
     cycle: int
     pc: int
     word: int
+    x_write: tuple[int, int] | None = None             # (register, uint32 value)
+    v_write: tuple[int, np.ndarray] | None = None      # (register, int16 lanes)
 
 
 @dataclasses.dataclass
@@ -93,6 +95,10 @@ def run_program(soc: SocConfig, words, dmem=None, vmem=None, llm=None,
         for _ in range(max_cycles):
             if ctx.get(core.status) != Halt.RUNNING:
                 break
+            if trace and retired and ctx.get(core.wb_x):
+                retired[-1].x_write = (ctx.get(core.wb_x_rd), ctx.get(core.wb_x_data))
+            if trace and retired and ctx.get(core.wb_v):
+                retired[-1].v_write = (ctx.get(core.wb_v_rd), unpack_lanes(ctx.get(core.wb_v_data), lanes))
             if trace and ctx.get(core.retire):
                 retired.append(Retired(ctx.get(core.cycles), ctx.get(core.retire_pc), ctx.get(core.retire_inst)))
             await ctx.tick()

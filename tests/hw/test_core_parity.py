@@ -27,3 +27,16 @@ def test_random_program_parity(seed):
         m.load(prog.words, dmem=prog.dmem, vmem=prog.vmem, llm=prog.llm)
         diff.append(first_divergence(rtl.trace, list(m.trace()), prog.words))
     assert not diff, "\n".join(diff)
+
+
+@pytest.mark.parametrize("seed", [40, 41])
+def test_retire_trace_matches_the_simulator_instruction_by_instruction(seed):
+    """Lock-step: every retired pc, issue cycle and register write, not only the end state."""
+    prog = random_program(seed, SOC, length=100)
+    rtl = run_program(SOC, prog.words, prog.dmem, prog.vmem, prog.llm, trace=True)
+    m = Machine(SOC)
+    m.load(prog.words, dmem=prog.dmem, vmem=prog.vmem, llm=prog.llm)
+    sim_trace = list(m.trace())
+    assert len(rtl.trace) >= len(sim_trace) > 50
+    assert first_divergence(rtl.trace, sim_trace, prog.words).startswith("the retire traces agree")
+    assert sum(r.x_write is not None for r in rtl.trace) > 10 and sum(r.v_write is not None for r in rtl.trace) > 10
