@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shd_classifier", "synthetic_shd_inputs", "SHD_SHAPE"]
+__all__ = ["shd_classifier", "synthetic_shd_inputs", "SHD_SHAPE", "vogels_abbott", "va_kick"]
 
 #: (inputs, hidden, outputs) of the SHD classifier
 SHD_SHAPE = (700, 256, 20)
@@ -89,3 +89,53 @@ def synthetic_shd_inputs(samples: int, timesteps: int, rate: float = 7.0, *,
         flat = rng.choice(timesteps * n_units, size=count, replace=False) if count else []
         rasters[s].reshape(-1)[flat] = True
     return rasters
+
+
+def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: float = 0.8,
+                  rng: np.random.Generator | None = None, dt: float = 1.0):
+    """A Vogels-Abbott-like recurrent network: ``n`` LIF neurons (the first ``excitatory``
+    fraction excitatory), random connectivity, one dense recurrent connection (rows
+    stored uncompressed, so it is what DDR streaming is measured on).
+
+    Units are normalised: threshold 1, reset 0, resting potential 1.2 (above threshold,
+    as in the CUBA benchmark, so activity sustains itself without external input),
+    tau 20 steps, 5 refractory steps. Inhibition dominates (``g = 10``) and the summed
+    weights (``K J``) do not depend on ``n``, so every size sits in an asynchronous,
+    fluctuating regime of about 10 Hz (dt = 1 ms). The potentials start at rest; the
+    input ``kick`` (one channel, weights uniform in [-1.2, -0.2), see :func:`va_kick`)
+    spikes once at step 0 and so spreads them uniformly over [0, 1) (below threshold).
+    Records the membrane potentials after the run.
+    """
+    from fenn.network import Network
+    from .neurons import LIF
+
+    if n < 2 or not 0 < connectivity <= 1 or not 0 < excitatory < 1:
+        raise ValueError(f"need n >= 2, 0 < connectivity <= 1, 0 < excitatory < 1; got {n}, "
+                         f"{connectivity}, {excitatory}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    n_exc = int(round(n * excitatory))
+    # 1280 excitatory and 320 inhibitory inputs per neuron at n = 16,000: 0.002 and -0.02
+    j_exc = 32.0 / (n * connectivity * 10)
+    j_inh = -10 * j_exc
+    weights = np.empty((n, n), dtype=np.float64)      # filled in blocks: no big temporaries
+    block = max(1, (1 << 22) // n)
+    for first in range(0, n, block):
+        rows = slice(first, min(n, first + block))
+        mask = rng.random((rows.stop - first, n), dtype=np.float32) < connectivity
+        sign = np.where(np.arange(first, rows.stop) < n_exc, j_exc, j_inh)[:, None]
+        np.multiply(mask, sign, out=weights[rows])
+    net = Network(dt=dt)
+    kick = net.input(1, name="kick")
+    pop = net.population(n, LIF(tau_mem=20.0, v_thresh=1.0, v_reset=0.0, v_rest=1.2,
+                                 refractory=5, reset="zero"), name="va")
+    net.connect(kick, pop, weights=-0.2 - rng.random((1, n)), name="kick")
+    net.connect(pop, pop, weights=weights, name="recurrent")
+    net.record(pop.v, reduce="last")
+    return net
+
+
+def va_kick(timesteps: int) -> np.ndarray:
+    """The input of :func:`vogels_abbott`: its one channel spikes at step 0 only."""
+    raster = np.zeros((timesteps, 1), dtype=bool)
+    raster[0, 0] = True
+    return raster
