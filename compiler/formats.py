@@ -82,13 +82,25 @@ class Quantised:
 
 
 def quantise(x, fmt: Format) -> Quantised:
-    """Round to nearest (ties to even) and clamp to int16, counting clamps."""
+    """Round to nearest (ties to even) and clamp to int16, counting clamps.
+
+    Works through large arrays in blocks, so a 16,000 x 16,000 matrix needs no float
+    temporaries of its own size."""
     x = np.asarray(x, dtype=np.float64)
-    scaled = np.round(x * fmt.scale)
-    clipped = int(np.count_nonzero((scaled < INT16_MIN) | (scaled > INT16_MAX)))
-    values = np.clip(scaled, INT16_MIN, INT16_MAX).astype(np.int16)
-    error = values / fmt.scale - x
-    rms = float(np.sqrt(np.mean(error ** 2))) if x.size else 0.0
-    norm = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
-    return Quantised(values, clipped, rms, float(np.max(np.abs(error), initial=0.0)),
-                     rms / norm if norm else 0.0)
+    flat = x.reshape(-1)
+    values = np.empty(flat.size, dtype=np.int16)
+    clipped, error_sq, error_max, norm_sq = 0, 0.0, 0.0, 0.0
+    block = 1 << 22
+    for first in range(0, flat.size, block):
+        part = flat[first:first + block]
+        scaled = np.round(part * fmt.scale)
+        clipped += int(np.count_nonzero((scaled < INT16_MIN) | (scaled > INT16_MAX)))
+        q = np.clip(scaled, INT16_MIN, INT16_MAX).astype(np.int16)
+        values[first:first + block] = q
+        error = q / fmt.scale - part
+        error_sq += float(np.dot(error, error))
+        error_max = max(error_max, float(np.max(np.abs(error), initial=0.0)))
+        norm_sq += float(np.dot(part, part))
+    rms = float(np.sqrt(error_sq / x.size)) if x.size else 0.0
+    norm = float(np.sqrt(norm_sq / x.size)) if x.size else 0.0
+    return Quantised(values.reshape(x.shape), clipped, rms, error_max, rms / norm if norm else 0.0)

@@ -71,29 +71,66 @@ def _pump(code: Code, first: bool = False):
     code.label(done)
 
 
+#: bitfield words tested per pass of the spike-list scan (one OR tree, one branch)
+GATHER_WORDS = 8
+
+
 def _gather_bitfield(code: Code, slot: int, nwords: int, list_base: int):
-    """Write the indices of the set bits of the pre row into a halfword list; N = count."""
-    word, bit, after = code.new_label("gword"), code.new_label("gbit"), code.new_label("gnext")
+    """Write the indices of the set bits of the pre row into a halfword list; N = count.
+
+    Sparse rows are mostly zero words: they are loaded eight at a time and OR-ed, so an
+    empty group costs about 2.75 cycles per word; groups with spikes go out of line."""
+    words = [X(n) for n in range(16, 24)]
+    group_end = X(25)
     code.lw(PTR, slot, X(0))
-    code.li(CN, nwords)
     code.li(NEXTP, list_base)
     code.li(WIDX, 0)
-    code.label(word)
-    code.lw(WORD, 0, PTR)
-    code.addi(PTR, PTR, 4)
-    code.beq(WORD, X(0), after)
-    code.label(bit)
-    code.ctz(IDX, WORD)
-    code.addi(TMP, WORD, -1)
-    code.and_(WORD, WORD, TMP)
-    code.add(IDX, IDX, WIDX)
-    code.sh(IDX, 0, NEXTP)
-    code.addi(NEXTP, NEXTP, 2)
-    code.bne(WORD, X(0), bit)
-    code.label(after)
-    code.addi(WIDX, WIDX, 32)
-    code.addi(CN, CN, -1)
-    code.bne(CN, X(0), word)
+    groups, rest = divmod(nwords, GATHER_WORDS)
+    handlers, scanned = [], code.new_label("gscanned")
+
+    def bits(word: X, offset: int):
+        """Append the set bits of ``word`` (unit index WIDX + offset + bit), clearing it."""
+        skip, bit = code.new_label("gskip"), code.new_label("gbit")
+        code.beq(word, X(0), skip)
+        code.label(bit)
+        code.ctz(IDX, word)
+        code.addi(TMP, word, -1)
+        code.and_(word, word, TMP)
+        code.add(IDX, IDX, WIDX)
+        if offset:
+            code.addi(IDX, IDX, offset)
+        code.sh(IDX, 0, NEXTP)
+        code.addi(NEXTP, NEXTP, 2)
+        code.bne(word, X(0), bit)
+        code.label(skip)
+
+    if groups:
+        loop, hit, back = code.new_label("ggroup"), code.new_label("ghit"), code.new_label("gback")
+        code.li(group_end, 4 * GATHER_WORDS * groups)
+        code.add(group_end, group_end, PTR)
+        code.label(loop)
+        for j, word in enumerate(words):
+            code.lw(word, 4 * j, PTR)
+        code.or_(TMP, words[0], words[1])
+        for j in range(2, GATHER_WORDS, 2):
+            code.or_(IDX, words[j], words[j + 1])
+            code.or_(TMP, TMP, IDX)
+        code.bne(TMP, X(0), hit)
+        code.label(back)
+        code.addi(PTR, PTR, 4 * GATHER_WORDS)
+        code.addi(WIDX, WIDX, 32 * GATHER_WORDS)
+        code.bne(PTR, group_end, loop)
+        handlers.append((hit, back))
+    for j in range(rest):                   # the last words, straight-line
+        code.lw(words[0], 4 * j, PTR)
+        bits(words[0], 32 * j)
+    code.j(scanned)
+    for hit, back in handlers:              # a group with spikes: every word's bits
+        code.label(hit)
+        for j, word in enumerate(words):
+            bits(word, 32 * j)
+        code.j(back)
+    code.label(scanned)
     code.li(S, list_base)
     code.sub(N, NEXTP, S)
     code.srli(N, N, 1)

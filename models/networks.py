@@ -97,12 +97,12 @@ def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: flo
     fraction excitatory), random connectivity, one dense recurrent connection (rows
     stored uncompressed, so it is what DDR streaming is measured on).
 
-    Units are normalised: threshold 1, reset 0, resting potential 1.2 (above threshold,
+    Units are normalised: threshold 1, reset 0, resting potential 1.5 (above threshold,
     as in the CUBA benchmark, so activity sustains itself without external input),
-    tau 20 steps, 5 refractory steps. Inhibition dominates (``g = 10``) and the summed
+    tau 20 steps, 5 refractory steps. Inhibition dominates (``g = 8``) and the summed
     weights (``K J``) do not depend on ``n``, so every size sits in an asynchronous,
-    fluctuating regime of about 10 Hz (dt = 1 ms). The potentials start at rest; the
-    input ``kick`` (one channel, weights uniform in [-1.2, -0.2), see :func:`va_kick`)
+    fluctuating regime of about 9 Hz (dt = 1 ms). The potentials start at rest; the
+    input ``kick`` (one channel, weights uniform in [-1.5, -0.5), see :func:`va_kick`)
     spikes once at step 0 and so spreads them uniformly over [0, 1) (below threshold).
     Records the membrane potentials after the run.
     """
@@ -114,9 +114,9 @@ def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: flo
                          f"{connectivity}, {excitatory}")
     rng = rng if rng is not None else np.random.default_rng(0)
     n_exc = int(round(n * excitatory))
-    # 1280 excitatory and 320 inhibitory inputs per neuron at n = 16,000: 0.002 and -0.02
-    j_exc = 32.0 / (n * connectivity * 10)
-    j_inh = -10 * j_exc
+    # 1280 excitatory and 320 inhibitory inputs per neuron at n = 16,000: 0.0025 and -0.02
+    j_exc = 40.0 / (n * connectivity * 10)
+    j_inh = -8 * j_exc
     weights = np.empty((n, n), dtype=np.float64)      # filled in blocks: no big temporaries
     block = max(1, (1 << 22) // n)
     for first in range(0, n, block):
@@ -126,9 +126,9 @@ def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: flo
         np.multiply(mask, sign, out=weights[rows])
     net = Network(dt=dt)
     kick = net.input(1, name="kick")
-    pop = net.population(n, LIF(tau_mem=20.0, v_thresh=1.0, v_reset=0.0, v_rest=1.2,
+    pop = net.population(n, LIF(tau_mem=20.0, v_thresh=1.0, v_reset=0.0, v_rest=1.5,
                                  refractory=5, reset="zero"), name="va")
-    net.connect(kick, pop, weights=-0.2 - rng.random((1, n)), name="kick")
+    net.connect(kick, pop, weights=-0.5 - rng.random((1, n)), name="kick")
     net.connect(pop, pop, weights=weights, name="recurrent")
     net.record(pop.v, reduce="last")
     return net
