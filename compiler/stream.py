@@ -255,7 +255,7 @@ def tiled_sizes(pre_size: int, nvec: int, dma_ports: int) -> dict:
             "triples": 12 * rows * len(tiles), "unit_ends": 4 * (units + 2)}
 
 
-def _tiled_pump_fast(code: Code, cold: list):
+def _tiled_pump_fast(code: Code, cold: list, scratch: X = T_S2):
     """Three cycles while the channel is busy (not-taken branch); starting a transfer
     (limit check, list entry to the DMA registers) is out of line."""
     start, back = code.new_label("tpump_start"), code.new_label("tpump_back")
@@ -263,27 +263,42 @@ def _tiled_pump_fast(code: Code, cold: list):
     code.andi(T_S, T_S, 2)
     code.bne(T_S, X(0), start)
     code.label(back)
-    cold.append((start, back))
+    cold.append((start, back, scratch))
 
 
-def _emit_cold_pumps(code: Code, cold: list):
-    for start, back in cold:
+def _emit_cold_pumps(code: Code, cold: list, inline: bool = False):
+    """The out-of-line starts of ``cold``'s pumps (emptied). ``inline``: placed in the
+    instruction stream (jumped over), near their pumps so the branches stay short."""
+    if not cold:
+        return
+    after = code.new_label("cold_after")
+    if inline:
+        code.j(after)
+    for start, back, scratch in cold:
         code.label(start)
         code.bge(T_XP, T_LIMIT, back)
-        _tiled_pump(code, first=True)
+        _tiled_pump(code, first=True, scratch=scratch)
         code.j(back)
+    cold.clear()
+    if inline:
+        code.label(after)
 
 
-def _tiled_pump(code: Code, first: bool = False):
+def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
+    """Start the next listed transfer if the channel is idle and the limit allows;
+    ``scratch`` is a register that is free where the pump is placed."""
     done = code.new_label("tpump_done")
     if not first:
         code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
         code.andi(T_S, T_S, 2)
         code.beq(T_S, X(0), done)
         code.bge(T_XP, T_LIMIT, done)
-    for offset, register in ((0, "mm2s_src"), (4, "mm2s_dst"), (8, "mm2s_count")):
-        code.lw(T_S, offset, T_XP)
-        _csrw(code, register, T_S)
+    code.lw(T_S, 0, T_XP)                    # loads interleaved: no load-use stalls
+    code.lw(scratch, 4, T_XP)
+    _csrw(code, "mm2s_src", T_S)
+    code.lw(T_S, 8, T_XP)
+    _csrw(code, "mm2s_dst", scratch)
+    _csrw(code, "mm2s_count", T_S)
     code.addi(T_S, X(0), 1)
     _csrw(code, "mm2s_control", T_S)
     code.addi(T_XP, T_XP, 12)
@@ -327,8 +342,10 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
         advance(GROUP)
         code.addi(T_CN, T_CN, -1)
         code.bne(T_CN, X(0), loop)
+        _emit_cold_pumps(code, cold, inline=True)     # near their pumps: short branches
     if rest:
         pass_of(rest)
+        _emit_cold_pumps(code, cold, inline=True)
 
 
 def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isyn_base: int):
@@ -402,7 +419,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     code.addi(T_CN, T_S2, 0)
     row = code.new_label("trow")
     code.label(row)                          # one row: its segment in every tile's unit
-    _tiled_pump_fast(code, cold)             # transfers start while the list is written
+    _tiled_pump_fast(code, cold, T_AP)       # transfers start while the list is written
     code.lhu(T_IDX, 0, T_BP)
     code.addi(T_BP, T_BP, 2)
     code.mul(T_S, T_IDX, T_RB)
@@ -418,6 +435,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.add(destinations[t], destinations[t], T_TB)
     code.addi(T_CN, T_CN, -1)
     code.bne(T_CN, X(0), row)
+    _emit_cold_pumps(code, cold, inline=True)
     for t in range(len(tiles)):              # where each unit's transfers end
         code.sw(pointers[t], 4 * t, T_UEP)
     started = code.new_label("fetching")
@@ -426,7 +444,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     code.lw(T_LIMIT, 0, T_UEP)               # (units 0 and 1 once unit 1 is listed)
     if len(tiles) > 1:
         code.lw(T_LIMIT, 4, T_UEP)
-    _tiled_pump(code, first=True)
+    _tiled_pump(code, first=True, scratch=T_AP)
     code.label(started)
     code.addi(T_UEP, T_UEP, 4 * len(tiles))
     code.li(T_S, 2 * (k - 1))                # skip the rest of a partial batch's indices
