@@ -493,7 +493,18 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             code.li(T_R[r], layout.zero_row)
             code.label(keep)
         code.li(T_STEP, 64 * GROUP)
-        _tiled_compute(code, k, size, isyn_base + tile * tile_bytes, layout.pump_every, cold)
+        base = isyn_base + tile * tile_bytes
+        if k >= 4:                           # a last batch of at most k/2 rows: half the pass
+            full, added = code.new_label("tfull"), code.new_label("tadded")
+            code.addi(T_S, T_B, k // 2)
+            code.blt(T_S, T_N, full)
+            _tiled_compute(code, k // 2, size, base, layout.pump_every, cold)
+            code.j(added)
+            code.label(full)
+            _tiled_compute(code, k, size, base, layout.pump_every, cold)
+            code.label(added)
+        else:
+            _tiled_compute(code, k, size, base, layout.pump_every, cold)
         code.li(T_S, k * tile_bytes)
         code.sub(T_HALF, T_S, T_HALF)
     code.addi(T_B, T_B, k)
