@@ -417,6 +417,9 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.add(destinations[t], T_BUF0, T_HB)
         code.sub(T_HB, T_AP, T_HB)
     code.addi(T_CN, T_S2, 0)
+    counts = dict(zip(sorted(set(tiles)), (T_STEP, T_HALF)))     # segment bytes, hoisted
+    for size, register in counts.items():
+        code.li(register, 64 * size)
     row = code.new_label("trow")
     code.label(row)                          # one row: its segment in every tile's unit
     _tiled_pump_fast(code, cold, T_AP)       # transfers start while the list is written
@@ -429,8 +432,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             code.add(T_S, T_S, T_TB)
         code.sw(T_S, 0, pointers[t])
         code.sw(destinations[t], 4, pointers[t])
-        code.li(T_IDX, 64 * size)
-        code.sw(T_IDX, 8, pointers[t])
+        code.sw(counts[size], 8, pointers[t])
         code.addi(pointers[t], pointers[t], 12)
         code.add(destinations[t], destinations[t], T_TB)
     code.addi(T_CN, T_CN, -1)
@@ -486,12 +488,17 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.add(T_R[0], T_S, T_HALF)
         code.li(T_S2, tile_bytes)
         for r in range(1, k):
-            keep = code.new_label("trow_ok")
             code.add(T_R[r], T_R[r - 1], T_S2)
+        full_batch = code.new_label("tbatch_full")
+        code.addi(T_S, T_B, k)
+        code.bge(T_N, T_S, full_batch)       # rows past the last spike read the zero row
+        for r in range(1, k):
+            keep = code.new_label("trow_ok")
             code.addi(T_S, T_B, r)
             code.blt(T_S, T_N, keep)
             code.li(T_R[r], layout.zero_row)
             code.label(keep)
+        code.label(full_batch)
         code.li(T_STEP, 64 * GROUP)
         base = isyn_base + tile * tile_bytes
         if k >= 4:                           # a last batch of at most k/2 rows: half the pass
