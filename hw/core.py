@@ -144,8 +144,14 @@ class Core(wiring.Component):
         imem_wp = mems.imem.write_port()
         dmem_rp = mems.dmem.read_port()
         dmem_wp = mems.dmem.write_port(granularity=8)
-        vmem_rp = mems.vmem.read_port()
+        # VMEM has two read/write ports, as a URAM288 does (yosys: rdwr no_change; port A
+        # reads the other port's same-cycle write as new data, port B as old): A for the core
+        # (vloadv/vloadr read, vstore write, one address), B for the DMA engine
         vmem_wp = mems.vmem.write_port(granularity=32)
+        dma_wp = mems.vmem.write_port()
+        vmem_rp = mems.vmem.read_port(transparent_for=(dma_wp,))
+        dma_rp = mems.vmem.read_port()
+        m.d.comb += [vmem_rp.en.eq(~vmem_wp.en.any()), dma_rp.en.eq(~dma_wp.en)]
         llm_rp = [mem.read_port() for mem in mems.llm]
         llm_wp = [mem.write_port(granularity=16) for mem in mems.llm]
 
@@ -158,9 +164,6 @@ class Core(wiring.Component):
 
         m.submodules.dma = dma_engine = Dma(soc)
         wiring.connect(m, wiring.flipped(self.axi), dma_engine.axi)
-        # VMEM's second port (a URAM port): one address for the DMA engine's reads and writes
-        dma_wp = mems.vmem.write_port()
-        dma_rp = mems.vmem.read_port()
         m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_addr), dma_wp.data.eq(dma_engine.vmem_wdata),
                      dma_wp.en.eq(dma_engine.vmem_we), dma_rp.addr.eq(dma_engine.vmem_addr),
                      dma_engine.vmem_rdata.eq(dma_rp.data)]
