@@ -145,7 +145,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
                 "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
             if post.nvec > ACC_REGS:
                 sizes = tiled_sizes(c.pre_size, post.nvec, soc.dma_ports)
-                k, tile_vectors, _ = tiling(soc.dma_ports)
+                k, tile_vectors = tiling(soc.dma_ports)[:2]
                 buffers = plan.alloc("vmem", f"{c.name}.row_buffers", sizes["ring"], align=64,
                                      what=f"ring of {2 * k} row-segment buffers (double-buffered "
                                           f"batches of {k} rows, tiles {tiles_of(post.nvec, tile_vectors)} vectors)")

@@ -28,7 +28,7 @@ R = [X(17)]
 CN, IDX, ONE, END, HALF = X(24), X(26), X(27), X(28), X(29)
 PTR, WORD, TMP, WIDX = X(1), X(2), X(30), X(31)
 
-GROUP = 32          # vectors per pass of the compute loop (immediate offsets up to 1984)
+GROUP = 32          # most vectors per pass of the compute loop (immediate offsets up to 1984)
 
 
 class StreamLayout:
@@ -204,15 +204,22 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
 # the pump then only copies the next triple into the DMA registers while the list
 # pointer is below the limit (the end of the unit after the one being added).
 
-#: DMA ports -> (rows per batch k, largest tile in vectors, vectors between pumps).
+#: DMA ports -> (rows per batch k, largest tile in vectors, vectors between pumps[,
+#: vectors per loop pass, default GROUP]).
 #: One port is DMA-bound: whole rows (long transfers), few rows per batch (a short drain)
-#: and frequent pumps (short idle gaps). Two ports are compute-bound: 8 rows per pass
-#: (2.25 instructions per vector) and small tiles (a short pipeline fill).
-TILING = {1: (2, 512, 4), 2: (10, 256, 8)}
+#: and frequent cheap pumps (short idle gaps). Two ports: 10 rows per pass (2.2
+#: instructions per vector, the most the VMEM ring allows with 250-vector tiles) and one
+#: pump per loop pass, with its start inline: a pass of 25 vectors (25 x 22 + 28
+#: cycles) outlasts one 250-vector transfer (24 + 500 cycles in the cycle model), so
+#: every pump finds the channel idle and no cycles go to checks that find it busy
+#: (24 vectors still do; 23 do not, then the channel idles for a whole pass).
+TILING = {1: (2, 512, 4), 2: (10, 256, 25, 25)}
 
 
-def tiling(dma_ports: int) -> tuple[int, int, int]:
-    return TILING[min(dma_ports, max(TILING))]
+def tiling(dma_ports: int) -> tuple[int, int, int, int]:
+    """(k, tile vectors, pump interval, loop pass) for ``dma_ports``."""
+    k, tile, pump_every, *group = TILING[min(dma_ports, max(TILING))]
+    return k, tile, pump_every, (group[0] if group else GROUP)
 
 
 # live throughout the transfers and additions
@@ -233,7 +240,7 @@ class TiledLayout:
                  list_base: int | None, triples: int, unit_ends: int, dma_ports: int):
         self.ddr, self.row_bytes, self.buffers, self.zero_row = ddr, row_bytes, buffers, zero_row
         self.list_base, self.triples, self.unit_ends = list_base, triples, unit_ends
-        self.k, self.tile_vectors, self.pump_every = tiling(dma_ports)
+        self.k, self.tile_vectors, self.pump_every, self.group = tiling(dma_ports)
 
 
 #: DMEM bytes for one transfer list; longer spike lists are handled in slices
@@ -247,7 +254,7 @@ def slice_rows(pre_size: int, ntiles: int, k: int) -> int:
 
 def tiled_sizes(pre_size: int, nvec: int, dma_ports: int) -> dict:
     """Bytes the tiled kernel needs: VMEM ring and zero row, DMEM lists."""
-    k, tile_vectors, _ = tiling(dma_ports)
+    k, tile_vectors, _, _ = tiling(dma_ports)
     tiles = tiles_of(nvec, tile_vectors)
     rows = slice_rows(pre_size, len(tiles), k)
     units = -(-rows // k) * len(tiles)
@@ -305,7 +312,11 @@ def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
     code.label(done)
 
 
-def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: int, cold: list):
+def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: int, cold: list,
+                   group: int = GROUP):
+    """acc += rows 0..k-1 over ``nvec`` vectors, ``group`` vectors per loop pass, a pump
+    every ``pump_every`` vectors (inline starts when that is once per pass)."""
+    inline = pump_every >= group
     acc = [V(1), V(2)]
     w = [V(3 + n) for n in range(k)]
 
@@ -330,16 +341,19 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
         """``count`` vectors at offsets 0.., a cheap pump every ``pump_every``."""
         for first in range(0, count, pump_every):
             vectors(first, min(pump_every, count - first))
-            _tiled_pump_fast(code, cold)
+            if inline:
+                _tiled_pump(code)
+            else:
+                _tiled_pump_fast(code, cold)
 
     code.li(T_AP, isyn_base)
-    groups, rest = divmod(nvec, GROUP)
+    groups, rest = divmod(nvec, group)
     if groups:
         loop = code.new_label("tile_pass")
         code.li(T_CN, groups)
         code.label(loop)
-        pass_of(GROUP)
-        advance(GROUP)
+        pass_of(group)
+        advance(group)
         code.addi(T_CN, T_CN, -1)
         code.bne(T_CN, X(0), loop)
         _emit_cold_pumps(code, cold, inline=True)     # near their pumps: short branches
@@ -499,19 +513,19 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             code.li(T_R[r], layout.zero_row)
             code.label(keep)
         code.label(full_batch)
-        code.li(T_STEP, 64 * GROUP)
+        code.li(T_STEP, 64 * layout.group)
         base = isyn_base + tile * tile_bytes
         if k >= 4:                           # a last batch of at most k/2 rows: half the pass
             full, added = code.new_label("tfull"), code.new_label("tadded")
             code.addi(T_S, T_B, k // 2)
             code.blt(T_S, T_N, full)
-            _tiled_compute(code, k // 2, size, base, layout.pump_every, cold)
+            _tiled_compute(code, k // 2, size, base, layout.pump_every, cold, layout.group)
             code.j(added)
             code.label(full)
-            _tiled_compute(code, k, size, base, layout.pump_every, cold)
+            _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
             code.label(added)
         else:
-            _tiled_compute(code, k, size, base, layout.pump_every, cold)
+            _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
         code.li(T_S, k * tile_bytes)
         code.sub(T_HALF, T_S, T_HALF)
     code.addi(T_B, T_B, k)
