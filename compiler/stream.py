@@ -306,8 +306,7 @@ def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
     code.lw(T_S, 8, T_XP)
     _csrw(code, "mm2s_dst", scratch)
     _csrw(code, "mm2s_count", T_S)
-    code.addi(T_S, X(0), 1)
-    _csrw(code, "mm2s_control", T_S)
+    code.csrrwi(X(0), CSR_ADDRESSES["mm2s_control"], 1)
     code.addi(T_XP, T_XP, 12)
     code.label(done)
 
@@ -350,12 +349,11 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
     groups, rest = divmod(nvec, group)
     if groups:
         loop = code.new_label("tile_pass")
-        code.li(T_CN, groups)
+        code.li(T_CN, isyn_base + 64 * group * groups)     # the accumulator pointer's end
         code.label(loop)
         pass_of(group)
         advance(group)
-        code.addi(T_CN, T_CN, -1)
-        code.bne(T_CN, X(0), loop)
+        code.bne(T_AP, T_CN, loop)
         _emit_cold_pumps(code, cold, inline=True)     # near their pumps: short branches
     if rest:
         pass_of(rest)
