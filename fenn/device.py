@@ -14,7 +14,7 @@ import numpy as np
 
 from .program import Program
 
-__all__ = ["Device", "RunStatus", "open_device", "BACKENDS"]
+__all__ = ["Device", "RunStatus", "open_device", "BACKENDS", "check_range"]
 
 
 @dataclasses.dataclass
@@ -25,6 +25,13 @@ class RunStatus:
     cycles: int
     instructions: int
     stats: dict = dataclasses.field(default_factory=dict)
+
+
+def check_range(action: str, memory: str, address: int, nbytes: int, size: int) -> None:
+    """Refuse a host access that does not lie inside a memory of ``size`` bytes."""
+    if address < 0 or address + nbytes > size:
+        raise ValueError(f"{action} of {nbytes} bytes at {memory} 0x{address:x} is outside "
+                         f"{memory} ({size} bytes)")
 
 
 @runtime_checkable

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fenn.device import RunStatus
+from fenn.device import RunStatus, check_range
 from fenn.errors import MachineFault
 from fenn.program import Program
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
@@ -87,16 +87,12 @@ class RtlDevice:
         """Raw bytes into a memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane)."""
         target = self._memory(memory)
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
-        if address < 0 or address + raw.size > target.size:
-            raise ValueError(f"write of {raw.size} bytes at {memory} 0x{address:x} is outside "
-                             f"{memory} ({target.size} bytes)")
+        check_range("write", memory, address, raw.size, target.size)
         target[address:address + raw.size] = raw
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
         source = self._memory(memory)
-        if address < 0 or address + nbytes > source.size:
-            raise ValueError(f"read of {nbytes} bytes at {memory} 0x{address:x} is outside "
-                             f"{memory} ({source.size} bytes)")
+        check_range("read", memory, address, nbytes, source.size)
         return source[address:address + nbytes].copy()
 
     def run(self, max_cycles: int | None = None) -> RunStatus:

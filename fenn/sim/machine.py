@@ -17,7 +17,7 @@ from typing import Iterator
 import numpy as np
 
 from .. import isa
-from ..device import RunStatus
+from ..device import RunStatus, check_range
 from ..errors import MachineFault
 from ..soc import DEFAULT_SOC, SocConfig, rng_reset_state
 from . import kernel as K
@@ -209,9 +209,7 @@ class Machine:
         """Write raw bytes into a memory (``llm`` bytes are lane-major: lane i at i*llm_bytes_per_lane)."""
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         target = self._memory(memory)
-        if address < 0 or address + raw.size > target.size:
-            raise ValueError(f"write of {raw.size} bytes at {memory} 0x{address:x} is outside "
-                             f"{memory} ({target.size} bytes)")
+        check_range("write", memory, address, raw.size, target.size)
         if memory == "imem":
             if address % 4 or raw.size % 4:
                 raise ValueError("IMEM writes must be whole, aligned 32-bit words")
@@ -225,9 +223,7 @@ class Machine:
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
         """A copy of ``nbytes`` raw bytes of a memory."""
         source = self._memory(memory)
-        if address < 0 or address + nbytes > source.size:
-            raise ValueError(f"read of {nbytes} bytes at {memory} 0x{address:x} is outside "
-                             f"{memory} ({source.size} bytes)")
+        check_range("read", memory, address, nbytes, source.size)
         return source[address:address + nbytes].copy()
 
     # ------------------------------------------------------------ running
