@@ -19,9 +19,9 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, First, Timer
 from cocotb.types import Logic
-from cocotbext.axi import AxiBus, AxiRam
 
 from fenn.hw.core import Halt, HostSpace
+from fenn.hw.ddr_model import attach_ddr
 from fenn.soc import SocConfig
 
 
@@ -149,7 +149,7 @@ async def run_jobs(dut):
     dut.rst.value = 0
     host = HostPort(dut)
     arrays = Arrays(dut, soc)
-    ddr = AxiRam(AxiBus.from_prefix(dut, "axi_"), dut.clk, dut.rst, size=soc.ddr_bytes)
+    ddr = attach_ddr(dut, soc, "axi_")
     ddr_held = np.zeros(soc.ddr_bytes, dtype=np.uint8)
     # the emitted Verilog initialises every memory and register file to zero
     held = {space: np.zeros(count, dtype=np.uint32) for space, count in sizes.items()}

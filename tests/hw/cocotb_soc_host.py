@@ -13,8 +13,9 @@ import os
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam, AxiResp
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
+from fenn.hw.ddr_model import attach_ddr
 from fenn.hw.regmap import BY_NAME, window_base
 from fenn.soc import SocConfig
 
@@ -29,7 +30,7 @@ async def host_runs_a_program(dut):
     soc = SocConfig.from_dict(job["soc"])
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     host = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil_"), dut.clk, dut.rst)
-    ddr = AxiRam(AxiBus.from_prefix(dut, "m_axi_"), dut.clk, dut.rst, size=soc.ddr_bytes)
+    ddr = attach_ddr(dut, soc, "m_axi_")
     ddr.write(0, bytes(job["ddr"]))
     dut.rst.value = 1
     for _ in range(3):
