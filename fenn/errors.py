@@ -21,8 +21,10 @@ class MachineFault(FennError):
     """
 
     def __init__(self, cause: str, pc: int, word: int | None = None, text: str | None = None,
-                 cycle: int | None = None, hint: str | None = None):
+                 cycle: int | None = None, hint: str | None = None, code=None):
         self.cause = cause
+        #: the :class:`fenn.faults.Fault` code, when the machine gave one
+        self.code = code
         self.pc = pc
         self.word = word
         self.text = text

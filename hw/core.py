@@ -29,6 +29,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
 from fenn import isa
+from fenn.faults import FAULT_BITS, Fault
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
 
 from .decoder import Decoder, row_index
@@ -48,20 +49,6 @@ class Halt(enum.IntEnum):
     ECALL = 2
     EBREAK = 3
     FAULT = 4
-
-
-class Fault(enum.IntEnum):
-    """Error code the host reads after a FAULT halt."""
-    NONE = 0
-    ILLEGAL_INSTRUCTION = 1
-    FETCH = 2                # pc misaligned or outside IMEM
-    JUMP = 9                 # a taken branch or jump to a misaligned pc or outside IMEM
-    DMEM_MISALIGNED = 3
-    DMEM_RANGE = 4
-    VMEM_ADDRESS = 5         # not a multiple of 64 or outside VMEM
-    LLM_ADDRESS = 6          # an enabled lane's address odd or outside its LLM
-    CSR = 7                  # unknown CSR, or a write to a read-only one
-    DMA = 8                  # bad DMA source/destination/count, or start while busy
 
 
 class HostSpace(enum.IntEnum):
@@ -100,7 +87,7 @@ class Core(wiring.Component):
         super().__init__({
             "start": In(1),
             "status": Out(3),
-            "fault": Out(4),
+            "fault": Out(FAULT_BITS),
             "halt_pc": Out(32),
             "cycles": Out(64),
             "retired": Out(64),       # instructions retired in this run (not ecall/ebreak), uninhibited
@@ -180,7 +167,7 @@ class Core(wiring.Component):
         draining = Signal()          # ecall/ebreak issued, waiting for DMA to finish
         halt_reason = Signal(3)
         status = Signal(3, init=Halt.IDLE)
-        fault = Signal(4)
+        fault = Signal(FAULT_BITS)
         halt_pc = Signal(32)
         pc_f = Signal(32)
         d_valid, d_pc = Signal(), Signal(32)
@@ -296,7 +283,7 @@ class Core(wiring.Component):
         dmem_misaligned = (half_access & addr[0]) | (word_access & addr[:2].any())
         dmem_outside = addr >= soc.dmem_bytes
         is_vmem = is_("vloadv", "vloadr0", "vloadr1", "vstore")
-        vmem_bad = addr[:6].any() | (addr >= soc.vmem_bytes)
+        vmem_misaligned, vmem_outside = addr[:6].any(), addr >= soc.vmem_bytes
         is_llm = is_("vloadl", "vstorel")
         llm_addr, llm_en, llm_bad = [], Signal(lanes), []
         for i in range(lanes):
@@ -334,9 +321,10 @@ class Core(wiring.Component):
         csr_new = Signal(32)
         m.d.comb += csr_new.eq(Mux(is_("csrrw", "csrrwi"), csr_src,
                                    Mux(is_("csrrs", "csrrsi"), csr_old | csr_src, csr_old & ~csr_src)))
-        csr_bad = is_csr & (~known | (csr_writes & read_only))
+        csr_unknown = is_csr & ~known
+        csr_read_only = is_csr & csr_writes & read_only
         dma_start = {ch: Signal(name=f"{ch}_start") for ch in CHANNELS}
-        dma_bad = Const(0, 1)
+        dma_misaligned = dma_outside = dma_busy = Const(0, 1)      # of the channel this instruction starts
         sizes = {"mm2s": (soc.ddr_bytes, soc.vmem_bytes), "s2mm": (soc.vmem_bytes, soc.ddr_bytes)}
         host_dma = ~running & self.host_dma_we
         host_start = {}
@@ -349,7 +337,9 @@ class Core(wiring.Component):
             misaligned = (src | dst | count)[:6].any()
             outside = ((src + count) > src_size) | ((dst + count) > dst_size)   # 33-bit sums
             busy = getattr(dma_engine, f"{ch}_busy")
-            dma_bad = dma_bad | (dma_start[ch] & (misaligned | outside | busy))
+            dma_misaligned = dma_misaligned | (dma_start[ch] & misaligned)
+            dma_outside = dma_outside | (dma_start[ch] & outside)
+            dma_busy = dma_busy | (dma_start[ch] & busy)
             wants = host_dma & (self.host_dma_reg == 4 * index + 3) & self.host_dma_wdata[0]
             host_start[ch] = wants & ~(misaligned | outside | busy)
             host_refused = host_refused | (wants & (misaligned | outside | busy))
@@ -357,25 +347,29 @@ class Core(wiring.Component):
                          getattr(dma_engine, f"{ch}_count").eq(count)]
 
         # ------------------------------------------------------------- X: faults
-        fault_code = Signal(4)
-        with m.If(dec.illegal):
-            m.d.comb += fault_code.eq(Fault.ILLEGAL_INSTRUCTION)
-        with m.Elif(x_pc[:2].any() | (x_pc >= soc.imem_bytes)):
-            m.d.comb += fault_code.eq(Fault.FETCH)
-        with m.Elif((is_load | is_store) & dmem_misaligned):
-            m.d.comb += fault_code.eq(Fault.DMEM_MISALIGNED)
-        with m.Elif((is_load | is_store) & dmem_outside):
-            m.d.comb += fault_code.eq(Fault.DMEM_RANGE)
-        with m.Elif(wants_redirect & (target[:2].any() | (target >= soc.imem_bytes))):
-            m.d.comb += fault_code.eq(Fault.JUMP)
-        with m.Elif(is_vmem & vmem_bad):
-            m.d.comb += fault_code.eq(Fault.VMEM_ADDRESS)
-        with m.Elif(is_llm & llm_any_bad):
-            m.d.comb += fault_code.eq(Fault.LLM_ADDRESS)
-        with m.Elif(csr_bad):
-            m.d.comb += fault_code.eq(Fault.CSR)
-        with m.Elif(dma_bad):
-            m.d.comb += fault_code.eq(Fault.DMA)
+        fault_code = Signal(FAULT_BITS)
+        checks = [   # in the simulator's order: the first that holds is the fault
+            (x_pc[:2].any() | (x_pc >= soc.imem_bytes), Fault.FETCH),
+            (dec.illegal, Fault.ILLEGAL),
+            (is_load & dmem_misaligned, Fault.LOAD_ALIGN),
+            (is_load & dmem_outside, Fault.LOAD_RANGE),
+            (is_store & dmem_misaligned, Fault.STORE_ALIGN),
+            (is_store & dmem_outside, Fault.STORE_RANGE),
+            (wants_redirect & (target[:2].any() | (target >= soc.imem_bytes)), Fault.JUMP),
+            (is_vmem & vmem_misaligned, Fault.VMEM_ALIGN),
+            (is_vmem & vmem_outside, Fault.VMEM_RANGE),
+            (is_llm & llm_any_bad, Fault.LLM),
+            (csr_unknown, Fault.CSR),
+            (csr_read_only, Fault.CSR_READONLY),
+            (dma_misaligned, Fault.DMA_ALIGN),
+            (dma_outside, Fault.DMA_RANGE),
+            (dma_busy, Fault.DMA_BUSY),
+        ]
+        with m.If(checks[0][0]):
+            m.d.comb += fault_code.eq(checks[0][1])
+        for condition, code in checks[1:]:
+            with m.Elif(condition):
+                m.d.comb += fault_code.eq(code)
         execute = Signal()
         m.d.comb += execute.eq(active & (fault_code == Fault.NONE))
         # ecall/ebreak wait for both DMA channels to go idle ("draining"), faults stop at once

@@ -14,28 +14,15 @@ import numpy as np
 
 from fenn.device import RunStatus, check_range
 from fenn.errors import MachineFault
+from fenn.faults import CAUSES as FAULT_CAUSES
 from fenn.program import Program
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
 
-from .core import Fault, Halt
+from .core import Halt
 
 __all__ = ["RtlDevice"]
 
 _MEMORIES = ("imem", "dmem", "vmem", "llm", "ddr")
-
-#: a short cause for each fault code, as the simulator words them
-FAULT_CAUSES = {
-    Fault.ILLEGAL_INSTRUCTION: "illegal instruction",
-    Fault.FETCH: "instruction fetch outside IMEM or misaligned",
-    Fault.JUMP: "branch or jump target outside IMEM or misaligned",
-    Fault.DMEM_MISALIGNED: "misaligned DMEM access",
-    Fault.DMEM_RANGE: "DMEM access outside DMEM",
-    Fault.VMEM_ADDRESS: "VMEM address not a multiple of 64 or outside VMEM",
-    Fault.LLM_ADDRESS: "lane-local address odd or outside lane-local memory",
-    Fault.CSR: "unknown CSR or write to a read-only CSR",
-    Fault.DMA: "bad DMA transfer (alignment, range, or channel busy)",
-}
-
 
 class RtlDevice:
     """The FeNN SoC's RTL, simulated with cocotb on Icarus Verilog."""
@@ -116,7 +103,7 @@ class RtlDevice:
             word = int(self.mem["imem"].view(np.uint32)[state.halt_pc // 4]) \
                 if state.halt_pc < soc.imem_bytes else None
             raise MachineFault(FAULT_CAUSES.get(state.fault, state.fault.name), state.halt_pc, word,
-                               _disassemble(word) if word is not None else None)
+                               _disassemble(word) if word is not None else None, code=state.fault)
         if state.status not in (Halt.ECALL, Halt.EBREAK):
             raise MachineFault(f"run exceeded its budget (max_cycles={budget})", state.halt_pc,
                                hint="raise max_cycles or look for an endless loop")

@@ -10,6 +10,7 @@ from amaranth import Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from fenn.faults import FAULT_BITS
 from fenn.soc import SocConfig
 
 from .core import Halt
@@ -50,7 +51,7 @@ class AxiLiteHost(wiring.Component):
             "host_space": Out(3), "host_addr": Out(32), "host_we": Out(1), "host_wdata": Out(32),
             "host_rdata": In(32),
             # from the core
-            "status": In(3), "fault": In(4), "halt_pc": In(32), "cycles": In(64), "retired": In(64),
+            "status": In(3), "fault": In(FAULT_BITS), "halt_pc": In(32), "cycles": In(64), "retired": In(64),
             # DMA channels driven by the host
             "host_dma_we": Out(1), "host_dma_reg": Out(3), "host_dma_wdata": Out(32),
             "host_dma_refused": In(1), "dma_status": In(16),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from fenn.faults import CAUSES, FAULT_BITS
 from fenn.soc import SocConfig
 
 from .core import HostSpace
@@ -44,7 +45,7 @@ REGISTERS: tuple[Register, ...] = (
     Register("STATUS", 0x0C, "r", "why the core is not running, and its error code",
              (("halt", 0, 3, "0 idle (never started), 1 running, 2 ecall, 3 ebreak, 4 fault"),
               ("running", 3, 1, "1 while running (memory windows are closed)"),
-              ("fault", 4, 4, "error code after a fault (fenn.hw.core.Fault)"))),
+              ("fault", 4, FAULT_BITS, "error code after a fault (fenn.faults.Fault; table below)"))),
     Register("HALT_PC", 0x10, "r", "pc of the instruction that halted the core"),
     Register("CYCLES_LO", 0x14, "r", "cycles of the last run (uninhibited), low word"),
     Register("CYCLES_HI", 0x18, "r", "cycles of the last run, high word"),
@@ -107,6 +108,10 @@ def markdown() -> str:
     lines += ["", "## Memory windows", "", "| base | window | what |", "|---|---|---|"]
     for number, (name, _) in WINDOWS.items():
         lines.append(f"| 0x{number << WINDOW_SHIFT:08x} | {name} | {_WINDOW_DOCS[name]} |")
+    lines += ["", "## Fault codes (STATUS.fault)", "",
+              "The simulator raises the same code for the same program (`MachineFault.code`).", "",
+              "| code | name | cause |", "|---|---|---|"]
+    lines += [f"| {int(code)} | {code.name} | {cause} |" for code, cause in CAUSES.items()]
     return "\n".join(lines) + "\n"
 
 

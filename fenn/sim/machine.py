@@ -19,6 +19,7 @@ import numpy as np
 from .. import isa
 from ..device import RunStatus, check_range
 from ..errors import MachineFault
+from ..faults import Fault
 from ..soc import DEFAULT_SOC, SocConfig, rng_reset_state
 from . import kernel as K
 from .decode import OP_ID, Slot, decode_words, destination
@@ -374,12 +375,12 @@ class Machine:
             return Slot(0, None, isa.IllegalInstruction(0, "IMEM past the loaded program is zero"))
         return None
 
-    def _make_fault(self, cause: str, hint: str | None = None) -> MachineFault:
+    def _make_fault(self, cause: str, hint: str | None = None, code: Fault | None = None) -> MachineFault:
         pc = self.pc
         slot = self._slot_at(pc)
         word = slot.word if slot is not None else None
         text = disassemble_word(word) if word is not None else None
-        return MachineFault(cause, pc, word, text, self.cycle, hint)
+        return MachineFault(cause, pc, word, text, self.cycle, hint, code)
 
     def _fault(self) -> MachineFault:
         st = self._st
@@ -427,4 +428,4 @@ class Machine:
                            "poll the channel's STATUS CSR until it reads idle (bit 1)"),
         }
         cause, hint = causes.get(code, (f"fault code {code}", None))
-        return self._make_fault(cause, hint)
+        return self._make_fault(cause, hint, Fault(code))

@@ -53,7 +53,7 @@ def pytest_configure(config):
             if "budget" in fault.cause:
                 raise
             error = fault
-            outcome.update(kind="fault", pc=int(fault.pc), cause=fault.cause)
+            outcome.update(kind="fault", pc=int(fault.pc), cause=fault.cause, code=int(fault.code))
         else:
             outcome.update(kind=status.reason, cycles=status.cycles, instructions=status.instructions)
         end = _snapshot(self)

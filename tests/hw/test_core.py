@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("amaranth")
-from fenn.hw.core import Fault, Halt  # noqa: E402
+from fenn.errors import MachineFault  # noqa: E402
+from fenn.faults import Fault  # noqa: E402
+from fenn.hw.core import Halt  # noqa: E402
 from fenn.hw.pysim import run_program  # noqa: E402
 from fenn.isa import CSR_ADDRESSES, encode as e  # noqa: E402
+from fenn.sim import Machine  # noqa: E402
 from fenn.soc import SocConfig, rng_reset_state  # noqa: E402
 
 SOC = SocConfig(imem_bytes=1024, dmem_bytes=1024, vmem_bytes=2048, llm_bytes_per_lane=64)
@@ -62,13 +65,29 @@ def test_rng_starts_from_the_shared_reset_state():
 
 
 @pytest.mark.parametrize("prog, fault", [
-    ([0xFFFFFFFF], Fault.ILLEGAL_INSTRUCTION),
-    ([e("lw", 1, 2, 0), e("ecall")], Fault.DMEM_MISALIGNED),
-    ([e("lw", 1, 1024, 0), e("ecall")], Fault.DMEM_RANGE),
-    ([e("vloadv", 1, 0, 32), e("ecall")], Fault.VMEM_ADDRESS),
+    ([0xFFFFFFFF], Fault.ILLEGAL),
+    ([e("lw", 1, 2, 0), e("ecall")], Fault.LOAD_ALIGN),
+    ([e("lw", 1, 1024, 0), e("ecall")], Fault.LOAD_RANGE),
+    ([e("sh", 0, 1, 0), e("ecall")], Fault.STORE_ALIGN),
+    ([e("sb", 0, 1024, 0), e("ecall")], Fault.STORE_RANGE),
+    ([e("vloadv", 1, 0, 32), e("ecall")], Fault.VMEM_ALIGN),
+    ([e("vstore", 0, 0, -64), e("ecall")], Fault.VMEM_RANGE),
     ([e("jal", 0, 2048)], Fault.JUMP),
-    ([e("csrrw", 0, CSR_ADDRESSES["mhartid"], 1)], Fault.CSR),
+    ([e("csrrs", 1, 0x7C0, 0)], Fault.CSR),
+    ([e("csrrw", 0, CSR_ADDRESSES["mhartid"], 1)], Fault.CSR_READONLY),
+    ([e("csrrwi", 0, CSR_ADDRESSES["mm2s_control"], 1), e("ecall")], Fault.NONE),
+    ([e("csrrwi", 0, CSR_ADDRESSES["mm2s_count"], 1), e("csrrwi", 0, CSR_ADDRESSES["mm2s_control"], 1)],
+     Fault.DMA_ALIGN),
 ])
-def test_faults_halt_with_a_code(prog, fault):
+def test_faults_halt_with_the_simulators_code(prog, fault):
     st = run_program(SOC, prog)
-    assert (st.status, st.fault, st.halt_pc) == (Halt.FAULT, fault, 0)
+    machine = Machine(SOC)
+    machine.load(np.array(prog, dtype=np.uint32))
+    if fault == Fault.NONE:
+        machine.run()
+        assert (st.status, st.fault) == (Halt.ECALL, Fault.NONE)
+        return
+    with pytest.raises(MachineFault) as info:
+        machine.run()
+    assert info.value.code == fault
+    assert (st.status, st.fault, st.halt_pc) == (Halt.FAULT, fault, info.value.pc)

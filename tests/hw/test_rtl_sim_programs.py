@@ -82,7 +82,7 @@ def test_simulator_suite_programs_match_on_the_rtl(recorded):
         for (name, z, meta), rtl in zip(runs, states):
             compared += 1
             if meta["kind"] == "fault":
-                if rtl.status != Halt.FAULT or rtl.halt_pc != meta["pc"]:
+                if rtl.status != Halt.FAULT or rtl.halt_pc != meta["pc"] or rtl.fault != meta["code"]:
                     failures.append(f"{name}: sim faults at pc 0x{meta['pc']:x} ({meta['cause']}); "
                                     f"rtl {rtl.status.name} {rtl.fault.name} at pc 0x{rtl.halt_pc:x}")
                 continue
