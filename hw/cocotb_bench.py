@@ -1,17 +1,21 @@
-"""cocotb testbench that runs a list of programs on the emitted ``fenn_core`` Verilog.
+"""cocotb testbench that serves one live simulation of the emitted ``fenn_core`` Verilog.
 
-It is started by :mod:`fenn.hw.icarus` (never imported by ``import fenn``). The job list
-is a JSON manifest named by the ``FENN_RTL_JOBS`` environment variable; each job names an
-input ``.npz`` (memory images as byte/word arrays) and an output ``.npz`` to write the
-final state into. Everything goes through the core's host port, one word per cycle,
-driven on falling clock edges; only words that differ from what the memory holds are
-written, so consecutive jobs cost little.
+It is started by :mod:`fenn.hw.session` (never imported by ``import fenn``), connects
+back to the parent over the AF_UNIX socket named by ``FENN_RTL_SESSION`` and then obeys
+commands until ``quit``: reset, write/read a memory or register file, run. While it waits
+for a command no simulated time passes, so the SoC's state between commands is exactly
+what the last run (or the host) left.
+
+Memories and register files are reached through VPI array deposits (no clock cycles);
+the RNG state through the core's host port (a few clock cycles, core stopped); DDR
+through the model that :func:`fenn.hw.ddr_model.attach_ddr` attaches.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import traceback
+from multiprocessing.connection import Client
 
 import numpy as np
 
@@ -24,16 +28,10 @@ from fenn.hw.core import Halt, HostSpace
 from fenn.hw.ddr_model import attach_ddr
 from fenn.soc import SocConfig
 
-
-def _space_words(soc: SocConfig) -> dict[HostSpace, int]:
-    return {
-        HostSpace.IMEM: soc.imem_bytes // 4,
-        HostSpace.DMEM: soc.dmem_bytes // 4,
-        HostSpace.VMEM: soc.vmem_bytes // 4,
-        HostSpace.LLM: soc.lanes * soc.llm_bytes_per_lane // 4,
-        HostSpace.XREG: 32,
-        HostSpace.VREG: 32 * soc.vector_bytes // 4,
-    }
+#: what a session may ask for (besides "quit")
+COMMANDS = ("reset", "clear", "write", "read", "run")
+#: clock period in ns (the session's budgets are in cycles, so any value works)
+PERIOD_NS = 10
 
 
 def value(handle) -> int:
@@ -43,57 +41,31 @@ def value(handle) -> int:
 
 
 class HostPort:
+    """The core's word-wide host port (used for the RNG state, which is no array)."""
+
     def __init__(self, dut):
         self.dut = dut
 
-    async def write(self, space: int, words: dict[int, int]) -> None:
+    async def write(self, space: int, first: int, words: np.ndarray) -> None:
         dut = self.dut
         dut.host_space.value = int(space)
-        for index, value in words.items():
-            dut.host_addr.value = 4 * int(index)
-            dut.host_wdata.value = int(value)
+        for index, word in enumerate(words.tolist()):
+            dut.host_addr.value = 4 * (first + index)
+            dut.host_wdata.value = int(word)
             dut.host_we.value = 1
             await FallingEdge(dut.clk)
         dut.host_we.value = 0
 
-    async def read(self, space: int, count: int) -> np.ndarray:
+    async def read(self, space: int, first: int, count: int) -> np.ndarray:
         dut = self.dut
         dut.host_space.value = int(space)
         out = np.zeros(count, dtype=np.uint32)
-        dut.host_addr.value = 0
+        dut.host_addr.value = 4 * first
         for index in range(count):
             await FallingEdge(dut.clk)               # the read of `index` happened at the rising edge
             out[index] = value(dut.host_rdata)
-            dut.host_addr.value = 4 * (index + 1)
+            dut.host_addr.value = 4 * (first + index + 1)
         return out
-
-
-async def _run(dut, max_cycles: int, trace: bool) -> tuple[list, list]:
-    """Start the core and wait for it to halt; with ``trace``, record every retired
-    instruction as (cycle, pc, x rd or -1, x data, v rd or -1) plus its v lanes."""
-    dut.start.value = 1
-    await FallingEdge(dut.clk)
-    dut.start.value = 0
-    retired, lanes = [], []
-    if trace:
-        for _ in range(max_cycles):
-            if value(dut.status) != Halt.RUNNING:
-                break
-            if retired and value(dut.wb_x):           # write-back of the previous instruction
-                retired[-1][2:4] = [value(dut.wb_x_rd), value(dut.wb_x_data)]
-            if retired and value(dut.wb_v):
-                retired[-1][4] = value(dut.wb_v_rd)
-                lanes[-1] = np.frombuffer(value(dut.wb_v_data).to_bytes(len(dut.wb_v_data) // 8, "little"),
-                                          dtype=np.int16)
-            if value(dut.retire):
-                retired.append([value(dut.cycles), value(dut.retire_pc), -1, 0, -1])
-                lanes.append(None)
-            await FallingEdge(dut.clk)
-    elif value(dut.status) == Halt.RUNNING:
-        await First(dut.status.value_change, Timer(10 * max_cycles, unit="ns"))
-    await FallingEdge(dut.clk)          # last write-back
-    await FallingEdge(dut.clk)
-    return retired, lanes
 
 
 class Arrays:
@@ -101,94 +73,207 @@ class Arrays:
 
     Depositing and reading array words needs no clock cycles, which makes loading and
     reading back a whole SoC state cost milliseconds instead of thousands of cycles.
+    Each space is a byte range over one or more arrays (LLM: lane i's array at
+    ``i * llm_bytes_per_lane``).
     """
 
     def __init__(self, dut, soc: SocConfig):
-        self.soc = soc
-        row_words = soc.vector_bytes // 4
+        row = soc.vector_bytes
         llm_words = soc.llm_bytes_per_lane // 4
-        #: host space -> list of (array handle, words per entry, entries)
+        #: space -> list of (array handle, bytes per entry, entries)
         self.layout = {
-            HostSpace.IMEM: [(dut.imem, 1, soc.imem_bytes // 4)],
-            HostSpace.DMEM: [(dut.dmem, 1, soc.dmem_bytes // 4)],
-            HostSpace.VMEM: [(dut.vmem, row_words, soc.vmem_bytes // soc.vector_bytes)],
-            HostSpace.LLM: [(getattr(dut, f"llm{i}"), 1, llm_words) for i in range(soc.lanes)],
-            HostSpace.XREG: [(dut.xregs, 1, 32)],
-            HostSpace.VREG: [(dut.vregs, row_words, 32)],
+            "imem": [(dut.imem, 4, soc.imem_bytes // 4)],
+            "dmem": [(dut.dmem, 4, soc.dmem_bytes // 4)],
+            "vmem": [(dut.vmem, row, soc.vmem_bytes // row)],
+            "llm": [(getattr(dut, f"llm{i}"), 4, llm_words) for i in range(soc.lanes)],
+            "xreg": [(dut.xregs, 4, 32)],
+            "vreg": [(dut.vregs, row, 32)],
         }
 
-    def write(self, space: HostSpace, words: np.ndarray, changed: np.ndarray) -> None:
+    def size(self, space: str) -> int:
+        return sum(per * entries for _, per, entries in self.layout[space])
+
+    def _pieces(self, space: str, address: int, nbytes: int):
+        """(array, bytes per entry, first entry, last entry + 1, byte offset into the range)."""
         base = 0
         for array, per, entries in self.layout[space]:
-            span = per * entries
-            rows = np.unique((changed[(changed >= base) & (changed < base + span)] - base) // per)
-            for row in rows:
-                chunk = words[base + per * row: base + per * (row + 1)]
-                array[int(row)].value = int.from_bytes(chunk.astype("<u4").tobytes(), "little")
-            base += span
+            lo, hi = max(address, base), min(address + nbytes, base + per * entries)
+            if lo < hi:
+                yield array, per, (lo - base) // per, -(-(hi - base) // per), lo - address, base
+            base += per * entries
 
-    def read(self, space: HostSpace) -> np.ndarray:
-        parts = []
-        for array, per, entries in self.layout[space]:
-            raw = b"".join(array[i].value.to_unsigned().to_bytes(4 * per, "little") for i in range(entries))
-            parts.append(np.frombuffer(raw, dtype="<u4"))
-        return np.concatenate(parts)
+    def write(self, space: str, address: int, data: bytes) -> None:
+        for array, per, first, end, _, base in self._pieces(space, address, len(data)):
+            span = bytearray(self._read_entries(array, per, first, end)
+                             if (base + per * first < address or base + per * end > address + len(data))
+                             else bytes(per * (end - first)))
+            lo = base + per * first            # byte address of the span
+            a, b = max(address, lo), min(address + len(data), lo + len(span))
+            span[a - lo:b - lo] = data[a - address:b - address]
+            for i in range(end - first):
+                array[first + i].value = int.from_bytes(span[per * i:per * (i + 1)], "little")
+
+    def read(self, space: str, address: int, nbytes: int) -> bytes:
+        out = bytearray(nbytes)
+        for array, per, first, end, _, base in self._pieces(space, address, nbytes):
+            span = self._read_entries(array, per, first, end)
+            lo = base + per * first
+            a, b = max(address, lo), min(address + nbytes, lo + len(span))
+            out[a - address:b - address] = span[a - lo:b - lo]
+        return bytes(out)
+
+    def clear(self, space: str) -> None:
+        for array, _, entries in self.layout[space]:
+            for i in range(entries):
+                array[i].value = 0
+
+    @staticmethod
+    def _read_entries(array, per: int, first: int, end: int) -> bytes:
+        return b"".join(array[i].value.to_unsigned().to_bytes(per, "little") for i in range(first, end))
+
+
+class Bench:
+    """The commands a session sends, carried out on the simulated SoC."""
+
+    def __init__(self, dut, soc: SocConfig):
+        self.dut = dut
+        self.soc = soc
+        self.host = HostPort(dut)
+        self.arrays = Arrays(dut, soc)
+        self.ddr = attach_ddr(dut, soc, "axi_")
+        self.rng_bytes = 2 * soc.vector_bytes
+        #: spaces that may hold non-zero bytes (the emitted Verilog starts all memories at zero)
+        self.dirty = set()
+        self.pending = False     # deposits not yet seen by the simulator
+
+    def size(self, space: str) -> int:
+        if space == "ddr":
+            return self.soc.ddr_bytes
+        if space == "rng":
+            return self.rng_bytes
+        return self.arrays.size(space)
+
+    async def settle(self) -> None:
+        """Let the simulator apply deposits made since the last time step."""
+        if self.pending:
+            await Timer(1, unit="ps")
+            self.pending = False
+
+    async def reset(self) -> None:
+        """Core reset (pc, CSRs, counters, RNG, DMA) and zero x/v registers; memories kept."""
+        dut = self.dut
+        dut.rst.value = 1
+        await FallingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        dut.rst.value = 0
+        for space in ("xreg", "vreg"):
+            self.arrays.clear(space)
+        self.pending = True
+        await FallingEdge(dut.clk)
+
+    async def clear(self, space: str) -> None:
+        """Zero a whole memory."""
+        if space in self.dirty:
+            if space == "ddr":
+                self.ddr.write(0, bytes(self.soc.ddr_bytes))
+            else:
+                self.arrays.clear(space)
+                self.pending = True
+            self.dirty.discard(space)
+
+    async def write(self, space: str, address: int, data: bytes) -> None:
+        self._check(space, address, len(data))
+        if not data:
+            return
+        self.dirty.add(space)
+        if space == "ddr":
+            self.ddr.write(address, data)
+        elif space == "rng":
+            await self.settle()
+            if address % 4 or len(data) % 4:
+                raise ValueError("RNG writes must be whole, aligned 32-bit words")
+            await self.host.write(HostSpace.RNG, address // 4, np.frombuffer(data, dtype="<u4"))
+        else:
+            self.arrays.write(space, address, data)
+            self.pending = True
+
+    async def read(self, space: str, address: int, nbytes: int) -> bytes:
+        self._check(space, address, nbytes)
+        await self.settle()
+        if space == "ddr":
+            return bytes(self.ddr.read(address, nbytes))
+        if space == "rng":
+            first, end = address // 4, -(-(address + nbytes) // 4)
+            words = await self.host.read(HostSpace.RNG, first, end - first)
+            raw = words.astype("<u4").tobytes()
+            return raw[address - 4 * first: address - 4 * first + nbytes]
+        return self.arrays.read(space, address, nbytes)
+
+    async def run(self, max_cycles: int, trace: bool) -> dict:
+        """Start the core at pc 0 and wait until it halts or ``max_cycles`` pass; with
+        ``trace``, record every retired instruction as (cycle, pc, x rd or -1, x data,
+        v rd or -1) plus its v lanes."""
+        await self.settle()
+        dut = self.dut
+        await FallingEdge(dut.clk)
+        dut.start.value = 1
+        await FallingEdge(dut.clk)
+        dut.start.value = 0
+        retired, lanes = [], []
+        if trace:
+            for _ in range(max_cycles):
+                if value(dut.status) != Halt.RUNNING:
+                    break
+                if retired and value(dut.wb_x):           # write-back of the previous instruction
+                    retired[-1][2:4] = [value(dut.wb_x_rd), value(dut.wb_x_data)]
+                if retired and value(dut.wb_v):
+                    retired[-1][4] = value(dut.wb_v_rd)
+                    lanes[-1] = value(dut.wb_v_data).to_bytes(self.soc.vector_bytes, "little")
+                if value(dut.retire):
+                    retired.append([value(dut.cycles), value(dut.retire_pc), -1, 0, -1])
+                    lanes.append(None)
+                await FallingEdge(dut.clk)
+        elif value(dut.status) == Halt.RUNNING:
+            await First(dut.status.value_change, Timer(PERIOD_NS * max_cycles, unit="ns"))
+        await FallingEdge(dut.clk)          # last write-back
+        await FallingEdge(dut.clk)
+        written = value(dut.written)
+        for bit, space in enumerate(("dmem", "vmem", "llm")):
+            if written >> bit & 1:
+                self.dirty.add(space)
+        self.dirty.update({"xreg", "vreg", "ddr"})
+        empty = bytes(self.soc.vector_bytes)
+        return {"status": value(dut.status), "fault": value(dut.fault), "halt_pc": value(dut.halt_pc),
+                "cycles": value(dut.cycles), "instructions": value(dut.retired), "written": written,
+                "trace": retired, "trace_v": [v if v is not None else empty for v in lanes]}
+
+    def _check(self, space: str, address: int, nbytes: int) -> None:
+        size = self.size(space)
+        if address < 0 or nbytes < 0 or address + nbytes > size:
+            raise ValueError(f"{nbytes} bytes at {space} 0x{address:x} lie outside {space} ({size} bytes)")
 
 
 @cocotb.test()
-async def run_jobs(dut):
-    manifest = json.loads(open(os.environ["FENN_RTL_JOBS"]).read())
-    soc = SocConfig.from_dict(manifest["soc"])
-    sizes = _space_words(soc)
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+async def serve(dut):
+    conn = Client(os.environ["FENN_RTL_SESSION"], family="AF_UNIX")
+    soc = SocConfig.from_dict(conn.recv())
+    cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
     for name in ("start", "host_we", "host_space", "host_addr", "host_wdata"):
         getattr(dut, name).value = 0
-    dut.rst.value = 1
-    await FallingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
-    host = HostPort(dut)
-    arrays = Arrays(dut, soc)
-    ddr = attach_ddr(dut, soc, "axi_")
-    ddr_held = np.zeros(soc.ddr_bytes, dtype=np.uint8)
-    # the emitted Verilog initialises every memory and register file to zero
-    held = {space: np.zeros(count, dtype=np.uint32) for space, count in sizes.items()}
-    for job in manifest["jobs"]:
-        images = np.load(job["input"])
-        dut.rst.value = 1                 # core reset: pc, CSRs, counters, RNG state
-        await FallingEdge(dut.clk)
-        dut.rst.value = 0
-        for space, count in sizes.items():
-            want = np.zeros(count, dtype=np.uint32)
-            key = space.name.lower()
-            if key in images.files:
-                data = images[key].view(np.uint32)
-                want[:data.size] = data
-            arrays.write(space, want, np.nonzero(want != held[space])[0])
-            held[space] = want
-        want = np.zeros(soc.ddr_bytes, dtype=np.uint8)
-        if "ddr" in images.files:
-            want[:images["ddr"].size] = images["ddr"]
-        changed = np.nonzero(want != ddr_held)[0]
-        if changed.size:
-            lo, hi = int(changed[0]), int(changed[-1]) + 1
-            ddr.write(lo, want[lo:hi].tobytes())
-        if "rng" in images.files:
-            await host.write(HostSpace.RNG, dict(enumerate(images["rng"].view(np.uint32).tolist())))
-        await FallingEdge(dut.clk)
-        retired, lanes = await _run(dut, int(job.get("max_cycles", 1_000_000)), bool(job.get("trace")))
-        written = value(dut.written)
-        maybe_changed = {HostSpace.DMEM: written & 1, HostSpace.VMEM: written & 2, HostSpace.LLM: written & 4,
-                         HostSpace.XREG: True, HostSpace.VREG: True, HostSpace.IMEM: False}
-        state = {space.name.lower(): arrays.read(space) if maybe_changed[space] else held[space]
-                 for space in sizes}
-        held.update({space: state[space.name.lower()] for space in sizes})
-        state["rng"] = await host.read(HostSpace.RNG, 2 * soc.vector_bytes // 4)
-        state["ddr"] = ddr_held = np.frombuffer(ddr.read(0, soc.ddr_bytes), dtype=np.uint8).copy()
-        np.savez(job["output"], **state,
-                 status=value(dut.status), fault=value(dut.fault),
-                 halt_pc=value(dut.halt_pc), cycles=value(dut.cycles),
-                 instructions=value(dut.retired),
-                 trace=np.array(retired, dtype=np.int64).reshape(-1, 5),
-                 trace_v=np.stack([v if v is not None else np.zeros(soc.lanes, np.int16) for v in lanes])
-                 if lanes else np.zeros((0, soc.lanes), np.int16))
+    bench = Bench(dut, soc)
+    await bench.reset()
+    conn.send(("ok", None))
+    while True:
+        command, *args = conn.recv()     # simulated time stands still while we wait
+        if command == "quit":
+            conn.send(("ok", None))
+            conn.close()
+            return
+        try:
+            if command not in COMMANDS:
+                raise ValueError(f"unknown command {command!r}; expected one of {COMMANDS}")
+            result = await getattr(bench, command)(*args)
+        except Exception as error:
+            conn.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+        else:
+            conn.send(("ok", result))
