@@ -80,6 +80,34 @@ RUNNING, R_ECALL, R_EBREAK, R_FAULT = 0, 1, 2, 3
 
 MASK32 = 0xFFFFFFFF
 
+# ---------------------------------------------------------------- CSR addresses
+# Copies of fenn.isa.CSR_ADDRESSES, named CSR_<NAME>: they must be literals in this file
+# for Numba's cache (keyed on this file alone) to notice a change. The import-time check
+# at the end of this file refuses a kernel whose copy differs from the table.
+CSR_MCOUNTINHIBIT = 0x320
+CSR_MCYCLE, CSR_MINSTRET, CSR_MCYCLEH, CSR_MINSTRETH = 0xB00, 0xB02, 0xB80, 0xB82
+CSR_MHARTID = 0xF14
+CSR_MM2S_SRC, CSR_MM2S_DST, CSR_MM2S_COUNT, CSR_MM2S_CONTROL = 0xBC0, 0xBC1, 0xBC2, 0xBC3
+CSR_S2MM_SRC, CSR_S2MM_DST, CSR_S2MM_COUNT, CSR_S2MM_CONTROL = 0xBD0, 0xBD1, 0xBD2, 0xBD3
+CSR_MM2S_STATUS, CSR_S2MM_STATUS = 0xFC0, 0xFD0
+
+
+def _named(prefix):
+    """{"mm2s_src": CSR_MM2S_SRC, ...}: this file's constants ``<prefix><NAME>`` by lower-case name."""
+    return {name[len(prefix):].lower(): value for name, value in globals().items() if name.startswith(prefix)}
+
+
+#: every CSR the loop implements, by its fenn.isa name
+CSRS = _named("CSR_")
+#: per DMA channel (0 = MM2S, 1 = S2MM): the CSRs of its src, dst and count registers
+#: (st slots D_SRC, D_DST, D_COUNT), then its control and status CSRs
+DMA_CSRS = ((CSR_MM2S_SRC, CSR_MM2S_DST, CSR_MM2S_COUNT, CSR_MM2S_CONTROL, CSR_MM2S_STATUS),
+            (CSR_S2MM_SRC, CSR_S2MM_DST, CSR_S2MM_COUNT, CSR_S2MM_CONTROL, CSR_S2MM_STATUS))
+DMA_SLOTS = (D_SRC, D_DST, D_COUNT)
+DMA_CONTROL, DMA_STATUS = 3, 4            # positions in a DMA_CSRS row
+#: DMA status bits (copies of fenn.isa.DMA_STATUS_BITS, checked with the CSRs)
+STATUS_IDLE, STATUS_START, STATUS_TRANSFERRING, STATUS_LAST_OK = 1, 2, 3, 7
+
 
 # ---------------------------------------------------------------- explicit SIMD
 # Each 32-lane operation is written directly in LLVM IR on <32 x i16> / <32 x i32> vectors:
@@ -316,12 +344,13 @@ def _counter_set(st, which, now, value_after, inhibit_after):
 @njit(cache=True)
 def dma_status(st, ch, now):
     base = DMA_BASE + 16 * ch
-    ok = np.int64(128) if st[base + D_EVER_OK] or (st[base + D_START] >= 0 and now > st[base + D_DONE]) else 0
+    ever_ok = st[base + D_EVER_OK] or (st[base + D_START] >= 0 and now > st[base + D_DONE])
+    ok = np.int64(1) << STATUS_LAST_OK if ever_ok else 0
     if st[base + D_START] < 0 or now > st[base + D_DONE]:
-        return 2 | ok
+        return (1 << STATUS_IDLE) | ok
     if now <= st[base + D_START] + st[DMA_LATENCY]:
-        return 4 | ok
-    return 8 | ok
+        return (1 << STATUS_START) | ok
+    return (1 << STATUS_TRANSFERRING) | ok
 
 
 @njit(cache=True)
@@ -374,40 +403,54 @@ def _dma_start(st, ch, now, vmem_n, ddr_n):
 
 
 # ---------------------------------------------------------------- CSRs
+@njit(inline="always")
+def _dma_csr(addr):
+    """(channel, position in its DMA_CSRS row) of a DMA CSR, or (-1, -1)."""
+    for ch in range(2):
+        row = DMA_CSRS[ch]
+        for k in range(len(row)):
+            if addr == row[k]:
+                return ch, k
+    return -1, -1
+
+
+@njit(inline="always")
+def _counter_csr(addr):
+    """(which, high) of mcycle[h] (which 0) / minstret[h] (which 2), or (-1, False)."""
+    if addr == CSR_MCYCLE or addr == CSR_MCYCLEH:
+        return 0, addr == CSR_MCYCLEH
+    if addr == CSR_MINSTRET or addr == CSR_MINSTRETH:
+        return 2, addr == CSR_MINSTRETH
+    return -1, False
+
+
 @njit(cache=True)
 def csr_read(st, addr, cycle, instret):
     """(value, ok) of a CSR read issuing in ``cycle`` after ``instret`` retirements."""
-    if addr == 0x320:
+    if addr == CSR_MCOUNTINHIBIT:
         return st[INHIBIT], True
-    if addr == 0xB00:
-        return counter_value(st, 0, cycle) & MASK32, True
-    if addr == 0xB80:
-        return (counter_value(st, 0, cycle) >> 32) & MASK32, True
-    if addr == 0xB02:
-        return counter_value(st, 2, instret) & MASK32, True
-    if addr == 0xB82:
-        return (counter_value(st, 2, instret) >> 32) & MASK32, True
-    if addr == 0xF14:
+    if addr == CSR_MHARTID:
         return st[HARTID], True
-    if addr == 0xFC0:
-        return dma_status(st, 0, cycle), True
-    if addr == 0xFD0:
-        return dma_status(st, 1, cycle), True
-    for ch in range(2):
-        first = 0xBC0 + 0x10 * ch
-        if first <= addr <= first + 2:
-            return st[DMA_BASE + 16 * ch + D_SRC + (addr - first)], True
-        if addr == first + 3:
-            return np.int64(0), True
+    which, high = _counter_csr(addr)
+    if which >= 0:
+        value = counter_value(st, which, cycle if which == 0 else instret)
+        return (value >> 32 if high else value) & MASK32, True
+    ch, k = _dma_csr(addr)
+    if k == DMA_STATUS:
+        return dma_status(st, ch, cycle), True
+    if k == DMA_CONTROL:
+        return np.int64(0), True
+    if k >= 0:
+        return st[DMA_BASE + 16 * ch + DMA_SLOTS[k]], True
     return np.int64(0), False
 
 
 @njit(cache=True)
 def _csr_write(st, addr, value, cycle, instret, vmem_n, ddr_n):
     """Write ``value`` (uint32) to a CSR in ``cycle``; return a fault code."""
-    if addr >> 10 == 3:
+    if addr >> 10 == 3:                   # the RISC-V convention: 0xC00-0xFFF are read-only
         return F_CSR_READONLY
-    if addr == 0x320:
+    if addr == CSR_MCOUNTINHIBIT:
         new = value & 0b101
         for which, now in ((0, cycle), (2, instret)):
             counted = counter_value(st, which, now)
@@ -416,25 +459,24 @@ def _csr_write(st, addr, value, cycle, instret, vmem_n, ddr_n):
             _counter_set(st, which, now, counted, new)
         st[INHIBIT] = new
         return F_NONE
-    if addr == 0xB00 or addr == 0xB80 or addr == 0xB02 or addr == 0xB82:
-        which = addr & 0x7F
+    which, high = _counter_csr(addr)
+    if which >= 0:
         now = cycle if which == 0 else instret
         old = counter_value(st, which, now)
-        if addr & 0x80:
+        if high:
             new = (old & MASK32) | (value << 32)
         else:
             new = (old & ~np.int64(MASK32)) | value
         _counter_set(st, which, now, new, st[INHIBIT])
         return F_NONE
-    for ch in range(2):
-        first = 0xBC0 + 0x10 * ch
-        if first <= addr <= first + 2:
-            st[DMA_BASE + 16 * ch + D_SRC + (addr - first)] = value
-            return F_NONE
-        if addr == first + 3:
-            if value & 1:
-                return _dma_start(st, ch, cycle, vmem_n, ddr_n)
-            return F_NONE
+    ch, k = _dma_csr(addr)
+    if k == DMA_CONTROL:
+        if value & 1:
+            return _dma_start(st, ch, cycle, vmem_n, ddr_n)
+        return F_NONE
+    if 0 <= k < DMA_CONTROL:
+        st[DMA_BASE + 16 * ch + DMA_SLOTS[k]] = value
+        return F_NONE
     return F_CSR
 
 
@@ -479,21 +521,27 @@ def _count_bits(a, op):
     return n
 
 
-@njit(inline="always")
-def _csr(st, op, addr, src, write, cycle, instret, vmem_n, ddr_n):
-    """One Zicsr instruction: (fault code, old value)."""
+@njit(cache=True)
+def _zicsr(st, x, op, rd, rs1, addr, cycle, instret, vmem_n, ddr_n):
+    """One Zicsr instruction (any of the six forms), x[rd] = old value; return a fault code.
+
+    A call, not inlined: CSR accesses are rare and the loop stays smaller (faster dispatch).
+    """
     old, ok = csr_read(st, addr, cycle, instret)
     if not ok:
-        return F_CSR, old
-    if write:
-        if op == CSRRW or op == CSRRWI:
-            new = src
-        elif op == CSRRS or op == CSRRSI:
-            new = old | src
-        else:
-            new = old & ~src & MASK32
-        return _csr_write(st, addr, new, cycle, instret, vmem_n, ddr_n), old
-    return F_NONE, old
+        return F_CSR
+    src = np.int64(rs1) if op >= CSRRWI else np.int64(x[rs1]) & MASK32
+    if op == CSRRW or op == CSRRWI:
+        fault = _csr_write(st, addr, src, cycle, instret, vmem_n, ddr_n)
+    elif rs1 == 0:                   # set/clear with x0 or zimm 0: a read, no write
+        fault = F_NONE
+    elif op == CSRRS or op == CSRRSI:
+        fault = _csr_write(st, addr, old | src, cycle, instret, vmem_n, ddr_n)
+    else:
+        fault = _csr_write(st, addr, old & ~src & MASK32, cycle, instret, vmem_n, ddr_n)
+    if fault == F_NONE:
+        x[rd] = old
+    return fault
 
 
 # ---------------------------------------------------------------- the loop
@@ -675,47 +723,10 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
             reason = R_EBREAK
             hits[idx] += 1
             break
-        elif op == CSRRW:
-            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, True, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
+        elif op == CSRRW or op == CSRRS or op == CSRRC or op == CSRRWI or op == CSRRSI or op == CSRRCI:
+            fault = _zicsr(st, x, op, rd, rs1, imm, cycle, instret0 + steps, vmem_n, ddr_n)
+            if fault != F_NONE:
                 break
-            x[rd] = old
-            dma_next = st[DMA_NEXT]
-        elif op == CSRRS:
-            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
-                break
-            x[rd] = old
-            dma_next = st[DMA_NEXT]
-        elif op == CSRRC:
-            f, old = _csr(st, op, imm, np.int64(x[rs1]) & MASK32, rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
-                break
-            x[rd] = old
-            dma_next = st[DMA_NEXT]
-        elif op == CSRRWI:
-            f, old = _csr(st, op, imm, np.int64(rs1), True, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
-                break
-            x[rd] = old
-            dma_next = st[DMA_NEXT]
-        elif op == CSRRSI:
-            f, old = _csr(st, op, imm, np.int64(rs1), rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
-                break
-            x[rd] = old
-            dma_next = st[DMA_NEXT]
-        elif op == CSRRCI:
-            f, old = _csr(st, op, imm, np.int64(rs1), rs1 != 0, cycle, instret0 + steps, vmem_n, ddr_n)
-            if f != F_NONE:
-                fault = f
-                break
-            x[rd] = old
             dma_next = st[DMA_NEXT]
 
         # ------------------------------------------------ vector
@@ -852,3 +863,20 @@ def run(code, hits, x, v, s0, s1, dmem8, dmem16, dmem32, vmem8, vmem16, llm, ddr
     st[INSTRET] = instret0 + steps
     st[REASON] = reason
     return steps
+
+
+def _check_against_isa():
+    """Refuse a kernel whose CSR copies differ from fenn.isa (see "CSR addresses" above)."""
+    from .. import isa
+    status = _named("STATUS_")
+    wrong = [f"{name}: table 0x{isa.CSR_ADDRESSES.get(name, -1):03x}, kernel 0x{CSRS.get(name, -1):03x}"
+             for name in sorted(set(CSRS) | set(isa.CSR_ADDRESSES))
+             if CSRS.get(name) != isa.CSR_ADDRESSES.get(name)]
+    wrong += [f"status bit {name}: table {isa.DMA_STATUS_BITS.get(name)}, kernel {bit}"
+              for name, bit in status.items() if isa.DMA_STATUS_BITS.get(name) != bit]
+    if wrong:
+        raise ImportError("fenn/sim/kernel.py disagrees with fenn.isa on " + "; ".join(wrong)
+                          + "; make the CSR_<NAME> / STATUS_<NAME> constants of the kernel match the table")
+
+
+_check_against_isa()
