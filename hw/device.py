@@ -1,121 +1,116 @@
 """``RtlDevice``: the ``rtl`` backend of the :class:`fenn.device.Device` protocol.
 
-The device keeps the SoC's memories, registers and RNG state on the host side; each
-``run`` simulates the emitted Verilog on Icarus (cocotb, DDR through cocotbext-axi) from
-a core reset with that state loaded, and takes the final state back. So, as with the
-``sim`` backend, memories, x/v registers and the RNG state carry over from one run to
-the next, and every run starts at pc 0. Not carried over: CSRs (mcycle, minstret,
-mcountinhibit restart from their reset values in every run) and DMA channel state.
+The device holds one live :class:`fenn.hw.session.RtlSession` (the emitted Verilog on
+Icarus or Verilator, DDR through the cocotb DDR model), so, exactly as on the ``sim``
+backend, every run continues from the state the previous one left: memories, x/v
+registers, RNG state, CSRs (mcycle, minstret, mcountinhibit), DMA channel registers and
+status bits. Every run starts at pc 0. ``load`` is a core reset plus new memory contents.
+Choose the simulator with ``RtlDevice(simulator="verilator")``,
+``open_device("rtl", simulator=...)`` or ``FENN_RTL_SIM``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fenn.device import RunStatus, check_range
+from fenn.device import RunStatus
 from fenn.errors import MachineFault
 from fenn.faults import CAUSES as FAULT_CAUSES
 from fenn.program import Program
-from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
+from fenn.soc import SocConfig
 
 from .core import Halt
 
 __all__ = ["RtlDevice"]
 
 _MEMORIES = ("imem", "dmem", "vmem", "llm", "ddr")
+#: budget of a run given none (the simulator has no cheaper way to notice an endless loop)
+DEFAULT_MAX_CYCLES = 10_000_000
+
 
 class RtlDevice:
-    """The FeNN SoC's RTL, simulated with cocotb on Icarus Verilog."""
+    """The FeNN SoC's RTL in a live cocotb simulation."""
 
     name = "rtl"
 
-    def __init__(self, soc: SocConfig | None = None, build_root=None):
+    def __init__(self, soc: SocConfig | None = None, build_root=None, simulator: str | None = None):
+        from .session import choose_simulator
         self._build_root = build_root
-        self._core = None
+        self.simulator = choose_simulator(simulator)     # refuse a bad choice now, not at the first run
         self.soc = soc
-        if soc is not None:
-            self._reset_state(soc)
+        self._session = None
 
-    def _reset_state(self, soc: SocConfig) -> None:
-        if self._core is not None and self._core.soc != soc:
-            self._core = None
-        self.soc = soc
-        self.mem = {
-            "imem": np.zeros(soc.imem_bytes, dtype=np.uint8),
-            "dmem": np.zeros(soc.dmem_bytes, dtype=np.uint8),
-            "vmem": np.zeros(soc.vmem_bytes, dtype=np.uint8),
-            "llm": np.zeros(soc.lanes * soc.llm_bytes_per_lane, dtype=np.uint8),
-            "ddr": np.zeros(soc.ddr_bytes, dtype=np.uint8),
-        }
-        self.x = np.zeros(32, dtype=np.uint32)
-        self.v = np.zeros((32, soc.lanes), dtype=np.int16)
-        s0, s1 = rng_reset_state(soc.lanes)
-        self.s0 = np.array(s0, dtype=np.uint16)
-        self.s1 = np.array(s1, dtype=np.uint16)
-
-    def _need_soc(self) -> SocConfig:
+    # ------------------------------------------------------------------ lifetime
+    def _live(self):
         if self.soc is None:
             raise RuntimeError("RtlDevice: load(program) first (or create it with a SocConfig)")
-        return self.soc
+        if self._session is None or self._session.closed:
+            from .session import RtlSession
+            self._session = RtlSession(self.soc, simulator=self.simulator, build_root=self._build_root)
+        return self._session
+
+    def close(self) -> None:
+        """End the simulator process (also done on garbage collection and at exit)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> "RtlDevice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ Device protocol
     def load(self, program: Program) -> None:
-        self._reset_state(program.soc)
-        self.write("imem", 0, program.text)
+        """As ``sim``: every memory zeroed, the text and images written, then a core reset
+        (registers, RNG, CSRs, counters, DMA channels)."""
+        if self._session is not None and self.soc != program.soc:
+            self.close()
+        self.soc = program.soc
+        session = self._live()
+        for memory in _MEMORIES:
+            session.clear(memory)
+        session.reset()
+        session.write("imem", 0, np.asarray(program.text, dtype=np.uint32))
+        lane_bytes = self.soc.llm_bytes_per_lane
         for name, (address, data) in program.images.items():
-            if name == "llm":
+            if name == "llm":            # int16[lanes, n] at a byte address inside every lane
                 data = np.asarray(data, dtype=np.int16)
-                llm = self.mem["llm"].view(np.int16).reshape(self.soc.lanes, -1)
-                llm[:, address // 2: address // 2 + data.shape[1]] = data
+                for lane in range(data.shape[0]):
+                    session.write("llm", lane * lane_bytes + address, data[lane])
             else:
                 self.write(name, address, data)
 
     def write(self, memory: str, address: int, data: np.ndarray) -> None:
         """Raw bytes into a memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane)."""
-        target = self._memory(memory)
-        raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
-        check_range("write", memory, address, raw.size, target.size)
-        target[address:address + raw.size] = raw
+        self._live().write(self._memory(memory), address, data)
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
-        source = self._memory(memory)
-        check_range("read", memory, address, nbytes, source.size)
-        return source[address:address + nbytes].copy()
+        return self._live().read(self._memory(memory), address, nbytes)
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
-        soc = self._need_soc()
-        if self._core is None:
-            from .icarus import IcarusCore
-            kwargs = {} if self._build_root is None else {"build_root": self._build_root}
-            self._core = IcarusCore(soc, **kwargs)
-        job = dict(words=self.mem["imem"].view(np.uint32), dmem=self.mem["dmem"], vmem=self.mem["vmem"],
-                   llm=self.mem["llm"].view(np.int16).reshape(soc.lanes, -1), ddr=self.mem["ddr"],
-                   x=self.x, v=self.v, s0=self.s0, s1=self.s1)
-        budget = 10_000_000 if max_cycles is None else int(max_cycles)
-        state = self._core.run([job], max_cycles=budget)[0]
-        self.mem["dmem"][:] = state.dmem
-        self.mem["vmem"][:] = state.vmem
-        self.mem["llm"][:] = state.llm.view(np.uint8).reshape(-1)
-        if state.ddr is not None:
-            self.mem["ddr"][:] = state.ddr
-        self.x, self.v, self.s0, self.s1 = state.x, state.v, state.s0, state.s1
-        if state.status == Halt.FAULT:
-            word = int(self.mem["imem"].view(np.uint32)[state.halt_pc // 4]) \
-                if state.halt_pc < soc.imem_bytes else None
-            raise MachineFault(FAULT_CAUSES.get(state.fault, state.fault.name), state.halt_pc, word,
-                               _disassemble(word) if word is not None else None, code=state.fault)
-        if state.status not in (Halt.ECALL, Halt.EBREAK):
-            raise MachineFault(f"run exceeded its budget (max_cycles={budget})", state.halt_pc,
-                               hint="raise max_cycles or look for an endless loop")
-        return RunStatus("ecall" if state.status == Halt.ECALL else "ebreak", state.halt_pc,
-                         state.cycles, state.instructions,
-                         {"instructions": state.instructions, "cycles": state.cycles})
+        session = self._live()
+        budget = DEFAULT_MAX_CYCLES if max_cycles is None else int(max_cycles)
+        result = session.run(budget)
+        if result.status == Halt.FAULT:
+            word = int(session.read("imem", result.halt_pc & ~3, 4).view(np.uint32)[0]) \
+                if result.halt_pc < self.soc.imem_bytes else None
+            raise MachineFault(FAULT_CAUSES.get(result.fault, result.fault.name), result.halt_pc, word,
+                               _disassemble(word) if word is not None else None, code=result.fault)
+        if result.status not in (Halt.ECALL, Halt.EBREAK):
+            raise MachineFault(f"run exceeded its budget (max_cycles={budget})", result.halt_pc,
+                               hint="raise max_cycles or look for an endless loop; the next run "
+                                    "restarts the core at pc 0")
+        return RunStatus("ecall" if result.status == Halt.ECALL else "ebreak", result.halt_pc,
+                         result.cycles, result.instructions,
+                         {"instructions": result.instructions, "cycles": result.cycles})
 
-    def _memory(self, memory: str) -> np.ndarray:
-        self._need_soc()
+    @staticmethod
+    def _memory(memory: str) -> str:
         if memory not in _MEMORIES:
             raise ValueError(f"unknown memory {memory!r}; expected one of {_MEMORIES}")
-        return self.mem[memory]
+        return memory
 
 
 def _disassemble(word: int) -> str:

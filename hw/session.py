@@ -200,6 +200,7 @@ class _Simulator:
         self.conn: Connection | None = None
         self.failure: BaseException | None = None
         self.closed = False
+        self.keep_log = False            # a failed simulation's log outlives the session
         address = str(self.work / "bench.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(address)
@@ -248,6 +249,7 @@ class _Simulator:
     def _died(self, doing: str) -> RtlSimulationError:
         code = self.process.poll() if self.process is not None else None
         self.kill()
+        self.keep_log = True
         why = f"exit code {code}" if code is not None else (repr(self.failure) if self.failure else "no answer")
         return RtlSimulationError(f"the RTL simulation ({self.simulator}) failed while {doing} ({why}); "
                                   f"{_log_tail(self.log)}")
@@ -297,7 +299,8 @@ class _Simulator:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.thread.join(timeout=20)
-        shutil.rmtree(self.work, ignore_errors=True)
+        if not self.keep_log:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
 class RtlSession:
