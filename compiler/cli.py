@@ -32,11 +32,9 @@ def register(subparsers) -> None:
 
 
 def load_network(path: Path):
-    from ..cli import CliError
+    from ..cli import CliError, existing_file
     from ..network import Network
-    if not path.is_file():
-        raise CliError(f"{path}: no such file")
-    namespace = runpy.run_path(str(path))
+    namespace = runpy.run_path(str(existing_file(path)))
     net = namespace.get("net")
     if net is None and callable(namespace.get("build")):
         net = namespace["build"]()
@@ -59,12 +57,8 @@ def _compile(args) -> int:
 
 
 def _inspect(args) -> int:
-    from ..cli import CliError
-    from ..program import Program
-    path = Path(args.program)
-    if not path.is_file():
-        raise CliError(f"{path}: no such file")
-    program = Program.load(path)
+    from ..cli import load_program
+    program = load_program(args.program)
     sys.stdout.write(describe(program))
     if args.listing:
         from ..disasm import disassemble_program

@@ -17,7 +17,8 @@ import importlib
 import sys
 from pathlib import Path
 
-__all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words"]
+__all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words",
+           "existing_file", "assemble_file", "load_program"]
 
 #: modules that define ``register(subparsers)`` (e.g. run-asm, compile, inspect, hw)
 SUBCOMMAND_MODULES: list[str] = ["fenn.sim.cli", "fenn.hw.cli", "fenn.compiler.cli"]
@@ -27,15 +28,34 @@ class CliError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
-# ---------------------------------------------------------------------------- word files
+# ---------------------------------------------------------------------------- input files
+
+def existing_file(path) -> Path:
+    """``path`` as a Path; a CliError naming it if there is no such file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    return path
+
+
+def assemble_file(path):
+    """Assemble the FeNN assembly file ``path`` (an ``Assembled``; errors name the file)."""
+    from .asm import assemble_text
+    path = existing_file(path)
+    return assemble_text(path.read_text(), str(path))
+
+
+def load_program(path):
+    """The :class:`fenn.Program` saved in ``path`` (.npz)."""
+    from .program import Program
+    return Program.load(existing_file(path))
+
 
 def read_words(path: Path) -> tuple[list[int], dict[str, int]]:
     """Instruction words (and symbols, if the file has them) from .bin, .hex or a Program .npz."""
-    if not path.is_file():
-        raise CliError(f"{path}: no such file")
+    path = existing_file(path)
     if path.suffix == ".npz":
-        from .program import Program
-        program = Program.load(path)
+        program = load_program(path)
         return [int(w) for w in program.text], dict(program.symbols)
     if path.suffix == ".hex":
         words = []
@@ -66,11 +86,8 @@ def write_words(path: Path, words, fmt: str) -> None:
 # ---------------------------------------------------------------------------- asm / disasm
 
 def _asm(args) -> int:
-    from .asm import assemble_text
     source = Path(args.source)
-    if not source.is_file():
-        raise CliError(f"{source}: no such file")
-    result = assemble_text(source.read_text(), str(source))
+    result = assemble_file(source)
     fmt = args.format or ("hex" if args.output and Path(args.output).suffix == ".hex" else "bin")
     output = Path(args.output) if args.output else source.with_suffix("." + fmt)
     write_words(output, result.words, fmt)

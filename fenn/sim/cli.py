@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 __all__ = ["register"]
 
@@ -27,16 +26,12 @@ def register(subparsers) -> None:
 
 
 def _run_asm(args) -> int:
-    from ..asm import assemble_text
-    from ..cli import CliError
+    from ..cli import CliError, assemble_file
     from ..errors import MachineFault
     from ..isa import XREG_ABI_NAMES
     from .machine import Machine
 
-    source = Path(args.source)
-    if not source.is_file():
-        raise CliError(f"{source}: no such file")
-    program = assemble_text(source.read_text(), str(source))
+    program = assemble_file(args.source)
     m = Machine(strict=args.strict)
     m.load(program.words)
     out = sys.stdout
