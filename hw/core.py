@@ -33,7 +33,7 @@ from fenn.faults import FAULT_BITS, Fault
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
 
 from .decoder import Decoder, row_index
-from .dma import CHANNELS, AxiMaster, Dma
+from .dma import CHANNELS, AxiMaster, Dma, axi_port_names, check_rtl_dma
 from .memories import SocMemories
 from .rng import RngBank
 from .scalar_alu import ScalarAlu
@@ -84,6 +84,7 @@ class Core(wiring.Component):
         self.xregs = Memory(shape=32, depth=32, init=[])
         self.vregs = Memory(shape=width, depth=32, init=[])
         self.rng = RngBank(soc.lanes, *rng_reset_state(soc.lanes))
+        check_rtl_dma(soc)
         super().__init__({
             "start": In(1),
             "status": Out(3),
@@ -108,7 +109,8 @@ class Core(wiring.Component):
             "wb_v_data": Out(width),
             "stall_load_use": Out(1),
             "written": Out(3),            # since start: bit 0 DMEM, bit 1 VMEM, bit 2 LLM was written
-            "axi": Out(AxiMaster()),      # DMA master to DDR
+            # DMA masters to DDR: axi, then axi1, ... for SocConfig.dma_ports > 1
+            **{name: Out(AxiMaster()) for name in axi_port_names(soc)},
             # the host drives the DMA channels too (while the core is stopped): register
             # index = 4 * channel + (0 src, 1 dst, 2 count, 3 control)
             "host_dma_we": In(1),
@@ -135,10 +137,10 @@ class Core(wiring.Component):
         # reads the other port's same-cycle write as new data, port B as old): A for the core
         # (vloadv/vloadr read, vstore write, one address), B for the DMA engine
         vmem_wp = mems.vmem.write_port(granularity=32)
-        dma_wp = mems.vmem.write_port()
+        dma_wp = mems.vmem.write_port(granularity=128)      # DMA rows, 16-byte enables
         vmem_rp = mems.vmem.read_port(transparent_for=(dma_wp,))
         dma_rp = mems.vmem.read_port()
-        m.d.comb += [vmem_rp.en.eq(~vmem_wp.en.any()), dma_rp.en.eq(~dma_wp.en)]
+        m.d.comb += [vmem_rp.en.eq(~vmem_wp.en.any()), dma_rp.en.eq(~dma_wp.en.any())]
         llm_rp = [mem.read_port() for mem in mems.llm]
         llm_wp = [mem.write_port(granularity=16) for mem in mems.llm]
 
@@ -150,7 +152,8 @@ class Core(wiring.Component):
         vw = vregs.write_port(granularity=32)
 
         m.submodules.dma = dma_engine = Dma(soc)
-        wiring.connect(m, wiring.flipped(self.axi), dma_engine.axi)
+        for name in axi_port_names(soc):
+            wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(dma_engine, name))
         m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_addr), dma_wp.data.eq(dma_engine.vmem_wdata),
                      dma_wp.en.eq(dma_engine.vmem_we), dma_rp.addr.eq(dma_engine.vmem_addr),
                      dma_engine.vmem_rdata.eq(dma_rp.data)]
@@ -473,7 +476,7 @@ class Core(wiring.Component):
         # ------------------------------------------------------------- sequencing
         with m.If(running):
             m.d.sync += self.written.eq(self.written | Cat(
-                dmem_wp.en.any(), vmem_wp.en.any() | dma_wp.en, Cat(*[p.en.any() for p in llm_wp]).any()))
+                dmem_wp.en.any(), vmem_wp.en.any() | dma_wp.en.any(), Cat(*[p.en.any() for p in llm_wp]).any()))
         counting = running & (x_valid | issued)
         writes_mcycle = execute & csr_writes & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
         writes_minstret = execute & csr_writes & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))

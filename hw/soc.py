@@ -1,7 +1,8 @@
 """The FeNN SoC top level: the core, its DMA master to DDR and the AXI4-Lite host port.
 
 Ports (Verilog names): ``s_axil__*`` (host, AXI4-Lite slave), ``m_axi__*`` (DMA, AXI4
-master, 128-bit), ``halted`` (level, for an interrupt), ``clk``, ``rst``.
+master, 128-bit; with ``SocConfig.dma_ports`` = 2 also ``m_axi1__*``), ``halted`` (level,
+for an interrupt), ``clk``, ``rst``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from amaranth.lib.wiring import In, Out
 from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .core import Core, Halt
-from .dma import AxiMaster
+from .dma import AxiMaster, axi_port_names
 from .host import AxiLite, AxiLiteHost
 
 __all__ = ["FennSoc"]
@@ -23,7 +24,9 @@ __all__ = ["FennSoc"]
 class FennSoc(wiring.Component):
     def __init__(self, soc: SocConfig = DEFAULT_SOC):
         self.soc = soc
-        super().__init__({"s_axil": In(AxiLite()), "m_axi": Out(AxiMaster()), "halted": Out(1)})
+        self.dma_ports = axi_port_names(soc, "m_axi")      # m_axi, m_axi1, ...
+        super().__init__({"s_axil": In(AxiLite()), **{name: Out(AxiMaster()) for name in self.dma_ports},
+                          "halted": Out(1)})
 
     def elaborate(self, platform):
         m = Module()
@@ -32,7 +35,8 @@ class FennSoc(wiring.Component):
         # CONTROL.reset resets the core's registers (pipeline, CSRs, counters, DMA, RNG); memories keep
         m.submodules.core = ResetInserter({"sync": host.reset})(core)
         wiring.connect(m, wiring.flipped(self.s_axil), host.bus)
-        wiring.connect(m, wiring.flipped(self.m_axi), core.axi)
+        for ours, theirs in zip(self.dma_ports, axi_port_names(self.soc)):
+            wiring.connect(m, wiring.flipped(getattr(self, ours)), getattr(core, theirs))
         for name in ("start", "host_space", "host_addr", "host_we", "host_wdata",
                      "host_dma_we", "host_dma_reg", "host_dma_wdata"):
             m.d.comb += getattr(core, name).eq(getattr(host, name))
