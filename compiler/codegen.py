@@ -23,7 +23,7 @@ from .emit import Code, V, X
 from .plan import MemoryPlan
 from .plan import MemoryPlanError
 from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
-from .stream import StreamLayout, TiledLayout, tiled_sizes, tiles_of, tiling
+from .stream import StreamLayout, TiledLayout, step_events, tiled_sizes, tiles_of, tiling
 from .update import UpdateLayout, emit_update
 
 __all__ = ["generate", "T_REG", "TMAX"]
@@ -291,10 +291,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
     code.note = "step bookkeeping"
     for name in events:
         ptr, count = X(5), X(6)
-        code.lw(ptr, slots[f"events:{name}"], X(0))
-        code.nop()
-        code.lhu(count, 0, ptr)
-        code.addi(ptr, ptr, 2)
+        step_events(code, slots[f"events:{name}"], ptr, count)
         code.slli(count, count, 1)
         code.add(ptr, ptr, count)
         code.sw(ptr, slots[f"events:{name}"], X(0))
@@ -333,26 +330,22 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
         "listing": listing,
         "dt": ln.dt,
     }
-    images = {}
-    if vmem_data:
-        end = max(address + data.nbytes for address, data in vmem_data.items())
-        vmem = np.zeros(end, dtype=np.uint8)
-        for address, data in vmem_data.items():
-            raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
-            vmem[address:address + raw.size] = raw
-        images["vmem"] = (0, vmem)
-    if ddr_data:
-        end = max(address + data.nbytes for address, data in ddr_data.items())
-        ddr = np.zeros(end, dtype=np.uint8)
-        for address, data in ddr_data.items():
-            raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
-            ddr[address:address + raw.size] = raw
-        images["ddr"] = (0, ddr)
+    images = {memory: (0, _image(data)) for memory, data in (("vmem", vmem_data), ("ddr", ddr_data)) if data}
     meta["streamed"] = [ln.conns[ci].name for ci in streams]
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
                       images=images, dma_schedule=dma_schedule, meta=meta)
     program.lowered = ln
     return program
+
+
+def _image(blocks: dict[int, np.ndarray]) -> np.ndarray:
+    """One memory image (bytes from address 0) holding int16 ``blocks`` {byte address: array}."""
+    end = max(address + data.nbytes for address, data in blocks.items())
+    image = np.zeros(end, dtype=np.uint8)
+    for address, data in blocks.items():
+        raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
+        image[address:address + raw.size] = raw
+    return image
 
 
 def _pow2(n: int) -> int:

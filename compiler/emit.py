@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..asm.pseudo import li_expansion
+from ..asm.registers import Register
 from ..isa import BY_MNEMONIC, Kind
 
 __all__ = ["Code", "X", "V"]
@@ -72,16 +74,20 @@ class Code:
         return emit
 
     def li(self, rd: X, value: int):
-        """Load a 32-bit constant (addi, lui or lui+addi)."""
-        value &= 0xFFFFFFFF
-        signed = value - (1 << 32) if value >> 31 else value
-        if -2048 <= signed <= 2047:
-            self.addi(rd, X(0), signed)
-            return
-        lo = ((value & 0xFFF) ^ 0x800) - 0x800
-        self.lui(rd, ((value - lo) >> 12) & 0xFFFFF)
-        if lo:
-            self.addi(rd, rd, lo)
+        """Load a 32-bit constant: what the assembler's ``li`` expands to (addi, lui or lui+addi)."""
+        for mnemonic, *args in li_expansion(rd, value):
+            getattr(self, mnemonic)(*(X(int(a)) if isinstance(a, Register) else a for a in args))
+
+    def for_each_set_bit(self, word: X, index: X, scratch: X, body, stem: str = "bit"):
+        """A loop over the set bits of the non-zero ``word``, lowest first: ``index`` = the bit
+        number, the bit cleared in ``word``, then ``body()`` emits the work; ``word`` ends zero."""
+        bit = self.new_label(stem)
+        self.label(bit)
+        self.ctz(index, word)
+        self.addi(scratch, word, -1)
+        self.and_(word, word, scratch)
+        body()
+        self.bne(word, X(0), bit)
 
     def nop(self):
         self.addi(X(0), X(0), 0)

@@ -95,7 +95,7 @@ def _from_bitfield(code: Code, slot: int, nwords: int, weights_base: int, row_by
     if nwords <= UNROLL_WORDS:
         _from_bitfield_unrolled(code, slot, nwords, weights_base, row_bytes, row_kernel)
         return
-    word, bit, after = code.new_label("word"), code.new_label("bit"), code.new_label("next_word")
+    word, after = code.new_label("word"), code.new_label("next_word")
     code.lw(PTR, slot, X(0))
     code.li(CNT, nwords)
     code.li(WB, weights_base)
@@ -105,13 +105,7 @@ def _from_bitfield(code: Code, slot: int, nwords: int, weights_base: int, row_by
     code.lw(WORD, 0, PTR)
     code.addi(PTR, PTR, 4)
     code.beq(WORD, X(0), after)
-    code.label(bit)
-    code.ctz(IDX, WORD)
-    code.addi(TMP, WORD, -1)
-    code.and_(WORD, WORD, TMP)
-    _row_address(code, IDX, row_bytes)
-    row_kernel()
-    code.bne(WORD, X(0), bit)
+    _each_set_bit(code, WORD, row_bytes, row_kernel)
     code.label(after)
     code.add(WB, WB, STRIDE)
     code.addi(CNT, CNT, -1)
@@ -141,16 +135,17 @@ def _from_bitfield_unrolled(code: Code, slot: int, nwords: int, weights_base: in
         reg = words[w % 2]
         code.label(handler[w])
         code.li(WB, weights_base + 32 * w * row_bytes)
-        bit = code.new_label("bit")
-        code.label(bit)
-        code.ctz(IDX, reg)
-        code.addi(TMP, reg, -1)
-        code.and_(reg, reg, TMP)
-        _row_address(code, IDX, row_bytes)
-        row_kernel()
-        code.bne(reg, X(0), bit)
+        _each_set_bit(code, reg, row_bytes, row_kernel)
         code.j(back[w])
     code.label(end)
+
+
+def _each_set_bit(code: Code, word: X, row_bytes: int, row_kernel):
+    """``row_kernel`` on the row (from WB) of every set bit of the non-zero ``word``."""
+    def row():
+        _row_address(code, IDX, row_bytes)
+        row_kernel()
+    code.for_each_set_bit(word, IDX, TMP, row)
 
 
 def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: int, slots, ln,

@@ -90,18 +90,15 @@ def _gather_bitfield(code: Code, slot: int, nwords: int, list_base: int):
 
     def bits(word: X, offset: int):
         """Append the set bits of ``word`` (unit index WIDX + offset + bit), clearing it."""
-        skip, bit = code.new_label("gskip"), code.new_label("gbit")
+        def append():
+            code.add(IDX, IDX, WIDX)
+            if offset:
+                code.addi(IDX, IDX, offset)
+            code.sh(IDX, 0, NEXTP)
+            code.addi(NEXTP, NEXTP, 2)
+        skip = code.new_label("gskip")
         code.beq(word, X(0), skip)
-        code.label(bit)
-        code.ctz(IDX, word)
-        code.addi(TMP, word, -1)
-        code.and_(word, word, TMP)
-        code.add(IDX, IDX, WIDX)
-        if offset:
-            code.addi(IDX, IDX, offset)
-        code.sh(IDX, 0, NEXTP)
-        code.addi(NEXTP, NEXTP, 2)
-        code.bne(word, X(0), bit)
+        code.for_each_set_bit(word, IDX, TMP, append, stem="gbit")
         code.label(skip)
 
     if groups:
@@ -137,6 +134,27 @@ def _gather_bitfield(code: Code, slot: int, nwords: int, list_base: int):
     code.addi(NEXTP, S, 0)
 
 
+def step_events(code: Code, slot: int, ptr: X, count: X):
+    """``ptr`` = this step's input units (halfwords), ``count`` = how many: the event stream
+    at the address in DMEM ``slot`` holds per timestep a count, then the units."""
+    code.lw(ptr, slot, X(0))
+    code.nop()
+    code.lhu(count, 0, ptr)
+    code.addi(ptr, ptr, 2)
+
+
+def _spike_list(code: Code, c, slots, ln, list_base: int, ptr: X, count: X):
+    """``ptr`` = this step's presynaptic spikes as a halfword list, ``count`` = its length:
+    an input's events where the host wrote them, a population's gathered from its bitfield."""
+    if c.pre_is_input:
+        step_events(code, slots[f"events:{c.pre}"], ptr, count)
+        return
+    _gather_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, list_base)
+    for gathered, wanted in ((NEXTP, ptr), (N, count)):
+        if wanted != gathered:
+            code.addi(wanted, gathered, 0)
+
+
 def _compute_registers(code: Code, accs: list[V]):
     w = [V(1), V(2)]
     code.vloadv(w[0], R[0], 0)
@@ -152,13 +170,7 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     while row ``i`` is added into the register accumulators ``accs``)."""
     code.note = f"{c.name}: propagation (weights streamed from DDR)"
     finished = code.new_label("stream_done")
-    if c.pre_is_input:
-        code.lw(NEXTP, slots[f"events:{c.pre}"], X(0))
-        code.nop()
-        code.lhu(N, 0, NEXTP)
-        code.addi(NEXTP, NEXTP, 2)
-    else:
-        _gather_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, layout.list_base)
+    _spike_list(code, c, slots, ln, layout.list_base, NEXTP, N)
     code.beq(N, X(0), finished)
     code.li(WDDR, layout.ddr)
     code.li(RB, layout.row_bytes)
@@ -368,15 +380,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     tile_bytes = 64 * tiles[0]
     code.note = f"{c.name}: propagation (weights streamed from DDR, tiled)"
     finished = code.new_label("tiled_done")
-    if c.pre_is_input:
-        code.lw(T_LIST, slots[f"events:{c.pre}"], X(0))
-        code.nop()
-        code.lhu(T_N, 0, T_LIST)
-        code.addi(T_LIST, T_LIST, 2)
-    else:
-        _gather_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, layout.list_base)
-        code.addi(T_LIST, NEXTP, 0)
-        code.addi(T_N, N, 0)
+    _spike_list(code, c, slots, ln, layout.list_base, T_LIST, T_N)
     code.beq(T_N, X(0), finished)
     # long spike lists go in slices, each with its own transfer list
     cap = slice_rows(c.pre_size, len(tiles), k)
