@@ -8,6 +8,7 @@ the short form ``jal ra, target`` (FeNN's IMEM is far smaller than jal's +-1 MiB
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Callable
 
 from ..isa import CSR_FIELD, IMM_B, IMM_J, RD, RS1, ZIMM, Encoding, Kind, Operand
@@ -46,39 +47,59 @@ def li_expansion(rd, value: int) -> list[tuple]:
     return [("lui", rd, hi)] + ([("addi", rd, rd, lo)] if lo else [])
 
 
-def _p(mnemonic, operands, expand, summary):
-    return Pseudo(mnemonic, tuple(operands), expand, summary)
+def _as_written(operands, expansion: str) -> Callable[..., list[tuple]]:
+    """The expansion function of an expansion written as assembly, e.g. ``"bge x0, rs, target"``:
+    the pseudo's operand names take its values, ``x0``/``ra`` and integers stand for themselves,
+    ``offset(base)`` gives the two operands in table order. The text is also the summary, so
+    what the documentation says is what the assembler does."""
+    mnemonic, _, rest = expansion.partition(" ")
+    fields = [f.strip() for f in re.split(r"[,()]", rest) if f.strip()]
+    names = [op.name for op in operands]
+    constants = {"x0": x0, "ra": ra}
+    for f in fields:
+        if f not in names and f not in constants and not re.fullmatch(r"-?\d+", f):
+            raise AssertionError(f"pseudo expansion {expansion!r}: {f!r} is not an operand, x0, ra or an integer")
+
+    def expand(*values):
+        bound = dict(zip(names, values))
+        return [(mnemonic, *(bound[f] if f in bound else constants[f] if f in constants else int(f)
+                             for f in fields))]
+    return expand
+
+
+def _p(mnemonic, operands, expansion: str):
+    return Pseudo(mnemonic, tuple(operands), _as_written(operands, expansion), expansion)
 
 
 PSEUDOS: dict[str, Pseudo] = {p.mnemonic: p for p in [
-    _p("nop", [], lambda: [("addi", x0, x0, 0)], "addi x0, x0, 0"),
-    _p("li", [_rd, _value], li_expansion, "rd = value (addi, lui or lui+addi)"),
-    _p("mv", [_rd, _rs], lambda d, s: [("addi", d, s, 0)], "addi rd, rs, 0"),
-    _p("not", [_rd, _rs], lambda d, s: [("xori", d, s, -1)], "xori rd, rs, -1"),
-    _p("neg", [_rd, _rs], lambda d, s: [("sub", d, x0, s)], "sub rd, x0, rs"),
-    _p("seqz", [_rd, _rs], lambda d, s: [("sltiu", d, s, 1)], "sltiu rd, rs, 1"),
-    _p("snez", [_rd, _rs], lambda d, s: [("sltu", d, x0, s)], "sltu rd, x0, rs"),
-    _p("sltz", [_rd, _rs], lambda d, s: [("slt", d, s, x0)], "slt rd, rs, x0"),
-    _p("sgtz", [_rd, _rs], lambda d, s: [("slt", d, x0, s)], "slt rd, x0, rs"),
-    _p("j", [_target_j], lambda t: [("jal", x0, t)], "jal x0, target"),
-    _p("call", [_target_j], lambda t: [("jal", ra, t)], "jal ra, target"),
-    _p("jr", [_rs], lambda s: [("jalr", x0, 0, s)], "jalr x0, 0(rs)"),
-    _p("ret", [], lambda: [("jalr", x0, 0, ra)], "jalr x0, 0(ra)"),
-    _p("beqz", [_rs, _target_b], lambda s, t: [("beq", s, x0, t)], "beq rs, x0, target"),
-    _p("bnez", [_rs, _target_b], lambda s, t: [("bne", s, x0, t)], "bne rs, x0, target"),
-    _p("bltz", [_rs, _target_b], lambda s, t: [("blt", s, x0, t)], "blt rs, x0, target"),
-    _p("bgez", [_rs, _target_b], lambda s, t: [("bge", s, x0, t)], "bge rs, x0, target"),
-    _p("blez", [_rs, _target_b], lambda s, t: [("bge", x0, s, t)], "bge x0, rs, target"),
-    _p("bgtz", [_rs, _target_b], lambda s, t: [("blt", x0, s, t)], "blt x0, rs, target"),
-    _p("bgt", [_rs, _rs2, _target_b], lambda s, u, t: [("blt", u, s, t)], "blt rt, rs, target"),
-    _p("ble", [_rs, _rs2, _target_b], lambda s, u, t: [("bge", u, s, t)], "bge rt, rs, target"),
-    _p("bgtu", [_rs, _rs2, _target_b], lambda s, u, t: [("bltu", u, s, t)], "bltu rt, rs, target"),
-    _p("bleu", [_rs, _rs2, _target_b], lambda s, u, t: [("bgeu", u, s, t)], "bgeu rt, rs, target"),
-    _p("csrr", [_rd, _csr], lambda d, c: [("csrrs", d, c, x0)], "csrrs rd, csr, x0"),
-    _p("csrw", [_csr, _rs], lambda c, s: [("csrrw", x0, c, s)], "csrrw x0, csr, rs"),
-    _p("csrs", [_csr, _rs], lambda c, s: [("csrrs", x0, c, s)], "csrrs x0, csr, rs"),
-    _p("csrc", [_csr, _rs], lambda c, s: [("csrrc", x0, c, s)], "csrrc x0, csr, rs"),
-    _p("csrwi", [_csr, _zimm], lambda c, z: [("csrrwi", x0, c, z)], "csrrwi x0, csr, zimm"),
-    _p("csrsi", [_csr, _zimm], lambda c, z: [("csrrsi", x0, c, z)], "csrrsi x0, csr, zimm"),
-    _p("csrci", [_csr, _zimm], lambda c, z: [("csrrci", x0, c, z)], "csrrci x0, csr, zimm"),
+    _p("nop", [], "addi x0, x0, 0"),
+    Pseudo("li", (_rd, _value), li_expansion, "rd = value (addi, lui or lui+addi)"),
+    _p("mv", [_rd, _rs], "addi rd, rs, 0"),
+    _p("not", [_rd, _rs], "xori rd, rs, -1"),
+    _p("neg", [_rd, _rs], "sub rd, x0, rs"),
+    _p("seqz", [_rd, _rs], "sltiu rd, rs, 1"),
+    _p("snez", [_rd, _rs], "sltu rd, x0, rs"),
+    _p("sltz", [_rd, _rs], "slt rd, rs, x0"),
+    _p("sgtz", [_rd, _rs], "slt rd, x0, rs"),
+    _p("j", [_target_j], "jal x0, target"),
+    _p("call", [_target_j], "jal ra, target"),
+    _p("jr", [_rs], "jalr x0, 0(rs)"),
+    _p("ret", [], "jalr x0, 0(ra)"),
+    _p("beqz", [_rs, _target_b], "beq rs, x0, target"),
+    _p("bnez", [_rs, _target_b], "bne rs, x0, target"),
+    _p("bltz", [_rs, _target_b], "blt rs, x0, target"),
+    _p("bgez", [_rs, _target_b], "bge rs, x0, target"),
+    _p("blez", [_rs, _target_b], "bge x0, rs, target"),
+    _p("bgtz", [_rs, _target_b], "blt x0, rs, target"),
+    _p("bgt", [_rs, _rs2, _target_b], "blt rt, rs, target"),
+    _p("ble", [_rs, _rs2, _target_b], "bge rt, rs, target"),
+    _p("bgtu", [_rs, _rs2, _target_b], "bltu rt, rs, target"),
+    _p("bleu", [_rs, _rs2, _target_b], "bgeu rt, rs, target"),
+    _p("csrr", [_rd, _csr], "csrrs rd, csr, x0"),
+    _p("csrw", [_csr, _rs], "csrrw x0, csr, rs"),
+    _p("csrs", [_csr, _rs], "csrrs x0, csr, rs"),
+    _p("csrc", [_csr, _rs], "csrrc x0, csr, rs"),
+    _p("csrwi", [_csr, _zimm], "csrrwi x0, csr, zimm"),
+    _p("csrsi", [_csr, _zimm], "csrrsi x0, csr, zimm"),
+    _p("csrci", [_csr, _zimm], "csrrci x0, csr, zimm"),
 ]}
