@@ -17,7 +17,7 @@ reference model's.
 
 from __future__ import annotations
 
-from ..isa import CSR_ADDRESSES
+from ..isa import CSR_ADDRESSES, DMA_STATUS_BITS
 from .emit import Code, V, X
 
 __all__ = ["emit_streamed", "StreamLayout", "emit_streamed_tiled", "TiledLayout", "tiled_sizes",
@@ -43,6 +43,12 @@ def _csrw(code: Code, name: str, reg: X):
     code.csrrw(X(0), CSR_ADDRESSES[name], reg)
 
 
+def _mm2s_idle(code: Code, reg: X):
+    """``reg`` = non-zero if and only if the MM2S channel is idle (its status "idle" bit)."""
+    code.csrrs(reg, CSR_ADDRESSES["mm2s_status"], X(0))
+    code.andi(reg, reg, 1 << DMA_STATUS_BITS["idle"])
+
+
 def _pump(code: Code, first: bool = False):
     """Start the next row's transfer if the channel is idle and the row may be fetched.
 
@@ -52,8 +58,7 @@ def _pump(code: Code, first: bool = False):
     """
     done = code.new_label("pump_done")
     if not first:
-        code.csrrs(S, CSR_ADDRESSES["mm2s_status"], X(0))
-        code.andi(S, S, 2)
+        _mm2s_idle(code, S)
         code.beq(S, X(0), done)
         code.bge(FETCHED, LIMIT, done)
     code.lhu(IDX, 0, NEXTP)
@@ -192,8 +197,7 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
     code.phase("propagation")
     code.label(wait)
     _pump(code)
-    code.csrrs(S, CSR_ADDRESSES["mm2s_status"], X(0))
-    code.andi(S, S, 2)
+    _mm2s_idle(code, S)
     code.sltiu(S2, S, 1)                    # 1 while a transfer is in flight
     code.sub(S2, FETCHED, S2)               # transfers completed
     code.blt(S2, END, wait)
@@ -278,8 +282,7 @@ def _tiled_pump_fast(code: Code, cold: list, scratch: X = T_S2):
     """Three cycles while the channel is busy (not-taken branch); starting a transfer
     (limit check, list entry to the DMA registers) is out of line."""
     start, back = code.new_label("tpump_start"), code.new_label("tpump_back")
-    code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
-    code.andi(T_S, T_S, 2)
+    _mm2s_idle(code, T_S)
     code.bne(T_S, X(0), start)
     code.label(back)
     cold.append((start, back, scratch))
@@ -308,8 +311,7 @@ def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
     ``scratch`` is a register that is free where the pump is placed."""
     done = code.new_label("tpump_done")
     if not first:
-        code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
-        code.andi(T_S, T_S, 2)
+        _mm2s_idle(code, T_S)
         code.beq(T_S, X(0), done)
         code.bge(T_XP, T_LIMIT, done)
     code.lw(T_S, 0, T_XP)                    # loads interleaved: no load-use stalls
@@ -488,8 +490,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.phase("propagation")
         code.label(wait)
         _tiled_pump(code)
-        code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
-        code.andi(T_S, T_S, 2)
+        _mm2s_idle(code, T_S)
         code.sltiu(T_S, T_S, 1)              # 1 while a transfer is in flight
         code.slli(T_S2, T_S, 3)
         code.slli(T_S, T_S, 2)
