@@ -333,8 +333,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
     images = {memory: (0, _image(data)) for memory, data in (("vmem", vmem_data), ("ddr", ddr_data)) if data}
     meta["streamed"] = [ln.conns[ci].name for ci in streams]
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
-                      images=images, dma_schedule=dma_schedule, meta=meta)
-    program.lowered = ln
+                      images=images, dma_schedule=dma_schedule, meta=meta, lowered=ln)
     return program
 
 

@@ -55,6 +55,11 @@ class Program:
     dma_schedule: list[dict] = dataclasses.field(default_factory=list)
     #: anything else worth keeping (formats chosen, source annotations, compile stats)
     meta: dict = dataclasses.field(default_factory=dict)
+    #: the lowered network (``fenn.compiler.ir.LoweredNetwork``) the reference model runs:
+    #: set by fenn.compile, saved in the file and loaded with it (``fenn.compiler.saved``)
+    lowered: object = dataclasses.field(default=None, repr=False, compare=False)
+    #: after a load without ``lowered``: why it is missing
+    lowered_missing: str = dataclasses.field(default="", repr=False, compare=False)
 
     def __post_init__(self):
         self.text = np.asarray(self.text, dtype=np.uint32)
@@ -65,7 +70,9 @@ class Program:
             if name not in MEMORIES:
                 raise ValueError(f"unknown memory {name!r} in images; expected one of {MEMORIES}")
 
-    def save(self, path) -> None:
+    def save(self, path, lowered: bool = True) -> None:
+        """Write the ``.npz``; ``lowered=False`` leaves the lowered network out (a smaller
+        file for large networks: it repeats the weights; the reference backend then refuses it)."""
         arrays = {"text": self.text}
         addresses = {}
         for name, (address, data) in self.images.items():
@@ -79,6 +86,10 @@ class Program:
             "dma_schedule": self.dma_schedule,
             "meta": self.meta,
         }
+        if lowered and self.lowered is not None:
+            from .compiler.saved import pack
+            header["lowered"], network_arrays = pack(self.lowered)
+            arrays.update({_LOWERED + name: array for name, array in network_arrays.items()})
         arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
         np.savez_compressed(Path(path), **arrays)
 
@@ -89,7 +100,26 @@ class Program:
             images = {name: (address, data[f"image.{name}"].copy())
                       for name, address in header["addresses"].items()}
             text = data["text"].copy()
+            lowered, missing = _load_lowered(header, data, path)
         io = {k: IoBuffer(**{**v, "shape": tuple(v["shape"])}) for k, v in header["io"].items()}
         return cls(text=text, soc=SocConfig.from_dict(header["soc"]), images=images,
                    symbols=header["symbols"], io=io, dma_schedule=header["dma_schedule"],
-                   meta=header["meta"])
+                   meta=header["meta"], lowered=lowered, lowered_missing=missing)
+
+
+#: prefix of the lowered network's arrays in the .npz
+_LOWERED = "lowered."
+
+
+def _load_lowered(header: dict, data, path) -> tuple[object, str]:
+    """(lowered network, "") or (None, why there is none) from an open .npz."""
+    if "lowered" not in header:
+        return None, (f"{path} holds no lowered network (saved with lowered=False, by a fenn from "
+                      f"before Program files kept it, or not built by fenn.compile); compile the "
+                      f"network again with fenn.compile and save that Program")
+    from .compiler.saved import SavedFormatError, unpack
+    arrays = {name[len(_LOWERED):]: data[name] for name in data.files if name.startswith(_LOWERED)}
+    try:
+        return unpack(header["lowered"], arrays), ""
+    except SavedFormatError as error:
+        return None, f"{path}: {error}"

@@ -275,8 +275,8 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
 def _lowered(program):
     lowered = getattr(program, "lowered", None)
     if lowered is None:
-        raise FennError("this Program has no lowered network attached (it was loaded from a "
-                        "file); the reference backend needs the Program returned by fenn.compile")
+        why = getattr(program, "lowered_missing", "") or "this Program has no lowered network"
+        raise FennError(f"the reference model needs the lowered network: {why}")
     return lowered
 
 
@@ -290,6 +290,9 @@ def _run_float(program, rasters, batched, stats):
     from .floatmodel import simulate_float
     net = getattr(program, "network", None)
     if net is None:
-        raise FennError("the float backend needs program.network (set by fenn.compile)")
+        raise FennError("the float backend needs the fenn.Network the program was compiled from "
+                        "(program.network, set by fenn.compile); a Program file does not hold it "
+                        "(float weights and Python neuron models are not saved), so run the float "
+                        "model on the Program fenn.compile returns")
     values = simulate_float(net, rasters, program.meta["timesteps"])
     return Results(values, {}, stats, batched, {})
