@@ -49,6 +49,13 @@ def _mm2s_idle(code: Code, reg: X):
     code.andi(reg, reg, 1 << DMA_STATUS_BITS["idle"])
 
 
+def _unless_free(code: Code, scratch: X, started: X, limit: X, done: str):
+    """Branch to ``done`` unless the MM2S channel is idle and ``started < limit``."""
+    _mm2s_idle(code, scratch)
+    code.beq(scratch, X(0), done)
+    code.bge(started, limit, done)
+
+
 def _pump(code: Code, first: bool = False):
     """Start the next row's transfer if the channel is idle and the row may be fetched.
 
@@ -58,9 +65,7 @@ def _pump(code: Code, first: bool = False):
     """
     done = code.new_label("pump_done")
     if not first:
-        _mm2s_idle(code, S)
-        code.beq(S, X(0), done)
-        code.bge(FETCHED, LIMIT, done)
+        _unless_free(code, S, FETCHED, LIMIT, done)
     code.lhu(IDX, 0, NEXTP)
     code.addi(NEXTP, NEXTP, 2)
     code.mul(S, IDX, RB)
@@ -311,9 +316,7 @@ def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
     ``scratch`` is a register that is free where the pump is placed."""
     done = code.new_label("tpump_done")
     if not first:
-        _mm2s_idle(code, T_S)
-        code.beq(T_S, X(0), done)
-        code.bge(T_XP, T_LIMIT, done)
+        _unless_free(code, T_S, T_XP, T_LIMIT, done)
     code.lw(T_S, 0, T_XP)                    # loads interleaved: no load-use stalls
     code.lw(scratch, 4, T_XP)
     _csrw(code, "mm2s_src", T_S)
