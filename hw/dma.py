@@ -82,14 +82,15 @@ def check_rtl_dma(soc: SocConfig) -> None:
     if soc.dma_ports not in SUPPORTED_DMA_PORTS:
         raise ValueError(
             f"SocConfig.dma_ports={soc.dma_ports} is not supported by the RTL (supported: "
-            f"{', '.join(map(str, SUPPORTED_DMA_PORTS))}): both channels at full speed need "
-            f"2 x 16 x dma_ports bytes a cycle from VMEM's one DMA port, which moves 64; "
+            f"{', '.join(map(str, SUPPORTED_DMA_PORTS))}); both channels at full speed need "
+            f"2 x 16 x dma_ports bytes a cycle from VMEM's one DMA port, which moves 64: "
             f"use dma_ports=1 or 2")
     low = min_dma_read_latency(soc.dma_ports)
     if soc.dma_read_latency < low:
         raise ValueError(
-            f"SocConfig.dma_read_latency={soc.dma_read_latency} is below what the RTL can meet with "
-            f"dma_ports={soc.dma_ports} even with an ideal DDR (docs/hw.md); use dma_read_latency >= {low}")
+            f"SocConfig.dma_read_latency={soc.dma_read_latency} is below {low}, the smallest the RTL can meet "
+            f"with dma_ports={soc.dma_ports}; even an ideal DDR would finish its transfers late (docs/hw.md): "
+            f"use dma_read_latency >= {low}")
 
 
 def axi_port_names(soc: SocConfig, base: str = "axi") -> list[str]:

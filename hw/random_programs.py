@@ -10,8 +10,9 @@ without touching this file.
 Register conventions inside a program: x16 = DMEM base, x17 = VMEM base, x18 = loop
 counter, x19 = jump and DMA scratch, v28 = lane-local addresses; nothing else writes them.
 With ``dma=True`` the program also runs DMA transfers between DDR and the upper half of
-VMEM (which nothing else touches), polls their status until idle and loads what arrived;
-the last transfer may be left running for ``ecall`` to wait for.
+VMEM (which nothing else touches), sometimes both channels at once on disjoint areas,
+polls their status until idle and loads what arrived; the last transfer(s) may be left
+running for ``ecall`` to wait for.
 """
 
 from __future__ import annotations
@@ -182,27 +183,47 @@ class _Gen:
         self.emit("lui", rd, ((value - low) >> 12) & 0xFFFFF)
         self.emit("addi", rd, rd, low)
 
-    def dma_transfer(self, wait: bool = True) -> None:
-        soc, r = self.soc, self.r
-        ch = r.choice(["mm2s", "s2mm"])
-        count = 64 * r.choice([0, 1, 2, 3, 4, 8, 16])
-        area = 2048
-        vmem_at = area + 64 * r.randrange(0, (soc.vmem_bytes - area - count) // 64 + 1)
-        ddr_at = 64 * r.randrange(0, (soc.ddr_bytes - count) // 64 + 1)
+    def dma_start(self, ch: str, vmem_span: tuple[int, int], ddr_span: tuple[int, int]) -> tuple[int, int, int]:
+        """Start a transfer on ``ch`` inside the given VMEM and DDR byte ranges; (src, dst, count)."""
+        r = self.r
+        vmem_lo, vmem_hi = vmem_span
+        ddr_lo, ddr_hi = ddr_span
+        count = 64 * r.choice([c for c in (0, 1, 2, 3, 4, 5, 7, 8, 16) if 64 * c <= vmem_hi - vmem_lo])
+        vmem_at = vmem_lo + 64 * r.randrange(0, (vmem_hi - vmem_lo - count) // 64 + 1)
+        ddr_at = ddr_lo + 64 * r.randrange(0, (ddr_hi - ddr_lo - count) // 64 + 1)
         src, dst = (ddr_at, vmem_at) if ch == "mm2s" else (vmem_at, ddr_at)
         for name, value in (("src", src), ("dst", dst), ("count", count)):
             self.li(X_JUMP, value)
             self.emit("csrrw", 0, isa.CSR_ADDRESSES[f"{ch}_{name}"], X_JUMP)
         self.emit("csrrwi", 0, isa.CSR_ADDRESSES[f"{ch}_control"], 1)
         self.last_load_rd = None
+        return src, dst, count
+
+    def dma_wait(self, ch: str) -> None:
+        self.emit("csrrs", X_JUMP, isa.CSR_ADDRESSES[f"{ch}_status"], 0)
+        self.emit("andi", X_JUMP, X_JUMP, 2)
+        self.emit("beq", X_JUMP, 0, -8)
+
+    def dma_transfer(self, wait: bool = True) -> None:
+        """One transfer, or (one time in three) both channels at once on disjoint areas; then
+        poll until idle and load a row that arrived."""
+        soc, r = self.soc, self.r
+        area, half_vmem, half_ddr = 2048, 2048 + (soc.vmem_bytes - 2048) // 2, soc.ddr_bytes // 2
+        if r.random() < 1 / 3:
+            # MM2S: DDR low half -> VMEM DMA area's low half; S2MM: the area's high half -> DDR high half
+            channels = {"mm2s": self.dma_start("mm2s", (area, half_vmem), (0, half_ddr)),
+                        "s2mm": self.dma_start("s2mm", (half_vmem, soc.vmem_bytes), (half_ddr, soc.ddr_bytes))}
+        else:
+            ch = r.choice(["mm2s", "s2mm"])
+            channels = {ch: self.dma_start(ch, (area, soc.vmem_bytes), (0, soc.ddr_bytes))}
         if not wait:
             return
         for _ in range(r.randrange(0, 6)):
             self.straight()
-        self.emit("csrrs", X_JUMP, isa.CSR_ADDRESSES[f"{ch}_status"], 0)
-        self.emit("andi", X_JUMP, X_JUMP, 2)
-        self.emit("beq", X_JUMP, 0, -8)
-        if ch == "mm2s" and count:
+        for ch in channels:
+            self.dma_wait(ch)
+        if "mm2s" in channels and channels["mm2s"][2]:
+            _, dst, count = channels["mm2s"]
             self.li(X_JUMP, dst + 64 * r.randrange(0, count // 64))
             vd = r.choice(V_POOL)
             self.emit("vloadv", vd, X_JUMP, 0)

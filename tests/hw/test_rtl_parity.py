@@ -1,11 +1,16 @@
 """Parity of the emitted Verilog (cocotb on Icarus) with fenn.sim: final state and cycles.
 
-All programs of a test run in one Icarus process (fenn.hw.icarus batches them).
+All programs of a test run in one Icarus process (fenn.hw.icarus batches them). DMA
+programs also run with two AXI masters and at the smallest dma_read_latency the RTL
+states it meets (the DDR model then answers as late as the RTL tolerates).
 """
+
+import dataclasses
 
 import pytest
 
 pytest.importorskip("cocotb_tools")
+from fenn.hw.dma import min_dma_read_latency  # noqa: E402
 from fenn.hw.icarus import IcarusCore, icarus_available  # noqa: E402
 from fenn.hw.parity import differences, first_divergence  # noqa: E402
 from fenn.hw.random_programs import random_program  # noqa: E402
@@ -18,20 +23,35 @@ pytestmark = [pytest.mark.rtl,
 
 SOC = SocConfig(imem_bytes=4096, dmem_bytes=2048, vmem_bytes=4096, llm_bytes_per_lane=256,
                 ddr_bytes=64 * 1024)
+SOC2 = dataclasses.replace(SOC, dma_ports=2)
 RANDOM_SEEDS = range(100, 124)
-DMA_SEEDS = range(200, 216)
+#: (SoC, seeds of random programs with DMA)
+DMA_RUNS = {
+    "1 port": (SOC, range(200, 216)),
+    "1 port, smallest latency": (dataclasses.replace(SOC, dma_read_latency=min_dma_read_latency(1)), range(216, 222)),
+    "2 ports": (SOC2, range(300, 304)),
+    "2 ports, smallest latency": (dataclasses.replace(SOC2, dma_read_latency=min_dma_read_latency(2)),
+                                  range(304, 308)),
+}
+_BUILT = {}
+
+
+def icarus_for(soc):
+    if soc not in _BUILT:
+        _BUILT[soc] = IcarusCore(soc)
+    return _BUILT[soc]
 
 
 @pytest.fixture(scope="module")
 def icarus():
-    return IcarusCore(SOC)
+    return icarus_for(SOC)
 
 
 def _check(icarus, jobs):
     states = icarus.run(jobs)
     failures = []
     for job, rtl in zip(jobs, states):
-        m = Machine(SOC)
+        m = Machine(icarus.soc)
         images = dict(dmem=job.get("dmem"), vmem=job.get("vmem"), llm=job.get("llm"), ddr=job.get("ddr"))
         m.load(job["words"], **images)
         diff = differences(rtl, m, m.run())
@@ -61,12 +81,14 @@ def test_worked_example_and_halts(icarus):
     assert icarus.run(jobs[:1])[0].cycles == 40
 
 
-def test_random_streams_with_dma_match_the_simulator(icarus):
+@pytest.mark.parametrize("config", list(DMA_RUNS))
+def test_random_streams_with_dma_match_the_simulator(config):
+    soc, seeds = DMA_RUNS[config]
     jobs = []
-    for seed in DMA_SEEDS:
-        p = random_program(seed, SOC, length=200, dma=True)
+    for seed in seeds:
+        p = random_program(seed, soc, length=200, dma=True)
         jobs.append(dict(name=f"dma seed {seed}", words=p.words, dmem=p.dmem, vmem=p.vmem, llm=p.llm, ddr=p.ddr))
-    failures = _check(icarus, jobs)
+    failures = _check(icarus_for(soc), jobs)
     assert not failures, "\n".join(failures)
 
 
@@ -87,13 +109,17 @@ def _transfer(channel, src, dst, count, wait=True):
     return words
 
 
-def test_long_transfers_across_4k_pages_keep_model_time(icarus):
-    """2 KiB both ways from DDR addresses that cross a 4 KiB page: status words and cycles."""
+@pytest.mark.parametrize("soc", [SOC, dataclasses.replace(SOC2, dma_read_latency=min_dma_read_latency(2))],
+                         ids=["1 port", "2 ports, smallest latency"])
+def test_long_transfers_across_4k_pages_keep_model_time(soc):
+    """2 KiB both ways from DDR addresses that cross a 4 KiB page, then both channels at
+    once (odd row counts: rows cut between two masters): status words and cycles."""
     import numpy as np
     ddr = np.random.default_rng(3).integers(0, 256, SOC.ddr_bytes, dtype=np.uint8)
     words = (_li(7, 0) + _transfer("mm2s", 4096 - 1024, 2048, 2048)
              + _transfer("s2mm", 2048, 8192 - 512, 2048)
-             + _transfer("mm2s", 12288 - 64, 2048, 1024, wait=False) + [e("ecall")])
+             + _transfer("mm2s", 12288 - 64 * 7, 2048, 64 * 13, wait=False)
+             + _transfer("s2mm", 64, 16384 - 64 * 3, 64 * 11) + [e("ecall")])
     jobs = [dict(name="long transfers", words=np.array(words, dtype=np.uint32), ddr=ddr)]
-    failures = _check(icarus, jobs)
+    failures = _check(icarus_for(soc), jobs)
     assert not failures, "\n".join(failures)
