@@ -174,6 +174,25 @@ def test_both_channels_at_once_follow_the_cycle_model(ports):
         assert writes == [("w", 20480 + p * 320 // ports, 20 // ports)]
 
 
+def random_transfers(soc, rng, until=500):
+    """Back-to-back transfers on both channels (each restarted when the model says it is
+    idle, often in that very cycle): MM2S into VMEM [0, 4096), S2MM from VMEM [4096, 8192)
+    into DDR [32768, 65536), so they never touch each other's data."""
+    transfers, regions = collections.defaultdict(list), []
+    for ch, base_src, base_dst, src_span, dst_span in (("mm2s", 0, 0, 32768, 4096),
+                                                     ("s2mm", 4096, 32768, 4096, 32768)):
+        t = int(rng.integers(1, 6))
+        while t < until:
+            count = 64 * int(rng.choice([0, 1, 2, 3, 5, 7, 16, 33]))
+            src = base_src + 64 * int(rng.integers(0, (src_span - count) // 64 + 1))
+            dst = base_dst + 64 * int(rng.integers(0, (dst_span - count) // 64 + 1))
+            transfers[t].append((ch, src, dst, count))
+            regions.append((ch, t, src, dst, count))
+            end = t if count == 0 else t + soc.dma_read_latency + -(-count // soc.dma_bytes_per_cycle)
+            t = end + 1 + int(rng.choice([0, 0, 1, 3]))
+    return dict(transfers), regions
+
+
 @pytest.mark.parametrize("ports", PORTS)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_smallest_latency_is_met_behind_the_slowest_ddr_claimed(ports, seed):
@@ -183,22 +202,10 @@ def test_smallest_latency_is_met_behind_the_slowest_ddr_claimed(ports, seed):
     rng = np.random.default_rng(seed)
     ddr = rng.integers(0, 256, soc.ddr_bytes, dtype=np.uint8)
     memories = [AxiMemory(ddr, latency=ddr_read_delay(soc)) for _ in range(ports)]
-    transfers, regions = collections.defaultdict(list), []
-    # MM2S into VMEM [0, 4096), S2MM from VMEM [4096, 8192) into DDR [32768, 65536): disjoint
-    for ch, base_src, base_dst, src_span, dst_span in (("mm2s", 0, 0, 32768, 4096),
-                                                     ("s2mm", 4096, 32768, 4096, 32768)):
-        t = int(rng.integers(1, 6))
-        while t < 500:
-            count = 64 * int(rng.choice([0, 1, 2, 3, 5, 7, 16, 33]))
-            src = base_src + 64 * int(rng.integers(0, (src_span - count) // 64 + 1))
-            dst = base_dst + 64 * int(rng.integers(0, (dst_span - count) // 64 + 1))
-            transfers[t].append((ch, src, dst, count))
-            regions.append((ch, t, src, dst, count))
-            end = t if count == 0 else t + soc.dma_read_latency + -(-count // soc.dma_bytes_per_cycle)
-            t = end + 1 + int(rng.choice([0, 0, 1, 3]))    # often the first cycle it may start again
+    transfers, regions = random_transfers(soc, rng)
     vmem_before = (np.arange(soc.vmem_bytes) % 251).astype(np.uint8)
     ddr_before = ddr.copy()
-    log, vmem = run_dma(soc, dict(transfers), memories, 620)
+    log, vmem = run_dma(soc, transfers, memories, 620)
     check_statuses(soc, log, transfers, 620)
     want_vmem, want_ddr = vmem_before.copy(), ddr_before.copy()
     for ch, _, src, dst, count in sorted(regions, key=lambda r: r[1]):
@@ -208,6 +215,26 @@ def test_smallest_latency_is_met_behind_the_slowest_ddr_claimed(ports, seed):
             want_ddr[dst:dst + count] = vmem_before[src:src + count]
     assert (vmem == want_vmem).all()
     assert (ddr == want_ddr).all()
+
+
+@pytest.mark.parametrize("ports", PORTS)
+def test_one_latency_less_is_missed_even_with_an_ideal_ddr(ports, monkeypatch):
+    """The stated smallest latency is tight: one cycle less, the same kind of traffic
+    (both channels at once) ends late somewhere even with DDR answering in one cycle."""
+    import fenn.hw.dma as dma_module
+    monkeypatch.setattr(dma_module, "check_rtl_dma", lambda soc: None)     # let the RTL be built
+    soc = soc_for(ports, min_dma_read_latency(ports) - 1)
+    missed = 0
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        ddr = rng.integers(0, 256, soc.ddr_bytes, dtype=np.uint8)
+        transfers, _ = random_transfers(soc, rng)
+        log, _ = run_dma(soc, transfers, [AxiMemory(ddr, latency=1) for _ in range(ports)], 620)
+        try:
+            check_statuses(soc, log, transfers, 620)
+        except AssertionError:
+            missed += 1
+    assert missed, "the RTL met the model one cycle below its stated smallest latency: lower the limit"
 
 
 @pytest.mark.parametrize("ports", PORTS)
@@ -236,3 +263,4 @@ def test_slow_memory_stretches_the_transfer_but_moves_every_byte(ports):
 def test_configurations_the_rtl_cannot_meet_are_refused(change, message):
     with pytest.raises(ValueError, match=message):       # Dma(soc) calls this first
         check_rtl_dma(SocConfig(**{"vmem_bytes": 8192, "ddr_bytes": 65536, **change}))
+
