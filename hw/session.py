@@ -110,7 +110,8 @@ def _verilator_environment():
     root = _verilator_root()
     settings = {"VERILATOR_ROOT": str(root),
                 "PATH": str(root / "bin") + os.pathsep + os.environ.get("PATH", ""),
-                "CXXFLAGS": os.environ.get("CXXFLAGS", "--std=c++20 -DVL_TIME_CONTEXT"),
+                # not the wheel's -DVL_TIME_CONTEXT: cocotb's main loop keeps time in sc_time_stamp()
+                "CXXFLAGS": os.environ.get("CXXFLAGS", "--std=c++20"),
                 "MAKEFLAGS": "CFG_CXXFLAGS_PCH_I=-include"}
     with _ENV_LOCK:
         saved = {key: os.environ.get(key) for key in settings}
@@ -138,7 +139,8 @@ def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
     """
     from cocotb_tools.runner import get_runner
     text = _verilog(soc)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    recipe = text + (repr(VERILATOR_ARGS) if simulator == "verilator" else "")
+    digest = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     build_dir = pathlib.Path(build_root or DEFAULT_BUILD_ROOT) / f"{TOP_NAME}-{simulator}-{digest}"
     done = build_dir / "built"
     if done.exists():
