@@ -7,8 +7,9 @@ The model is an exact-latency AXI4 slave, one per master, all over one byte arra
 burst's first beat is valid :func:`fenn.hw.dma.ddr_read_delay` cycles after its AR
 handshake (the slowest memory the RTL claims to meet docs/timing.md with), then one beat
 a cycle, bursts back to back; AR, AW and W are always ready; a write response is valid
-the cycle after a burst's last beat. (cocotbext-axi's AxiRam answers a read no sooner
-than 8 cycles after AR, too late for the small latencies the simulator's suites use.)
+the cycle after a burst's last beat. (cocotbext-axi's AxiRam, measured on Icarus: first
+beat 2 cycles after AR, write response 2 cycles after the last beat; it serves one master
+and its latency is its own, so it cannot stand for "the slowest DDR the RTL tolerates".)
 """
 
 from __future__ import annotations

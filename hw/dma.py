@@ -43,14 +43,14 @@ RESP_SLVERR, RESP_DECERR = 2, 3
 #: one VMEM DMA port moves 64 bytes a cycle; both channels at once need 2 x 16 x dma_ports
 SUPPORTED_DMA_PORTS = (1, 2)
 #: per dma_ports: (smallest dma_read_latency the RTL meets with an ideal DDR, cycles of the
-#: latency the RTL itself uses on a read). Why: an S2MM transfer's last write response can
-#: come back no earlier than start + ceil(COUNT/B) + 4 with one port (first VMEM fetch and
-#: its read cycle, the AW/W pipeline, B one cycle after the last beat); with two ports the
-#: VMEM DMA port is fully booked when both channels stream (2 x 32 B/cycle), and the rows
-#: cut between the two masters cost an extra VMEM access each, so both channels together
-#: need 8. On MM2S the RTL spends one cycle issuing AR and up to 1 (one port) or 4 (two
-#: ports) waiting for the VMEM port after the last beat. Both are checked by
-#: tests/hw/test_dma.py (random back-to-back transfers on both channels at once).
+#: latency the RTL itself uses on a read). Why: alone, an S2MM transfer's last write
+#: response comes back at start + ceil(COUNT/B) + 3 (first VMEM fetch, its read cycle, W
+#: beats, B one cycle after the last), and with MM2S running its first fetch may wait a
+#: cycle: 4. With two ports the VMEM DMA port is fully booked when both channels stream
+#: (2 x 32 B/cycle) and a row cut between the two masters costs each channel one more
+#: access: 8. On MM2S the RTL spends one cycle issuing AR and up to 1 (one port) or 4 (two
+#: ports) waiting for the VMEM port after the last beat. tests/hw/test_dma.py checks both
+#: numbers and that one cycle less is missed (random transfers on both channels at once).
 RTL_LATENCY_LIMITS = {1: (4, 2), 2: (8, 5)}
 #: a mover's addresses run at most this many beats ahead of its data, and at most this many
 #: write bursts are outstanding (bounded queues in the interconnect and the movers)
