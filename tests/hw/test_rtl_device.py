@@ -193,9 +193,12 @@ def test_a_dead_simulator_gives_an_error_with_its_log_not_a_hang():
         dev.run()
 
 
-def test_unknown_simulator_is_refused_naming_the_choices():
+def test_unknown_simulator_is_refused_naming_the_choices(monkeypatch):
     with pytest.raises(ValueError, match="icarus"):
         open_device("rtl", simulator="modelsim")
+    monkeypatch.setenv("FENN_RTL_SIM", "xcelium")
+    with pytest.raises(ValueError, match="FENN_RTL_SIM.*verilator"):
+        open_device("rtl")
 
 
 NET_SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512,
@@ -219,12 +222,12 @@ def small_network(rng):
 def test_fenn_run_on_rtl_uses_one_simulation_for_all_samples(monkeypatch):
     started = []
 
-    class Counted(session_module.RtlSession):
+    class Counted(session_module._Simulator):       # every simulator process starts here
         def __init__(self, *args, **kwargs):
             started.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(session_module, "RtlSession", Counted)
+    monkeypatch.setattr(session_module, "_Simulator", Counted)
     rng = np.random.default_rng(5)
     program = fenn.compile(small_network(rng), 4, soc=NET_SOC, rounding="stochastic")
     inputs = {"inp": rng.random((3, 4, 32)) < 0.3}
