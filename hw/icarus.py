@@ -13,9 +13,9 @@ import numpy as np
 from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .pysim import RtlState
-from .session import DEFAULT_BUILD_ROOT, RtlSession, simulator_missing
+from .session import DEFAULT_BUILD_ROOT, TIMESCALE, RtlSession, simulator_missing
 
-__all__ = ["IcarusCore", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT"]
+__all__ = ["IcarusCore", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT", "TIMESCALE"]
 
 
 def icarus_available() -> bool:
