@@ -3,6 +3,10 @@ one live simulation keeps memories, registers, RNG state, CSRs, counters and the
 channels' registers and status bits from one run to the next, exactly as `sim` does."""
 
 import gc
+import subprocess
+import sys
+import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -183,6 +187,35 @@ def test_close_and_garbage_collection_end_the_simulator():
     del dev
     gc.collect()
     process.wait(timeout=30)
+
+
+def test_interpreter_exit_ends_the_simulator():
+    script = textwrap.dedent(f"""
+        import numpy as np
+        from fenn.device import open_device
+        from fenn.isa import encode
+        from fenn.program import Program
+        from fenn.soc import SocConfig
+        soc = SocConfig.from_dict({SOC.to_dict()!r})
+        device = open_device("rtl", soc=soc)
+        device.load(Program(text=np.array([encode("ecall")], np.uint32), soc=soc))
+        print(device._session._sim.process.pid, flush=True)
+    """)          # exits with the device still open
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pid = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pid), f"simulator process {pid} outlived its interpreter"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"     # a zombie has ended
+    except FileNotFoundError:
+        return False
 
 
 def test_a_dead_simulator_gives_an_error_with_its_log_not_a_hang():
