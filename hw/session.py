@@ -18,6 +18,7 @@ import dataclasses
 import fcntl
 import functools
 import hashlib
+import json
 import os
 import pathlib
 import shutil
@@ -131,6 +132,36 @@ def _verilog(soc: SocConfig) -> str:
     return core_verilog(soc)
 
 
+@functools.lru_cache(maxsize=1)
+def _generator_digest() -> str:
+    """A hash of everything the emitted Verilog depends on besides the SocConfig: the
+    sources of fenn.hw and of fenn's top-level modules (ISA table, SocConfig, faults) and
+    the Amaranth version."""
+    import amaranth
+
+    import fenn
+    h = hashlib.sha256(amaranth.__version__.encode())
+    for folder in (pathlib.Path(__file__).parent, pathlib.Path(fenn.__file__).parent):
+        for path in sorted(folder.glob("*.py")):
+            h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def _verilog_digest(soc: SocConfig, root: pathlib.Path) -> str:
+    """The digest of ``soc``'s Verilog text, remembered on disk per generator sources so
+    a new process need not emit the Verilog again (20 s for the default SoC)."""
+    key = hashlib.sha256((_generator_digest() + json.dumps(soc.to_dict(), sort_keys=True)).encode())
+    memo = root / "verilog-digests" / key.hexdigest()[:24]
+    if memo.exists():
+        return memo.read_text().strip()
+    digest = hashlib.sha256(_verilog(soc).encode()).hexdigest()[:16]
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    partial = memo.with_name(f"{memo.name}.{os.getpid()}")
+    partial.write_text(digest + "\n")
+    partial.replace(memo)                   # atomic: a parallel process sees all or nothing
+    return digest
+
+
 def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
     """Build ``fenn_core`` for ``soc`` with ``simulator`` unless already built; its directory.
 
@@ -138,10 +169,11 @@ def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
     from building the same one twice.
     """
     from cocotb_tools.runner import get_runner
-    text = _verilog(soc)
-    recipe = text + (repr(VERILATOR_ARGS) if simulator == "verilator" else "")
-    digest = hashlib.sha256(recipe.encode()).hexdigest()[:16]
-    build_dir = pathlib.Path(build_root or DEFAULT_BUILD_ROOT) / f"{TOP_NAME}-{simulator}-{digest}"
+    root = pathlib.Path(build_root or DEFAULT_BUILD_ROOT)
+    digest = _verilog_digest(soc, root)
+    if simulator == "verilator":
+        digest = hashlib.sha256((digest + repr(VERILATOR_ARGS)).encode()).hexdigest()[:16]
+    build_dir = root / f"{TOP_NAME}-{simulator}-{digest}"
     done = build_dir / "built"
     if done.exists():
         return build_dir
@@ -151,7 +183,7 @@ def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
         if done.exists():
             return build_dir
         source = build_dir / f"{TOP_NAME}.v"
-        source.write_text(text)
+        source.write_text(_verilog(soc))
         runner = get_runner(simulator)
         started = time.perf_counter()
         options = dict(sources=[source], hdl_toplevel=TOP_NAME, build_dir=build_dir, timescale=TIMESCALE,
