@@ -41,10 +41,14 @@ class RtlDevice:
         self._session = None
 
     # ------------------------------------------------------------------ lifetime
-    def _live(self):
+    def _live(self, fresh: bool = False):
+        """The session; a new one if there is none yet, or if ``fresh`` (load) and the last ended."""
         if self.soc is None:
             raise RuntimeError("RtlDevice: load(program) first (or create it with a SocConfig)")
-        if self._session is None or self._session.closed:
+        if self._session is not None and self._session.closed and fresh:
+            self._session.close()
+            self._session = None
+        if self._session is None:
             from .session import RtlSession
             self._session = RtlSession(self.soc, simulator=self.simulator, build_root=self._build_root)
         return self._session
@@ -68,7 +72,7 @@ class RtlDevice:
         if self._session is not None and self.soc != program.soc:
             self.close()
         self.soc = program.soc
-        session = self._live()
+        session = self._live(fresh=True)
         for memory in _MEMORIES:
             session.clear(memory)
         session.reset()

@@ -235,6 +235,7 @@ class _Simulator:
         self.failure: BaseException | None = None
         self.closed = False
         self.keep_log = False            # a failed simulation's log outlives the session
+        self.dead: str | None = None     # why the simulator is gone, once it is
         address = str(self.work / "bench.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(address)
@@ -285,27 +286,36 @@ class _Simulator:
         self.kill()
         self.keep_log = True
         why = f"exit code {code}" if code is not None else (repr(self.failure) if self.failure else "no answer")
+        self.dead = f"it failed while {doing} ({why}; log {self.log})"
         return RtlSimulationError(f"the RTL simulation ({self.simulator}) failed while {doing} ({why}); "
                                   f"{_log_tail(self.log)}")
 
     def call(self, command: str, *args, timeout: float | None = COMMAND_TIMEOUT):
         if self.closed or self.conn is None:
             raise RtlSimulationError("the RTL session is closed; open a new one")
+        if self.dead:
+            raise RtlSimulationError(f"the RTL simulation ({self.simulator}) has ended: {self.dead}; "
+                                     f"open a new session (RtlDevice: load a program again)")
         if command != "hello":
             try:
                 self.conn.send((command, *args))
             except OSError:
                 raise self._died(f"sending {command!r}") from None
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.conn.poll(0.25):
-            if self.process is not None and self.process.poll() is not None or not self.thread.is_alive():
-                raise self._died(f"doing {command!r}")
-            if deadline is not None and time.monotonic() > deadline:
-                raise self._died(f"doing {command!r} (no answer within {timeout:.0f} s)")
         try:
+            while not self.conn.poll(0.25):
+                if self.process is not None and self.process.poll() is not None or not self.thread.is_alive():
+                    raise self._died(f"doing {command!r}")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise self._died(f"doing {command!r} (no answer within {timeout:.0f} s)")
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
             raise self._died(f"doing {command!r}") from None
+        except BaseException:          # Ctrl-C: its answer would be read as the next one's
+            if not self.dead:
+                self.kill()
+                self.dead = f"{command!r} was interrupted"
+            raise
         if kind == "error":
             raise RtlSimulationError(f"the RTL bench could not do {command!r}: {payload}")
         return payload
@@ -357,7 +367,8 @@ class RtlSession:
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        """Closed, or its simulator has ended (after a failure or an interrupted command)."""
+        return not self._finalizer.alive or self._sim.dead is not None
 
     def __enter__(self) -> "RtlSession":
         return self

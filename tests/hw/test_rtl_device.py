@@ -224,6 +224,11 @@ def test_a_dead_simulator_gives_an_error_with_its_log_not_a_hang():
     dev._session._sim.process.kill()             # the simulator this test started
     with pytest.raises(RtlSimulationError, match=r"failed while doing 'run'.*sim\.log"):
         dev.run()
+    with pytest.raises(RtlSimulationError, match="has ended.*load a program again"):
+        dev.read("dmem", 0, 4)                    # its state is gone: no silent fresh simulator
+    dev.load(_program())                          # a load needs none of it: a new simulator
+    assert dev.run().reason == "ecall"
+    dev.close()
 
 
 def test_unknown_simulator_is_refused_naming_the_choices(monkeypatch):
