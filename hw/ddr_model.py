@@ -18,7 +18,7 @@ import collections
 
 from fenn.soc import SocConfig
 
-__all__ = ["attach_ddr", "ExactLatencyDdr", "port_prefixes"]
+__all__ = ["attach_ddr", "ExactLatencyDdr", "port_prefixes", "MODELS"]
 
 RESP_OKAY, RESP_DECERR = 0, 3
 
@@ -169,16 +169,39 @@ class ExactLatencyDdr:
         return asked or not port.idle()
 
 
-def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_"):
+#: cocotbext-axi's AxiRam, measured on Icarus: AR handshake to first read beat
+AXIRAM_READ_DELAY = 2
+MODELS = ("exact", "axiram")
+
+
+def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact"):
     """A DDR model on every AXI4 master of the DUT (``prefix`` names port 0's signals; see
     :func:`port_prefixes`). Call from a running cocotb test.
 
-    The returned object has ``write(address, data: bytes)`` and ``read(address, n) -> bytes``,
-    which touch the memory without simulated time.
+    ``model="exact"`` is :class:`ExactLatencyDdr` at the slowest delay the RTL tolerates;
+    ``model="axiram"`` is cocotbext-axi's AxiRam (one per master, one shared memory), an
+    independent implementation of the AXI4 slave side. The returned object has
+    ``write(address, data: bytes)`` and ``read(address, n) -> bytes``, which touch the
+    memory without simulated time.
     """
     import cocotb
 
     from .dma import ddr_read_delay
-    ddr = ExactLatencyDdr(dut, soc, prefix, max(1, ddr_read_delay(soc)))
+    delay = ddr_read_delay(soc)
+    if model == "axiram":
+        if delay < AXIRAM_READ_DELAY:
+            raise ValueError(f"AxiRam answers {AXIRAM_READ_DELAY} cycles after AR, but this SoC "
+                             f"(dma_ports={soc.dma_ports}, dma_read_latency={soc.dma_read_latency}) "
+                             f"needs {delay}; use model='exact' or raise dma_read_latency")
+        from cocotbext.axi import AxiBus, AxiRam
+        rams = []
+        for name in port_prefixes(soc, prefix):
+            shared = rams[0].mem if rams else None
+            rams.append(AxiRam(AxiBus.from_prefix(dut, name), dut.clk, dut.rst,
+                               size=soc.ddr_bytes, mem=shared))
+        return rams[0]
+    if model != "exact":
+        raise ValueError(f"unknown DDR model {model!r}; expected one of {MODELS}")
+    ddr = ExactLatencyDdr(dut, soc, prefix, max(1, delay))
     cocotb.start_soon(ddr.serve())
     return ddr

@@ -1,6 +1,7 @@
 """The SoC top level, driven only through its AXI4-Lite host port (cocotbext-axi), runs a
 program with a DMA round trip and reports what fenn.sim reports."""
 
+import dataclasses
 import hashlib
 import json
 import pathlib
@@ -39,19 +40,22 @@ def _program():
     return words
 
 
-def test_host_interface_runs_a_program(tmp_path):
+@pytest.mark.parametrize("soc", [SOC, dataclasses.replace(SOC, dma_ports=2, dma_read_latency=8)],
+                         ids=["1-master", "2-masters"])
+def test_host_interface_runs_a_program(tmp_path, soc):
+    """The SoC top behind cocotbext-axi's AxiLiteMaster (host) and AxiRam (DDR) equals fenn.sim."""
     words = _program()
     ddr = np.random.default_rng(7).integers(0, 256, 8192, dtype=np.uint8)
-    m = Machine(SOC)
+    m = Machine(soc)
     m.load(words, dmem=np.array([7], np.uint32), ddr=ddr)
     status = m.run()
-    job = {"soc": SOC.to_dict(), "words": [int(w) for w in words], "dmem0": 7, "ddr": ddr.tolist(),
+    job = {"soc": soc.to_dict(), "words": [int(w) for w in words], "dmem0": 7, "ddr": ddr.tolist(),
            "expect_dmem": [int(w) for w in m.dmem[:8].view(np.uint32)],
            "expect_ddr": [int(b) for b in m.ddr[:8192]]}
     job_path = tmp_path / "job.json"
     job_path.write_text(json.dumps(job))
 
-    text = verilog.convert(FennSoc(SOC), name="fenn_soc", emit_src=False)
+    text = verilog.convert(FennSoc(soc), name="fenn_soc", emit_src=False)
     build = DEFAULT_BUILD_ROOT / f"fenn_soc-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     build.mkdir(parents=True, exist_ok=True)
     source = build / "fenn_soc.v"
