@@ -1,7 +1,7 @@
 """Batches of programs on the emitted Verilog, each from a core reset (the parity tests' API).
 
 ``IcarusCore(soc).run(jobs)`` runs every job in one live :class:`fenn.hw.session.RtlSession`
-(Icarus by default, ``simulator="verilator"`` for Verilator): a core reset, the job's
+(``simulator``, else $FENN_RTL_SIM, else Icarus): a core reset, the job's
 images written where they differ from what the memories hold, a run, the final state
 read back. It returns one :class:`fenn.hw.pysim.RtlState` per job.
 """
@@ -29,7 +29,7 @@ def verilator_available() -> bool:
 class IcarusCore:
     """One live simulator of ``fenn_core`` for one SocConfig, running jobs from a core reset."""
 
-    def __init__(self, soc: SocConfig = DEFAULT_SOC, build_root=None, simulator: str = "icarus"):
+    def __init__(self, soc: SocConfig = DEFAULT_SOC, build_root=None, simulator: str | None = None):
         self.soc = soc
         self.session = RtlSession(soc, simulator=simulator, build_root=build_root)
         self.build_dir = self.session.build_dir
