@@ -107,14 +107,20 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
     io["rng_seed"] = IoBuffer("rng_seed", "vmem", seed, "<u2", (2, 32), "input",
                               {"what": "per-lane xoroshiro32++ state (S0, S1) loaded at start"})
     layouts = {}
-    state = {}
+    state, initial, vmem_data = {}, {}, {}
     lane_local = {p.name for p in ln.pops
                   if any(c.post == p.name and (c.kind == "sparse" or c.delays is not None)
                          for c in ln.conns)}
     for p in ln.pops:
-        nslots = len(p.variables)
+        nslots = len(p.slots)
         state[p.name] = plan.alloc("vmem", f"{p.name}.state", p.nvec * nslots * 64, align=64,
-                                   what=f"state {p.variables}, chunk-major")
+                                   what=f"state {p.slots}, chunk-major")
+        if p.per_neuron_init:
+            image = _initial_image(p)
+            initial[p.name] = plan.alloc("vmem", f"{p.name}.initial", image.nbytes, align=64,
+                                         what="per-neuron start of the state block, copied "
+                                              "into it at the start of every run")
+            vmem_data[initial[p.name]] = image
         if p.name in lane_local:
             ring_slots = max(p.ring_slots, 1)
             stride = 2 * _pow2(p.nvec)
@@ -124,7 +130,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
         else:
             isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
             layouts[p.name] = {"isyn": ("vmem", isyn)}
-    weights, tables, vmem_data, ddr_data, streams, dma_schedule = {}, {}, {}, {}, {}, []
+    weights, tables, ddr_data, streams, dma_schedule = {}, {}, {}, {}, []
     for ci, c in enumerate(ln.conns):
         if c.post in lane_local:
             isyn = layouts[c.post]["isyn"]
@@ -199,9 +205,9 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
             io[r.key] = IoBuffer(r.key, "vmem", base, "<i2", (p.nvec, 32), "output",
                                  {"format": str(r.fmt), "size": p.size, "kind": "max"})
         else:   # last: the state itself after the run
-            slot = p.variables.index(r.variable)
+            slot = p.slots.index(r.variable)
             io[r.key] = IoBuffer(r.key, "vmem", state[p.name], "<i2",
-                                 (p.nvec, len(p.variables), 32), "output",
+                                 (p.nvec, len(p.slots), 32), "output",
                                  {"format": str(r.fmt), "size": p.size, "kind": "last", "slot": slot})
 
     # ------------------------------------------------------------------ DMEM
@@ -238,8 +244,10 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
     code.vloadr1(X(5), 64)
     for p in ln.pops:
         code.note = f"prologue: {p.name} state"
-        _fill_vectors(code, state[p.name], p.nvec * len(p.variables),
-                      [p.init[v] for v in p.variables])
+        if p.name in initial:
+            _copy_vectors(code, initial[p.name], state[p.name], p.nvec * len(p.slots))
+        else:
+            _fill_vectors(code, state[p.name], p.nvec * len(p.slots), [p.init[v] for v in p.slots])
         isyn = layouts[p.name]["isyn"]
         if isyn[0] == "vmem":
             _fill_vectors(code, isyn[1], p.nvec, [0])
@@ -345,6 +353,38 @@ def _image(blocks: dict[int, np.ndarray]) -> np.ndarray:
         raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
         image[address:address + raw.size] = raw
     return image
+
+
+def _initial_image(p) -> np.ndarray:
+    """The state block's start (nvec, slots, 32) int16, chunk-major like the block itself."""
+    image = np.empty((p.nvec, len(p.slots), 32), dtype=np.int16)
+    for k, slot in enumerate(p.slots):
+        image[:, k, :] = np.broadcast_to(p.init[slot], (p.npad,)).reshape(p.nvec, 32)
+    return image
+
+
+def _copy_vectors(code: Code, source: int, destination: int, count: int):
+    """Copy ``count`` vectors from VMEM ``source`` to ``destination`` (four per pass)."""
+    regs = [V(20 + k) for k in range(4)]
+    code.li(X(5), source)
+    code.li(X(6), destination)
+    groups, rest = divmod(count, len(regs))
+    if groups:
+        loop = code.new_label("copy")
+        code.li(X(7), groups)
+        code.label(loop)
+        for k, reg in enumerate(regs):
+            code.vloadv(reg, X(5), 64 * k)
+        for k, reg in enumerate(regs):
+            code.vstore(reg, X(6), 64 * k)
+        code.addi(X(5), X(5), 64 * len(regs))
+        code.addi(X(6), X(6), 64 * len(regs))
+        code.addi(X(7), X(7), -1)
+        code.bne(X(7), X(0), loop)
+    for k in range(rest):
+        code.vloadv(regs[k], X(5), 64 * k)
+    for k in range(rest):
+        code.vstore(regs[k], X(6), 64 * k)
 
 
 def _pow2(n: int) -> int:

@@ -28,7 +28,9 @@ class PopIR:
     model: object
     kernel: Kernel
     fmt: Format                    # value format (input accumulator, weights in, membrane)
-    init: dict[str, int]           # state variable -> initial integer value
+    #: slot (state variable or per-neuron parameter) -> initial integer value, one for all
+    #: neurons, or int16 (npad,) per neuron (padding lanes 0)
+    init: dict[str, "int | np.ndarray"]
     spiking: bool
     ring_slots: int = 0            # delay ring buffer slots (0: no delayed input)
 
@@ -43,6 +45,17 @@ class PopIR:
     @property
     def variables(self) -> list[str]:
         return list(self.kernel.var_formats)
+
+    @property
+    def slots(self) -> list[str]:
+        """The vectors of a chunk's state block: the state variables, then the per-neuron
+        parameters (read-only)."""
+        return self.variables + list(self.kernel.params)
+
+    @property
+    def per_neuron_init(self) -> bool:
+        """Does any slot start from per-neuron values (an image in VMEM, copied per run)?"""
+        return any(isinstance(v, np.ndarray) for v in self.init.values())
 
     @property
     def nwords(self) -> int:
@@ -168,6 +181,34 @@ def _quantise_connection(c, post_fmt: Format, post_npad: int) -> ConnIR:
                   c.kind, weights, sparse, delays, report)
 
 
+def _check_params(pop, traced) -> None:
+    for name, values in traced.params.items():
+        if values.shape != (pop.size,):
+            raise ValueError(f"population {pop.name!r}: per-neuron parameter {name!r} of "
+                             f"{pop.model.name} has {values.size} values for {pop.size} neurons; "
+                             f"give one value per neuron (or one number for all)")
+
+
+def _initial(pop, name: str, var, fmt: Format):
+    """A variable's quantised start: one integer for all neurons, or int16 (npad,)."""
+    values = pop.initial.get(name) if hasattr(pop, "initial") else None
+    if values is None:
+        values = np.array([float(var.init)])
+    q = quantise(values, fmt)
+    if q.clipped:
+        worst = float(values[np.argmax(np.abs(values))])
+        raise ValueError(
+            f"population {pop.name!r}: initial value {worst:g} of {name!r} does not fit its "
+            f"format {fmt} (range {-32768 / fmt.scale:g}..{fmt.max_value:g}); "
+            f"give a format with more integer bits (formats={{{pop.name!r}: ...}}) or start "
+            f"{name!r} within the range")
+    if np.all(q.values == q.values[0]):
+        return int(q.values[0])
+    image = np.zeros(-(-pop.size // LANES) * LANES, dtype=np.int16)
+    image[:pop.size] = q.values
+    return image
+
+
 def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest",
                   seed: int = 0) -> LoweredNetwork:
     """Choose formats, lower every neuron model and quantise every connection."""
@@ -183,13 +224,14 @@ def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest"
         fmt = value_formats[pop.name]
         variables = pop.model.state()
         var_formats = {name: Format(0) if v.integer else fmt for name, v in variables.items()}
-        kernel = lower(trace(pop.model, net.dt), var_formats, fmt, rounding, pop.name)
-        init = {}
-        for name, v in variables.items():
-            q = quantise(np.array([v.init]), var_formats[name])
-            if q.clipped:
-                raise ValueError(f"{pop.name}.{name}: initial value {v.init} does not fit {var_formats[name]}")
-            init[name] = int(q.values[0])
+        traced = trace(pop.model, net.dt)
+        _check_params(pop, traced)
+        kernel = lower(traced, var_formats, fmt, rounding, pop.name)
+        init = {name: _initial(pop, name, v, var_formats[name]) for name, v in variables.items()}
+        npad = -(-pop.size // LANES) * LANES
+        for slot, values in kernel.params.items():
+            init[slot] = np.zeros(npad, dtype=np.int16)
+            init[slot][:pop.size] = values
         pops.append(PopIR(pop.name, pop.size, pop.model, kernel, fmt, init, pop.model.spiking))
     by_name = {p.name: p for p in pops}
     conns = [_quantise_connection(c, by_name[c.post.name].fmt, by_name[c.post.name].npad)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..models.language import Expr, ModelError, Trace
 from .formats import INT16_MAX, INT16_MIN, Format
 
@@ -69,6 +71,9 @@ class Kernel:
     input_format: Format
     #: constants as quantised: (where, exact value, integer, format) for the report
     constants: list[tuple[str, float, int, str]]
+    #: per-neuron parameters as quantised: slot -> int16 values, one per neuron; a slot is
+    #: read with ``load`` like a state variable and never stored
+    params: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def draws_per_update(self) -> int:
@@ -86,6 +91,8 @@ class _Lowerer:
         self.ops: list[LaneOp] = []
         self.memo: dict = {}            # structural key -> (value id, frac)
         self.constants: list = []
+        self.params: dict[str, np.ndarray] = {}
+        self.param_slots: dict[tuple[str, int], str] = {}
         self.next_id = 0
 
     # ---------------------------------------------------------------- emission
@@ -121,6 +128,30 @@ class _Lowerer:
         factor = self.const_raw(1 << (to - frm), to - frm)
         return self.emit("mul", (vid, factor), frac=to, shift=0, rnd="", note=note)
 
+    def param(self, name: str, frac: int | None) -> tuple[int, int]:
+        """Load a per-neuron parameter in format ``frac`` (None: the finest it fits); each
+        format a parameter is used in is one vector slot of the state block."""
+        values = self.trace.params[name]
+        if frac is None:
+            frac = self._const_frac(float(np.max(np.abs(values))))
+        slot = self.param_slots.get((name, frac))
+        if slot is None:
+            slot = name if not any(n == name for n, _ in self.param_slots) else f"{name}_q{frac}"
+            if slot in self.formats:
+                raise ModelError(f"{self.population}: parameter slot {slot!r} has the name of a "
+                                 f"state variable; rename the parameter")
+            scaled = np.round(values * (1 << frac))
+            if np.any(np.abs(scaled) > INT16_MAX):
+                worst = float(values[np.argmax(np.abs(values))])
+                raise ModelError(f"{self.population}: per-neuron parameter {name!r} reaches "
+                                 f"{worst:g}, which does not fit the format {Format(frac)} it "
+                                 f"meets (largest {Format(frac).max_value:g}); choose a format "
+                                 f"with more integer bits for this population")
+            self.params[slot] = scaled.astype(np.int16)
+            self.param_slots[(name, frac)] = slot
+        vid = self.emit("load", (), frac=frac, name=slot, note=f"load parameter {slot}")
+        return vid, frac
+
     def const_raw(self, integer: int, frac: int) -> int:
         return self.emit("const", (), frac=frac, value=integer, note=f"const {integer}")
 
@@ -132,6 +163,8 @@ class _Lowerer:
                 raise ModelError(f"{self.population}: a constant ({node.value}) stands alone; "
                                  f"combine it with a state variable or the input")
             return self.const(node.value, want, "update"), want
+        if node.op == "param":
+            return self.param(node.value, want)
         key = id(node)
         if key in self.cache:
             return self.cache[key]
@@ -143,10 +176,12 @@ class _Lowerer:
         """Lower two operands to one common format (the coarser of the two)."""
         if a.op == "const" and b.op == "const":
             raise ModelError(f"{self.population}: {what} of two constants should have been folded")
-        if a.op == "const":
+        # constants and per-neuron parameters take the format of what they meet
+        fixed = ("const", "param")
+        if a.op == "const" or (a.op == "param" and b.op not in fixed):
             vb, fb = self.value(b)
             return self.value(a, fb)[0], vb, fb
-        if b.op == "const":
+        if b.op in fixed:
             va, fa = self.value(a)
             return va, self.value(b, fa)[0], fa
         (va, fa), (vb, fb) = self.value(a), self.value(b)
@@ -170,8 +205,8 @@ class _Lowerer:
             return self.emit("sub", (zero, va), frac=fa, note="negate"), fa
         if op == "mul":
             a, b = node.args
-            if a.op == "const":
-                a, b = b, a
+            if a.op == "const" or (a.op == "param" and b.op != "const"):
+                a, b = b, a       # the factor second: the product keeps the other's format
             va, fa = self.value(a)
             if b.op == "const":
                 fc = self._const_frac(b.value)
@@ -227,11 +262,14 @@ class _Lowerer:
             if expr.op == "const":
                 stores[name] = self.const(expr.value, frac, f"{name} = const")
                 continue
+            if expr.op == "param":
+                stores[name] = self.param(expr.value, frac)[0]
+                continue
             vid, f = self.value(expr)
             stores[name] = self.convert(vid, f, frac, f"to format of {name}")
         spike = self.mask(self.trace.spike) if self.trace.spike is not None else None
         return Kernel(self.ops, stores, spike, dict(self.formats), self.input_format,
-                      self.constants)
+                      self.constants, self.params)
 
 
 def lower(trace: Trace, var_formats: dict[str, Format], input_format: Format, rounding: str,

@@ -42,7 +42,7 @@ class UpdateLayout:
 
     @property
     def slot_bytes(self) -> int:
-        return 64 * len(self.pop.variables)
+        return 64 * len(self.pop.slots)
 
 
 def _allocate(ops, uses_after, vpool, xpool, what):
@@ -158,7 +158,7 @@ def emit_update(code: Code, layout: UpdateLayout):
         for op in body:
             _emit_op(code, op, vreg, mreg, layout, rel)
         for var, vid in kernel.stores.items():
-            code.vstore(vreg[vid], P_STATE, rel * layout.slot_bytes + 64 * pop.variables.index(var))
+            code.vstore(vreg[vid], P_STATE, rel * layout.slot_bytes + 64 * pop.slots.index(var))
         if layout.isyn[0] == "vmem":
             if layout.clear_input:
                 code.vstore(zero, P_ISYN, 64 * rel)
@@ -215,7 +215,7 @@ def _add(code, reg, amount):
 def _emit_op(code: Code, op, vreg, mreg, layout, rel: int):
     pop = layout.pop
     if op.op == "load":
-        code.vloadv(vreg[op.dst], P_STATE, rel * layout.slot_bytes + 64 * pop.variables.index(op.name))
+        code.vloadv(vreg[op.dst], P_STATE, rel * layout.slot_bytes + 64 * pop.slots.index(op.name))
     elif op.op == "input":
         if layout.isyn[0] == "vmem":
             code.vloadv(vreg[op.dst], P_ISYN, 64 * rel)

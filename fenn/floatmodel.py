@@ -31,6 +31,8 @@ def _evaluate(tr, state: dict, current: np.ndarray):
             out = current
         elif op in ("const", "bconst"):
             out = node.value
+        elif op == "param":
+            out = tr.params[node.value]          # one value per neuron, broadcast over samples
         elif op in _BINARY:
             out = _BINARY[op](values[id(node.args[0])], values[id(node.args[1])])
         elif op == "neg":
@@ -60,7 +62,7 @@ def simulate_float(net, inputs: dict[str, np.ndarray], timesteps: int) -> dict[s
     rasters = {g.name: np.asarray(inputs[g.name], dtype=bool) for g in net.inputs}
     S = next(iter(rasters.values())).shape[0] if rasters else 1
     traces = {p.name: trace(p.model, net.dt) for p in net.populations}
-    state = {p.name: {k: np.full((S, p.size), v.init) for k, v in p.model.state().items()}
+    state = {p.name: {k: np.tile(p.initial_values(k), (S, 1)) for k in p.model.state()}
              for p in net.populations}
     slots = {p.name: 1 + max([c.max_delay for c in net.connections if c.post is p], default=0)
              for p in net.populations}

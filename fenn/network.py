@@ -60,12 +60,47 @@ class Input(_Group):
 
 
 class Population(_Group):
-    """``size`` neurons of one model."""
+    """``size`` neurons of one model; ``initial`` holds per-neuron start values of state
+    variables (name -> float array of ``size``), the others start at their ``StateVar.init``."""
 
-    def __init__(self, network, size, model, name):
+    def __init__(self, network, size, model, name, initial=None):
         super().__init__(network, size, name)
         self.model = model
         self._variables = dict(model.state())
+        self.initial = self._check_initial(initial or {})
+
+    def _check_initial(self, initial) -> dict:
+        if not isinstance(initial, dict):
+            raise NetworkError(f"population {self.name!r}: initial must be a dict "
+                               f"{{variable: value or array of {self.size}}}, got {initial!r}")
+        checked = {}
+        for var, value in initial.items():
+            if var not in self._variables:
+                raise NetworkError(f"population {self.name!r}: initial names {var!r}, which is "
+                                   f"not a state variable of {self.model.name} (state variables: "
+                                   f"{sorted(self._variables)})")
+            try:
+                array = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise NetworkError(f"population {self.name!r}: initial {var!r} must be numbers, "
+                                   f"got {value!r}") from None
+            if array.ndim == 0:
+                array = np.full(self.size, float(array))
+            if array.shape != (self.size,):
+                raise NetworkError(f"population {self.name!r}: initial {var!r} has shape "
+                                   f"{array.shape}; give one number or an array of shape "
+                                   f"({self.size},), one value per neuron")
+            if not np.all(np.isfinite(array)):
+                raise NetworkError(f"population {self.name!r}: initial {var!r} contains NaN or "
+                                   f"infinity")
+            checked[var] = array
+        return checked
+
+    def initial_values(self, var: str) -> np.ndarray:
+        """Start values of ``var``, one per neuron (float64)."""
+        if var in self.initial:
+            return self.initial[var]
+        return np.full(self.size, float(self._variables[var].init))
 
     @property
     def spikes(self) -> Target:
@@ -167,15 +202,19 @@ class Network:
         self.inputs.append(group)
         return group
 
-    def population(self, size: int, model, name: str | None = None) -> Population:
-        """``size`` neurons of ``model`` (an instance of a :class:`fenn.models.NeuronModel`)."""
+    def population(self, size: int, model, name: str | None = None, *,
+                   initial: dict | None = None) -> Population:
+        """``size`` neurons of ``model`` (an instance of a :class:`fenn.models.NeuronModel`).
+
+        ``initial={"v": values}`` starts state variables at per-neuron values (a number or
+        an array of ``size``) instead of the model's ``StateVar.init``."""
         from .models.language import NeuronModel
         if not isinstance(model, NeuronModel):
             raise NetworkError(f"model must be a fenn.models.NeuronModel instance (e.g. "
                                f"fenn.models.LIF()), got {model!r}")
         name = name or f"pop{len(self.populations)}"
         self._check_name(name)
-        group = Population(self, self._check_size(size), model, name)
+        group = Population(self, self._check_size(size), model, name, initial)
         self.populations.append(group)
         return group
 

@@ -124,6 +124,8 @@ def reference_source(ln) -> tuple[str, list[str]]:
             args.append(f"D{ci}")
     for ri, _ in enumerate(ln.recs):
         args.append(f"R{ri}")
+    for p in ln.pops:
+        args += [_init_arg(p, slot) for slot in p.slots if isinstance(p.init[slot], np.ndarray)]
     args.append("sat")
 
     w("S = seeds.shape[0]")
@@ -133,8 +135,11 @@ def reference_source(ln) -> tuple[str, list[str]]:
     i("s0 = seeds[b, 0].astype(np.int64)")
     i("s1 = seeds[b, 1].astype(np.int64)")
     for pi, p in enumerate(ln.pops):
-        for var in p.variables:
-            i(f"st_{p.name}_{var} = np.full({p.npad}, {p.init[var]}, np.int64)")
+        for var in p.slots:
+            if isinstance(p.init[var], np.ndarray):     # per-neuron start (or parameter)
+                i(f"st_{p.name}_{var} = {_init_arg(p, var)}.astype(np.int64)")
+            else:
+                i(f"st_{p.name}_{var} = np.full({p.npad}, {p.init[var]}, np.int64)")
         i(f"acc_{p.name} = np.zeros(({max(p.ring_slots, 1)}, {p.npad}), np.int64)")
         i(f"nsat_{pi} = 0")
         if p.spiking:
@@ -186,7 +191,7 @@ def reference_source(ln) -> tuple[str, list[str]]:
           f"{weights}{call_delays})")
     # ---- neuron updates, population order, 32-lane chunks in order: one helper each
     for pi, p in enumerate(ln.pops):
-        states = ", ".join(f"st_{p.name}_{v}" for v in p.variables)
+        states = ", ".join(f"st_{p.name}_{v}" for v in p.slots)
         cur = f", cur_{p.name}" if p.spiking else ""
         h = [decorator, f"def _upd{pi}({states}, acc_{p.name}, slot_{p.name}, s0, s1{cur}):",
              f"    nsat_{pi} = 0", f"    for n in range({p.npad}):", "        lane = n & 31"]
@@ -242,6 +247,11 @@ def reference_source(ln) -> tuple[str, list[str]]:
     driver = (f"@njit(parallel=True, cache=True, error_model='numpy')\n"
               f"def _simulate({', '.join(args)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n")
     return "\n\n\n".join(helpers + [driver]), args
+
+
+def _init_arg(p, slot: str) -> str:
+    """Driver argument holding a slot's per-neuron start values."""
+    return f"init_{p.name}_{slot}"
 
 
 def _cache_dir() -> Path:
@@ -322,6 +332,10 @@ def simulate(ln, inputs: dict, seeds: np.ndarray | None = None,
     for ri, r in enumerate(ln.recs):
         shape, dtype = _rec_shape(r, ln.pop(r.pop), S, ln.timesteps)
         values[f"R{ri}"] = outputs[r.key] = np.zeros(shape, dtype=dtype)
+    for p in ln.pops:
+        for slot in p.slots:
+            if isinstance(p.init[slot], np.ndarray):
+                values[_init_arg(p, slot)] = np.asarray(p.init[slot], dtype=np.int16)
     values["sat"] = sat = np.zeros((S, len(ln.pops)), dtype=np.int64)
     function(*(values[a] for a in arg_names))
     return ReferenceResult(outputs, {p.name: sat[:, k] for k, p in enumerate(ln.pops)})

@@ -22,6 +22,8 @@ import dataclasses
 import math
 from typing import Callable
 
+import numpy as np
+
 __all__ = ["Expr", "where", "StateVar", "NeuronModel", "Trace", "trace", "ModelError"]
 
 
@@ -29,7 +31,7 @@ class ModelError(ValueError):
     """A neuron model that cannot be traced or compiled (the message says what to change)."""
 
 
-_NUM_OPS = {"var", "input", "const", "add", "sub", "mul", "neg", "where"}
+_NUM_OPS = {"var", "input", "const", "param", "add", "sub", "mul", "neg", "where"}
 _BOOL_OPS = {"ge", "gt", "le", "lt", "eq", "ne", "and", "or", "not", "bconst"}
 
 
@@ -58,7 +60,7 @@ class Expr:
                                  and self.value == other.value and self.args == other.args)
 
     def __repr__(self):
-        if self.op in ("var", "input"):
+        if self.op in ("var", "input", "param"):
             return f"{self.op}:{self.value}"
         if self.op in ("const", "bconst"):
             return repr(self.value)
@@ -239,6 +241,8 @@ class Trace:
     variables: dict[str, StateVar]
     updates: dict[str, Expr]          # variable -> expression of its new value
     spike: Expr | None                # boolean expression, None for non-spiking models
+    #: per-neuron parameters (``s.param``): name -> float64 values, one per neuron
+    params: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     def nodes(self) -> list[Expr]:
         """All nodes reachable from the outputs, each once, arguments before users."""
@@ -268,6 +272,36 @@ class _State:
         object.__setattr__(self, "_vars", variables)
         object.__setattr__(self, "_values", {name: Expr("var", (), name) for name in variables})
         object.__setattr__(self, "_model", model_name)
+        object.__setattr__(self, "_params", {})
+
+    def param(self, name: str, values):
+        """A read-only parameter that may differ between neurons (e.g. a per-neuron decay).
+
+        ``values`` is a number or a 1-D array with one value per neuron. Equal values give
+        an ordinary constant (an immediate in the program); differing ones give a per-neuron
+        vector kept in vector memory beside the state and loaded with it.
+        """
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise ModelError(f"{self._model}: parameter name {name!r} must be an identifier")
+        if name in self._vars:
+            raise ModelError(f"{self._model}: parameter {name!r} has the name of a state "
+                             f"variable; give it another name")
+        array = np.asarray(values, dtype=np.float64)
+        if array.ndim > 1:
+            raise ModelError(f"{self._model}: parameter {name!r} must be a number or a 1-D "
+                             f"array (one value per neuron), got shape {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ModelError(f"{self._model}: parameter {name!r} contains NaN or infinity")
+        if array.size == 0:
+            raise ModelError(f"{self._model}: parameter {name!r} is empty")
+        if np.all(array == array.flat[0]):
+            return _const(float(array.flat[0]))
+        known = self._params.get(name)
+        if known is not None and not np.array_equal(known, array):
+            raise ModelError(f"{self._model}: parameter {name!r} is given twice with different "
+                             f"values; use one name per parameter")
+        self._params[name] = array
+        return Expr("param", (), name)
 
     def __getattr__(self, name):
         values = object.__getattribute__(self, "_values")
@@ -337,4 +371,4 @@ def trace(model: NeuronModel, dt: float) -> Trace:
         raise ModelError(f"{model.name}.update returned None but the model is spiking; "
                          f"set spiking = False for readouts")
     updates = dict(object.__getattribute__(s, "_values"))
-    return Trace(variables, updates, spike)
+    return Trace(variables, updates, spike, dict(object.__getattribute__(s, "_params")))
