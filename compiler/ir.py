@@ -181,6 +181,14 @@ def _quantise_connection(c, post_fmt: Format, post_npad: int) -> ConnIR:
                   c.kind, weights, sparse, delays, report)
 
 
+def _parameter_report(p: PopIR) -> dict:
+    """Per-neuron parameter slots: format and range as quantised (for fenn inspect)."""
+    formats = {op.name: Format(op.frac) for op in p.kernel.ops if op.op == "load"}
+    return {slot: {"format": str(formats[slot]), "min": float(values.min()) / formats[slot].scale,
+                   "max": float(values.max()) / formats[slot].scale, "neurons": int(values.size)}
+            for slot, values in p.kernel.params.items()}
+
+
 def _check_params(pop, traced) -> None:
     for name, values in traced.params.items():
         if values.shape != (pop.size,):
@@ -191,9 +199,7 @@ def _check_params(pop, traced) -> None:
 
 def _initial(pop, name: str, var, fmt: Format):
     """A variable's quantised start: one integer for all neurons, or int16 (npad,)."""
-    values = pop.initial.get(name) if hasattr(pop, "initial") else None
-    if values is None:
-        values = np.array([float(var.init)])
+    values = pop.initial_values(name)
     q = quantise(values, fmt)
     if q.clipped:
         worst = float(values[np.argmax(np.abs(values))])
@@ -256,6 +262,7 @@ def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest"
         "constants": {p.name: [{"where": w, "value": v, "integer": i, "format": f}
                                for w, v, i, f in p.kernel.constants] for p in pops},
         "rounding": rounding,
+        "parameters": {p.name: _parameter_report(p) for p in pops if p.kernel.params},
     }
     return LoweredNetwork(net.dt, int(timesteps), rounding, int(seed),
                           [(g.name, g.size) for g in net.inputs], pops, conns, recs, report)

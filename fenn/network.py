@@ -68,6 +68,8 @@ class Population(_Group):
         self.model = model
         self._variables = dict(model.state())
         self.initial = self._check_initial(initial or {})
+        for var in self._variables:
+            self.initial_values(var)             # a model's per-neuron start fits the size
 
     def _check_initial(self, initial) -> dict:
         if not isinstance(initial, dict):
@@ -100,7 +102,12 @@ class Population(_Group):
         """Start values of ``var``, one per neuron (float64)."""
         if var in self.initial:
             return self.initial[var]
-        return np.full(self.size, float(self._variables[var].init))
+        init = np.asarray(self._variables[var].init, dtype=np.float64)
+        if init.ndim and init.shape != (self.size,):
+            raise NetworkError(f"population {self.name!r}: {self.model.name} starts {var!r} at "
+                               f"{init.size} per-neuron values for {self.size} neurons; give "
+                               f"its parameters one value per neuron")
+        return np.broadcast_to(init, (self.size,)).copy()
 
     @property
     def spikes(self) -> Target:

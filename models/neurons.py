@@ -4,11 +4,17 @@ Conventions (all models): ``i`` is the sum of the weights of the spikes that arr
 timestep, in the units of ``v`` (no extra scaling unless ``input_scale`` says so); time
 constants and ``dt`` are in the same unit (ms); ``refractory`` is in timesteps.
 Exact exponential decay: ``alpha = exp(-dt / tau_mem)``.
+
+Time constants, thresholds, reset and rest levels (and ALIF's ``beta``) may be arrays with
+one value per neuron: they become per-neuron parameters (``s.param``), held in vector
+memory beside the state; equal values stay compile-time constants.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from .language import ModelError, NeuronModel, StateVar, where
 
@@ -17,10 +23,38 @@ __all__ = ["LIF", "ALIF", "LI", "CubaLIF", "IF"]
 _RESETS = ("subtract", "zero")
 
 
+def _per_neuron(model, name, value):
+    """A parameter as given: a number, or a 1-D float array (one value per neuron)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError(f"{model}: {name} must be a number or an array of numbers, "
+                         f"got {value!r}") from None
+    if array.ndim > 1 or array.size == 0 or not np.all(np.isfinite(array)):
+        raise ModelError(f"{model}: {name} must be a finite number or a 1-D array with one "
+                         f"value per neuron, got shape {array.shape}")
+    return float(array) if array.ndim == 0 else array
+
+
 def _check_positive(model, **values):
     for name, value in values.items():
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ModelError(f"{model}: {name} must be a positive number, got {value!r}")
+        value = _per_neuron(model, name, value)
+        if not np.all(np.asarray(value) > 0):
+            raise ModelError(f"{model}: {name} must be positive (a number or one per neuron), "
+                             f"got {value!r}")
+
+
+def _decay(dt, tau):
+    """``exp(-dt / tau)``: a float for one time constant, an array for one per neuron."""
+    if isinstance(tau, np.ndarray):
+        return np.exp(-dt / tau)
+    return math.exp(-dt / tau)
+
+
+def _largest(*values) -> float:
+    return max(float(np.max(np.abs(v))) for v in values)
 
 
 def _check_reset(model, reset):
@@ -69,6 +103,8 @@ class LIF(NeuronModel, _Refractory):
         _check_positive("LIF", tau_mem=tau_mem)
         _check_reset("LIF", reset)
         _check_refractory("LIF", refractory)
+        tau_mem, v_thresh, v_reset, v_rest = (_per_neuron("LIF", k, v) for k, v in (
+            ("tau_mem", tau_mem), ("v_thresh", v_thresh), ("v_reset", v_reset), ("v_rest", v_rest)))
         self.tau_mem, self.v_thresh, self.v_reset, self.v_rest = tau_mem, v_thresh, v_reset, v_rest
         self.refractory, self.reset, self.input_scale = refractory, reset, input_scale
 
@@ -76,15 +112,18 @@ class LIF(NeuronModel, _Refractory):
         return {"v": StateVar(self.v_rest), **self._refractory_state()}
 
     def magnitude(self):
-        return 4.0 * max(abs(self.v_thresh), abs(self.v_reset), abs(self.v_rest))
+        return 4.0 * _largest(self.v_thresh, self.v_reset, self.v_rest)
 
     def update(self, s, i, dt):
-        alpha = math.exp(-dt / self.tau_mem)
+        alpha = _decay(dt, self.tau_mem)
+        leak = s.param("leak", (1.0 - alpha) * self.v_rest)
+        alpha = s.param("alpha", alpha)
         blocked = self._blocked(s)
-        v = s.v * alpha + (1.0 - alpha) * self.v_rest + i * self.input_scale
+        v = s.v * alpha + leak + i * self.input_scale
         if blocked is not None:
             v = where(blocked, s.v, v)
-        spike, s.v = _spike_and_reset(s, v, self.v_thresh, self.reset, self.v_reset, blocked)
+        spike, s.v = _spike_and_reset(s, v, s.param("v_thresh", self.v_thresh), self.reset,
+                                      s.param("v_reset", self.v_reset), blocked)
         self._count_down(s, spike, blocked)
         return spike
 
@@ -100,6 +139,8 @@ class ALIF(NeuronModel, _Refractory):
         _check_positive("ALIF", tau_mem=tau_mem, tau_adapt=tau_adapt)
         _check_reset("ALIF", reset)
         _check_refractory("ALIF", refractory)
+        tau_mem, tau_adapt, beta, v_thresh = (_per_neuron("ALIF", k, v) for k, v in (
+            ("tau_mem", tau_mem), ("tau_adapt", tau_adapt), ("beta", beta), ("v_thresh", v_thresh)))
         self.tau_mem, self.tau_adapt, self.beta = tau_mem, tau_adapt, beta
         self.v_thresh, self.v_reset, self.refractory, self.reset = v_thresh, v_reset, refractory, reset
 
@@ -107,18 +148,18 @@ class ALIF(NeuronModel, _Refractory):
         return {"v": StateVar(0.0), "a": StateVar(0.0), **self._refractory_state()}
 
     def magnitude(self):
-        return 4.0 * max(abs(self.v_thresh), abs(self.v_reset))
+        return 4.0 * _largest(self.v_thresh, self.v_reset)
 
     def update(self, s, i, dt):
-        alpha = math.exp(-dt / self.tau_mem)
-        rho = math.exp(-dt / self.tau_adapt)
+        alpha = s.param("alpha", _decay(dt, self.tau_mem))
+        rho = s.param("rho", _decay(dt, self.tau_adapt))
         blocked = self._blocked(s)
         v = s.v * alpha + i
         if blocked is not None:
             v = where(blocked, s.v, v)
-        threshold = s.a + self.v_thresh
+        threshold = s.a + s.param("v_thresh", self.v_thresh)
         spike, s.v = _spike_and_reset(s, v, threshold, self.reset, self.v_reset, blocked)
-        s.a = where(spike, s.a * rho + self.beta, s.a * rho)
+        s.a = where(spike, s.a * rho + s.param("beta", self.beta), s.a * rho)
         self._count_down(s, spike, blocked)
         return spike
 
@@ -131,7 +172,7 @@ class LI(NeuronModel):
 
     def __init__(self, tau_mem: float = 20.0, input_scale: float = 1.0):
         _check_positive("LI", tau_mem=tau_mem)
-        self.tau_mem, self.input_scale = tau_mem, input_scale
+        self.tau_mem, self.input_scale = _per_neuron("LI", "tau_mem", tau_mem), input_scale
 
     def state(self):
         return {"v": StateVar(0.0)}
@@ -140,7 +181,7 @@ class LI(NeuronModel):
         return 4.0
 
     def update(self, s, i, dt):
-        s.v = s.v * math.exp(-dt / self.tau_mem) + i * self.input_scale
+        s.v = s.v * s.param("alpha", _decay(dt, self.tau_mem)) + i * self.input_scale
         return None
 
 
@@ -153,6 +194,7 @@ class CubaLIF(NeuronModel, _Refractory):
         _check_positive("CubaLIF", tau_mem=tau_mem, tau_syn=tau_syn)
         _check_reset("CubaLIF", reset)
         _check_refractory("CubaLIF", refractory)
+        tau_mem, tau_syn = _per_neuron("CubaLIF", "tau_mem", tau_mem), _per_neuron("CubaLIF", "tau_syn", tau_syn)
         self.tau_mem, self.tau_syn, self.v_thresh, self.v_reset = tau_mem, tau_syn, v_thresh, v_reset
         self.refractory, self.reset, self.input_scale = refractory, reset, input_scale
 
@@ -163,9 +205,9 @@ class CubaLIF(NeuronModel, _Refractory):
         return 4.0 * max(abs(self.v_thresh), abs(self.v_reset))
 
     def update(self, s, i, dt):
-        s.isyn = s.isyn * math.exp(-dt / self.tau_syn) + i * self.input_scale
+        s.isyn = s.isyn * s.param("alpha_syn", _decay(dt, self.tau_syn)) + i * self.input_scale
         blocked = self._blocked(s)
-        v = s.v * math.exp(-dt / self.tau_mem) + s.isyn
+        v = s.v * s.param("alpha", _decay(dt, self.tau_mem)) + s.isyn
         if blocked is not None:
             v = where(blocked, s.v, v)
         spike, s.v = _spike_and_reset(s, v, self.v_thresh, self.reset, self.v_reset, blocked)

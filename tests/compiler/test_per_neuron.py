@@ -103,3 +103,101 @@ def test_initial_out_of_range_names_population_variable_and_fix():
     with pytest.raises(ValueError, match=r"population 'pop': initial value 9 of 'v' does not fit "
                                          r"its format s2\.13.*formats=\{'pop'"):
         fenn.compile(net, 3, formats="s2.13")
+
+
+# ---------------------------------------------------------------- per-neuron parameters
+
+def _heterogeneous_net(rng, per_neuron=True, n=300):
+    """Every built-in model with per-neuron time constants (and LIF thresholds/rest)."""
+    def spread(value, size, rel=0.3):
+        return value * rng.uniform(1 - rel, 1 + rel, size) if per_neuron else value
+    net = fenn.Network()
+    inp = net.input(40, name="inp")
+    lif = net.population(n, fenn.models.LIF(tau_mem=spread(15.0, n), v_thresh=spread(1.0, n),
+                                            v_rest=spread(0.05, n), refractory=1), name="lif")
+    alif = net.population(70, fenn.models.ALIF(tau_mem=spread(20.0, 70), tau_adapt=spread(300.0, 70),
+                                               beta=spread(0.05, 70), v_thresh=0.5), name="alif")
+    cuba = net.population(40, fenn.models.CubaLIF(tau_mem=spread(10.0, 40), tau_syn=spread(4.0, 40)),
+                          name="cuba")
+    out = net.population(10, fenn.models.LI(tau_mem=spread(20.0, 10)), name="out")
+    net.connect(inp, lif, weights=rng.normal(0.1, 0.25, (40, n)))
+    net.connect(lif, alif, weights=rng.normal(0.02, 0.08, (n, 70)))
+    net.connect(inp, cuba, weights=rng.normal(0.1, 0.3, (40, 40)))
+    net.connect(alif, out, weights=rng.normal(0.0, 0.3, (70, 10)))
+    for pop in (lif, alif, cuba):
+        net.record(pop.spikes)
+    net.record(lif.v)
+    net.record(out.v)
+    return net
+
+
+@pytest.mark.parametrize("rounding", ["nearest", "stochastic"])
+def test_per_neuron_parameters_bit_exact_and_close_to_float(rng, rounding):
+    net = _heterogeneous_net(rng)
+    T = 25
+    inputs = {"inp": poisson(rng, 2, T, 40, 0.1)}
+    program, device, reference = run_both(net, T, inputs, rounding=rounding)
+    assert_bit_exact(device, reference)
+    for pop, params in (("lif", {"alpha", "v_thresh", "leak"}), ("alif", {"alpha", "rho", "beta"}),
+                        ("cuba", {"alpha", "alpha_syn"}), ("out", {"alpha"})):
+        assert params <= set(program.lowered.pop(pop).kernel.params), pop
+    flt = simulate_float(net, inputs, T)
+    for name in ("lif", "alif", "cuba"):
+        counts_dev = np.asarray(device[f"{name}.spikes"]).sum(axis=1).ravel()
+        counts_flt = flt[f"{name}.spikes"].sum(axis=1).ravel()
+        assert counts_flt.sum() > 50, name
+        assert np.corrcoef(counts_dev, counts_flt)[0, 1] > 0.9, name
+    assert np.abs(np.asarray(device["out.v"]) - flt["out.v"]).max() < 0.05 * np.abs(flt["out.v"]).max() + 0.02
+
+
+def test_per_neuron_decay_follows_each_neuron():
+    """Independent check: with no input a LIF neuron's v decays by its own exp(-dt/tau)."""
+    taus = np.array([2.0, 5.0, 10.0, 50.0, 200.0] * 8)
+    net = fenn.Network()
+    pop = net.population(40, fenn.models.LIF(tau_mem=taus, v_thresh=2.0), name="pop",
+                         initial={"v": 1.0})
+    net.record(pop.v)
+    T = 6
+    result = fenn.run(fenn.compile(net, T), {}, strict=True, progress=False)
+    expected = np.exp(-np.arange(1, T + 1)[:, None] / taus[None, :])
+    assert np.abs(np.asarray(result["pop.v"]) - expected).max() < 2e-3
+
+
+def test_per_neuron_parameter_cycle_cost(rng):
+    """What a per-neuron vector costs over an immediate: printed, and bounded."""
+    T = 10
+    inputs = {"inp": poisson(rng, 1, T, 40, 0.1)}
+    cycles = {}
+    for per_neuron in (False, True):
+        net = _heterogeneous_net(np.random.default_rng(5), per_neuron=per_neuron)
+        program = fenn.compile(net, T)
+        result = fenn.run(program, inputs, progress=False)
+        cycles[per_neuron] = result.stats.cycles_per_timestep
+        loads = sum(len(p.kernel.params) * p.nvec for p in program.lowered.pops)
+    extra = cycles[True] - cycles[False]
+    print(f"\nper-neuron parameters: {cycles[False]:.1f} -> {cycles[True]:.1f} cycles/timestep "
+          f"(+{extra:.1f} for {loads} parameter vector loads per step)")
+    assert 0 < extra <= 3 * loads
+
+
+def test_parameter_of_wrong_length_is_refused():
+    net = fenn.Network()
+    pop = net.population(10, fenn.models.LIF(tau_mem=np.linspace(5, 20, 9)), name="pop")
+    net.record(pop.v)
+    with pytest.raises(ValueError, match=r"population 'pop': per-neuron parameter 'alpha' .* 9 "
+                                         r"values for 10 neurons"):
+        fenn.compile(net, 3)
+
+
+def test_model_parameter_that_is_not_numbers_is_refused():
+    with pytest.raises(fenn.models.ModelError, match="tau_mem must be positive"):
+        fenn.models.LIF(tau_mem=np.array([5.0, -1.0]))
+    with pytest.raises(fenn.models.ModelError, match="1-D array"):
+        fenn.models.LI(tau_mem=np.ones((2, 2)))
+
+
+def test_parameters_in_the_report(rng):
+    net = _heterogeneous_net(rng, n=40)
+    report = fenn.compile(net, 3).meta["report"]["parameters"]
+    assert report["lif"]["alpha"]["format"] == "s0.15"
+    assert 0.9 < report["lif"]["alpha"]["min"] < report["lif"]["alpha"]["max"] < 1.0
