@@ -17,7 +17,7 @@ import fenn.hw.session as session_module  # noqa: E402
 from fenn.asm import assemble_text  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.errors import MachineFault  # noqa: E402
-from fenn.hw.icarus import icarus_available  # noqa: E402
+from fenn.hw.batch import icarus_available  # noqa: E402
 from fenn.hw.session import RtlSimulationError  # noqa: E402
 from fenn.isa import encode as e  # noqa: E402
 from fenn.program import Program  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("cocotb_tools")
 import fenn  # noqa: E402
 from fenn.device import open_device  # noqa: E402
-from fenn.hw.icarus import icarus_available  # noqa: E402
+from fenn.hw.batch import icarus_available  # noqa: E402
 from fenn.soc import SocConfig  # noqa: E402
 
 pytestmark = [pytest.mark.rtl, pytest.mark.slow,

@@ -1,6 +1,6 @@
 """Parity of the emitted Verilog (cocotb on Icarus) with fenn.sim: final state and cycles.
 
-All programs of a test run in one Icarus process (fenn.hw.icarus batches them). DMA
+All programs of a test run in one simulator process (fenn.hw.batch batches them). DMA
 programs also run with two AXI masters and at the smallest dma_read_latency the RTL
 states it meets (the DDR model then answers as late as the RTL tolerates).
 """
@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("cocotb_tools")
 from fenn.hw.dma import min_dma_read_latency  # noqa: E402
-from fenn.hw.icarus import IcarusCore, icarus_available  # noqa: E402
+from fenn.hw.batch import RtlBatch, icarus_available  # noqa: E402
 from fenn.hw.parity import differences, first_divergence  # noqa: E402
 from fenn.hw.random_programs import random_program  # noqa: E402
 from fenn.isa import encode as e  # noqa: E402
@@ -38,7 +38,7 @@ _BUILT = {}
 
 def icarus_for(soc):
     if soc not in _BUILT:
-        _BUILT[soc] = IcarusCore(soc)
+        _BUILT[soc] = RtlBatch(soc)
     return _BUILT[soc]
 
 

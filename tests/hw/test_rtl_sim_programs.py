@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("cocotb_tools")
 from fenn.hw.core import Halt  # noqa: E402
 from fenn.hw.dma import check_rtl_dma  # noqa: E402
-from fenn.hw.icarus import IcarusCore, icarus_available  # noqa: E402
+from fenn.hw.batch import RtlBatch, icarus_available  # noqa: E402
 from fenn.hw.parity import differences  # noqa: E402
 from fenn.soc import SocConfig  # noqa: E402
 
@@ -84,7 +84,7 @@ def test_simulator_suite_programs_match_on_the_rtl(recorded):
     assert len(dma_runs) >= 10, (len(dma_runs), dict(skipped))
     failures, compared = [], 0
     for soc, runs in by_soc.items():
-        icarus = IcarusCore(soc)
+        icarus = RtlBatch(soc)
         jobs = [dict(words=z["start_imem"], dmem=z["start_dmem"], vmem=z["start_vmem"], llm=z["start_llm"],
                      ddr=z["start_ddr"], x=z["start_x"], v=z["start_v"], s0=z["start_s0"], s1=z["start_s1"])
                 for _, z, _ in runs]

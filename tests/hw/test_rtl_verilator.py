@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("cocotb_tools")
 import fenn  # noqa: E402
 from fenn.device import open_device  # noqa: E402
-from fenn.hw.icarus import IcarusCore  # noqa: E402
+from fenn.hw.batch import RtlBatch  # noqa: E402
 from fenn.hw.parity import differences  # noqa: E402
 from fenn.hw.random_programs import random_program  # noqa: E402
 from fenn.hw.session import simulator_missing  # noqa: E402
@@ -86,7 +86,7 @@ def test_random_streams_on_verilator_equal_sim():
     for seed, dma in SEEDS:
         p = random_program(seed, SOC, length=200, dma=dma)
         jobs.append(dict(words=p.words, dmem=p.dmem, vmem=p.vmem, llm=p.llm, ddr=p.ddr if dma else None))
-    with IcarusCore(SOC, simulator="verilator") as core:
+    with RtlBatch(SOC, simulator="verilator") as core:
         states = core.run(jobs)
     failures = []
     for (seed, _), job, rtl in zip(SEEDS, jobs, states):

@@ -13,7 +13,7 @@ pytest.importorskip("cocotb_tools")
 from amaranth.back import verilog  # noqa: E402
 from cocotb_tools.runner import get_results, get_runner  # noqa: E402
 
-from fenn.hw.icarus import DEFAULT_BUILD_ROOT, TIMESCALE, icarus_available  # noqa: E402
+from fenn.hw.batch import DEFAULT_BUILD_ROOT, TIMESCALE, icarus_available  # noqa: E402
 from fenn.hw.soc import FennSoc  # noqa: E402
 from fenn.isa import CSR_ADDRESSES as CSR, encode as e  # noqa: E402
 from fenn.soc import SocConfig  # noqa: E402

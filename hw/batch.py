@@ -1,6 +1,6 @@
 """Batches of programs on the emitted Verilog, each from a core reset (the parity tests' API).
 
-``IcarusCore(soc).run(jobs)`` runs every job in one live :class:`fenn.hw.session.RtlSession`
+``RtlBatch(soc).run(jobs)`` runs every job in one live :class:`fenn.hw.session.RtlSession`
 (``simulator``, else $FENN_RTL_SIM, else Icarus): a core reset, the job's
 images written where they differ from what the memories hold, a run, the final state
 read back. It returns one :class:`fenn.hw.pysim.RtlState` per job.
@@ -15,7 +15,7 @@ from fenn.soc import DEFAULT_SOC, SocConfig
 from .pysim import RtlState
 from .session import DEFAULT_BUILD_ROOT, TIMESCALE, RtlSession, simulator_missing
 
-__all__ = ["IcarusCore", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT", "TIMESCALE"]
+__all__ = ["RtlBatch", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT", "TIMESCALE"]
 
 
 def icarus_available() -> bool:
@@ -26,7 +26,7 @@ def verilator_available() -> bool:
     return simulator_missing("verilator") is None
 
 
-class IcarusCore:
+class RtlBatch:
     """One live simulator of ``fenn_core`` for one SocConfig, running jobs from a core reset."""
 
     def __init__(self, soc: SocConfig = DEFAULT_SOC, build_root=None, simulator: str | None = None):
@@ -45,7 +45,7 @@ class IcarusCore:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "IcarusCore":
+    def __enter__(self) -> "RtlBatch":
         return self
 
     def __exit__(self, *exc) -> None:
