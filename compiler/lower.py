@@ -141,6 +141,8 @@ class _Lowerer:
                 raise ModelError(f"{self.population}: parameter slot {slot!r} has the name of a "
                                  f"state variable; rename the parameter")
             scaled = np.round(values * (1 << frac))
+            if np.all(scaled == scaled[0]):      # equal once quantised: an immediate will do
+                return self.const(float(values[0]), frac, f"parameter {name}"), frac
             if np.any(np.abs(scaled) > INT16_MAX):
                 worst = float(values[np.argmax(np.abs(values))])
                 raise ModelError(f"{self.population}: per-neuron parameter {name!r} reaches "

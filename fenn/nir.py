@@ -494,10 +494,9 @@ class NIRImport:
     #: per NIR neuron node: v_fenn = scale * v_nir; the scale is 1 unless the node's
     #: thresholds differ between neurons and each neuron was scaled to threshold 1
     voltage_scales: dict[str, np.ndarray]
-    clock: str | None = None               # name of the bias clock population, if any
-    #: NIR neuron nodes whose constants (biases there from the start, or differing leak
-    #: levels) ride the clock and so are missing in step 0 (docs/nir.md, Biases)
-    clocked: set = dataclasses.field(default_factory=set)
+    #: name of the bias clock population, if any: it carries only biases behind Delays
+    #: (they start later than step 0); everything else is exact from step 0
+    clock: str | None = None
 
     def inputs(self, spikes: dict) -> dict:
         """``{NIR Input name: spikes}`` -> the ``inputs=`` of ``fenn.run``."""
@@ -543,14 +542,10 @@ def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
 
 def _fenn_neuron(group: NeuronGroup):
     """The fenn model for a group, the per-neuron input scale, the constant currents the
-    clock must carry ({first step: per-neuron weight}) and the voltage scale ``k``
-    (``v_fenn = k*v_nir``)."""
+    clock must carry ({first step: per-neuron weight}; only biases behind Delays, which
+    start later) and the voltage scale ``k`` (``v_fenn = k*v_nir``). Time constants,
+    leak levels and biases there from step 0 are per-neuron parameters of the model."""
     from .models.nir_neurons import NIRNeuron
-    split = "split the node into nodes of equal time constants"
-    alpha = _uniform(group.alpha, "the membrane time constant", group.name, split)
-    alpha_syn = None
-    if group.alpha_syn is not None:
-        alpha_syn = _uniform(group.alpha_syn, "the synaptic time constant", group.name, split)
     k = np.ones(group.n)
     thr = reset = None
     if group.spiking:
@@ -566,27 +561,33 @@ def _fenn_neuron(group: NeuronGroup):
             thr = 1.0
             reset = _uniform(reset_values * k, "v_reset / v_threshold", group.name,
                              "per-neuron resets must be proportional to the thresholds")
-    constant_v = k * group.drive
+    drive = _nearly_uniform(k * group.drive)
+    syn_drive = 0.0
     if group.alpha_syn is None:
         scale = k * group.gain
-        if np.allclose(constant_v, constant_v[0], rtol=1e-9, atol=1e-15):
-            drive, clock = float(constant_v[0]), {}
-        else:
-            drive, clock = 0.0, {0: constant_v}
     else:
         scale = k * group.gain * group.syn_gain
-        drive = _uniform(constant_v, "the leak voltage", group.name,
-                         "give the node one v_leak (and threshold/reset)")
-        syn_const = k * group.gain * group.syn_drive
-        clock = {0: syn_const} if np.any(syn_const) else {}
-    for first_step, current in group.late_bias.items():      # biases behind Delays
-        clock[first_step] = scale * current
-    levels = [abs(drive) / max(1e-12, 1.0 - alpha) if alpha < 1 else 0.0, 1.0]
+        syn_drive = _nearly_uniform(k * group.gain * group.syn_drive)
+    clock = {first_step: scale * current                       # biases behind Delays
+             for first_step, current in group.late_bias.items()}
+    alpha = _nearly_uniform(group.alpha)
+    alpha_syn = None if group.alpha_syn is None else _nearly_uniform(group.alpha_syn)
+    leak = np.abs(np.broadcast_to(drive, (group.n,)))
+    rest = np.where(group.alpha < 1, leak / np.maximum(1e-12, 1.0 - group.alpha), 0.0)
+    levels = [float(np.max(rest, initial=0.0)), 1.0]
     if thr is not None:
         levels += [abs(thr), abs(reset)]
     model = NIRNeuron(group.kind, alpha, drive, thr, reset or 0.0, alpha_syn,
-                      magnitude=4.0 * max(levels))
+                      magnitude=4.0 * max(levels), syn_drive=syn_drive)
     return model, scale, clock, k
+
+
+def _nearly_uniform(values: np.ndarray):
+    """One float when the per-neuron values agree (to rounding), else the array."""
+    values = np.asarray(values, dtype=np.float64)
+    if np.allclose(values, values[0], rtol=1e-9, atol=1e-15):
+        return float(values[0])
+    return values
 
 
 def import_nir(graph_or_path, dt: float, *, method: str = "exact",
@@ -625,11 +626,10 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         from .models.nir_neurons import Clock
         source = net.population(1, Clock(), name=clock)
         for name, by_step in clocks.items():
-            # the clock's spike of step s - 1 arrives in step s (delay s - 1); constants
-            # there from the start also come with delay 0, one step late (docs/nir.md)
+            # the clock's spike of step s - 1 arrives in step s (delay s - 1, s >= 1)
             by_delay = {}
             for first_step, weights in by_step.items():
-                delay = max(first_step - 1, 0)
+                delay = first_step - 1
                 by_delay[delay] = by_delay.get(delay, 0.0) + weights
             for delay, weights in sorted(by_delay.items()):
                 net.connect(source, groups[name], weights=weights[None, :],
@@ -643,8 +643,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         if not any(r.key == target.key for r in net.recordings):
             net.record(target)
         outputs[out] = target.key
-    clocked = {name for name, by_step in clocks.items() if 0 in by_step}
-    return NIRImport(net, lowered, names, outputs, scales_v, clock, clocked)
+    return NIRImport(net, lowered, names, outputs, scales_v, clock)
 
 
 #: the largest magnitude a 16-bit format can hold (s15.0)
@@ -666,11 +665,14 @@ def _bound_readout(population, net) -> None:
             w = c.float_weights()
             excite += np.clip(w, 0, None).sum(axis=0)
             inhibit += np.clip(-w, 0, None).sum(axis=0)
-    step = abs(model.drive) + np.maximum(excite, inhibit)
-    gain = 1.0 / max(1e-9, 1.0 - model.alpha)
+    step = np.abs(model.drive) + np.maximum(excite, inhibit)
+    gain = 1.0 / np.maximum(1e-9, 1.0 - np.asarray(model.alpha))
     if model.alpha_syn is not None:
-        gain /= max(1e-9, 1.0 - model.alpha_syn)
-    bound = float(step.max(initial=0.0)) * gain
+        gain = gain / np.maximum(1e-9, 1.0 - np.asarray(model.alpha_syn))
+    syn = 0.0 if model.alpha_syn is None else np.abs(model.syn_drive) / np.maximum(
+        1e-9, 1.0 - np.asarray(model.alpha_syn))
+    bound = float(np.max(step * gain + syn / np.maximum(1e-9, 1.0 - np.asarray(model.alpha)),
+                         initial=0.0))
     model.set_magnitude(min(max(4.0, bound), _READOUT_MAGNITUDE_CAP))
 
 

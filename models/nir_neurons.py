@@ -8,6 +8,8 @@ only decay, add a constant drive and the input, and test the threshold strictly.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .language import NeuronModel, StateVar, where
 
 __all__ = ["NIRNeuron", "Clock"]
@@ -15,16 +17,19 @@ __all__ = ["NIRNeuron", "Clock"]
 
 class NIRNeuron(NeuronModel):
     """A discretised NIR IF/LIF/LI/CubaLIF/CubaLI node: ``v <- alpha*v + drive + x`` with
-    ``x = i`` or, for Cuba nodes, ``x = isyn`` after ``isyn <- alpha_syn*isyn + i``; spikes
-    when ``v > v_thresh`` (strictly, as NIR), then ``v <- v_reset``. ``v_thresh=None``
-    makes a non-spiking readout (LI, CubaLI)."""
+    ``x = i`` or, for Cuba nodes, ``x = isyn`` after ``isyn <- alpha_syn*isyn + syn_drive + i``;
+    spikes when ``v > v_thresh`` (strictly, as NIR), then ``v <- v_reset``. ``v_thresh=None``
+    makes a non-spiking readout (LI, CubaLI). ``alpha``, ``drive``, ``alpha_syn`` and
+    ``syn_drive`` are numbers or arrays of one value per neuron (per-neuron parameters,
+    docs/models.md): NIR's per-neuron time constants, biases and leak levels."""
 
-    def __init__(self, kind: str, alpha: float, drive: float = 0.0, v_thresh=None,
-                 v_reset: float = 0.0, alpha_syn=None, magnitude: float = 4.0):
-        self.kind, self.alpha, self.drive = kind, float(alpha), float(drive)
+    def __init__(self, kind: str, alpha, drive=0.0, v_thresh=None,
+                 v_reset: float = 0.0, alpha_syn=None, magnitude: float = 4.0, syn_drive=0.0):
+        self.kind, self.alpha, self.drive = kind, _values(alpha), _values(drive)
         self.v_thresh = None if v_thresh is None else float(v_thresh)
         self.v_reset = float(v_reset)
-        self.alpha_syn = None if alpha_syn is None else float(alpha_syn)
+        self.alpha_syn = None if alpha_syn is None else _values(alpha_syn)
+        self.syn_drive = _values(syn_drive)
         self._magnitude = float(magnitude)
 
     @property
@@ -51,9 +56,10 @@ class NIRNeuron(NeuronModel):
     def update(self, s, i, dt):
         x = i
         if self.alpha_syn is not None:
-            s.isyn = s.isyn * self.alpha_syn + i
+            s.isyn = (s.isyn * s.param("alpha_syn", self.alpha_syn)
+                      + s.param("syn_drive", self.syn_drive) + i)
             x = s.isyn
-        v = s.v * self.alpha + self.drive + x
+        v = s.v * s.param("alpha", self.alpha) + s.param("drive", self.drive) + x
         if self.v_thresh is None:
             s.v = v
             return None
@@ -62,9 +68,17 @@ class NIRNeuron(NeuronModel):
         return spike
 
 
+def _values(x):
+    """A float, or a float array when the values differ between neurons."""
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim == 0 or np.all(array == array.flat[0]):
+        return float(array.flat[0])
+    return array
+
+
 class Clock(NeuronModel):
-    """Spikes every timestep: carries per-neuron constant currents (NIR biases) as
-    ordinary weights. Its first spike arrives in step 1, so step 0 runs without them."""
+    """Spikes every timestep: carries constant currents that start later than step 0 (NIR
+    biases behind Delays) as ordinary weights, on a delayed connection."""
 
     def state(self):
         return {"on": StateVar(0.0)}

@@ -56,13 +56,9 @@ def _flat(x):
 
 
 class NIRStepper:
-    def __init__(self, graph, dt: float, method: str = "exact", clocked=()):
-        """``clocked``: neuron nodes whose constants fenn carries on its bias clock, which
-        reaches them from step 1: in step 0 they get no bias current that is there from
-        the start (biases behind a Delay are on time) and, unless they are Cuba nodes
-        (whose leak stays in the model), no leak."""
+    def __init__(self, graph, dt: float, method: str = "exact"):
         self.nodes, edges = _inline(graph)
-        self.dt, self.method, self.clocked = dt, method, set(clocked)
+        self.dt, self.method = dt, method
         self.preds = {n: [] for n in self.nodes}
         for a, b in edges:
             self.preds[b].append(a)
@@ -126,24 +122,19 @@ class NIRStepper:
             for n in neurons:
                 node, I, st = self.nodes[n], currents[n], state[n]
                 kind = type(node).__name__
-                leak_on = 1.0
-                if t == 0 and n in self.clocked:
-                    # in step 0 the bias-only signal is exactly the biases there from the start
-                    I = I - sum((value(p, 0, True) for p in self.preds[n]), 0.0)
-                    leak_on = 1.0 if kind.startswith("Cuba") else 0.0
                 size = _flat(node.r).size
                 v = st.get("v", np.zeros(size))
                 if kind == "IF":
                     v = v + self.dt * _flat(node.r) * I
                 elif kind in ("LIF", "LI"):
                     a = self._decay(node.tau)
-                    v = a * v + (1 - a) * (leak_on * _flat(node.v_leak) + _flat(node.r) * I)
+                    v = a * v + (1 - a) * (_flat(node.v_leak) + _flat(node.r) * I)
                 else:
                     a_s = self._decay(node.tau_syn)
                     i_syn = a_s * st.get("i", np.zeros(size)) + (1 - a_s) * _flat(node.w_in) * I
                     st["i"] = i_syn
                     a = self._decay(node.tau_mem)
-                    v = a * v + (1 - a) * (leak_on * _flat(node.v_leak) + _flat(node.r) * i_syn)
+                    v = a * v + (1 - a) * (_flat(node.v_leak) + _flat(node.r) * i_syn)
                 if kind in ("IF", "LIF", "CubaLIF"):
                     z = v > _flat(node.v_threshold)
                     v = np.where(z, _flat(node.v_reset), v)

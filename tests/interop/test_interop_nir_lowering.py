@@ -60,7 +60,8 @@ def seq(*nodes, n_in=None):
 
 
 def vec(x, n):
-    return np.full(n, float(x))
+    """``x`` for each of ``n`` neurons (an array of n is taken as it is)."""
+    return np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)).copy()
 
 
 def lif(n, tau=0.02, thr=1.0, r=None, v_leak=0.0, reset=0.0):
@@ -171,6 +172,21 @@ def graphs():
                "output": nir.Output(output_type=np.array([4]))},
         edges=[("left", "wl"), ("right", "wr"), ("wl", "lif"), ("wr", "lif"),
                ("lif", "output")])
+    # per-neuron time constants, leak levels and biases (snnTorch's per-neuron beta):
+    # parameters of the fenn models, exact from step 0
+    tau = RNG.uniform(0.005, 0.04, 6)
+    out["per_neuron"] = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([n_in])),
+               "fc1": nir.Affine(weight=w(6, n_in, 2.0), bias=RNG.uniform(-0.05, 0.1, 6)),
+               "lif": nir.LIF(tau=tau, r=tau / 1e-3, v_leak=RNG.uniform(-0.1, 0.1, 6),
+                              v_threshold=vec(1.0, 6), v_reset=vec(0.0, 6)),
+               "fc2": nir.Affine(weight=w(3, 6, 2.0), bias=RNG.normal(0, 0.3, 3)),
+               "readout": nir.CubaLI(tau_mem=RNG.uniform(0.01, 0.03, 3),
+                                     tau_syn=RNG.uniform(0.003, 0.008, 3), r=vec(20.0, 3),
+                                     v_leak=RNG.uniform(-0.05, 0.05, 3), w_in=vec(5.0, 3)),
+               "output": nir.Output(output_type=np.array([3]))},
+        edges=[("input", "fc1"), ("fc1", "lif"), ("lif", "fc2"), ("fc2", "readout"),
+               ("readout", "output")])
     return out
 
 
@@ -374,10 +390,12 @@ def random_graphs(draw):
     sizes = [draw(st.integers(2, 5)) for _ in range(count)]
     nodes = {"input": nir.Input(input_type=np.array([n_in]))}
     for j, (kind, n) in enumerate(zip(kinds, sizes)):
-        tau = rng.uniform(2e-3, 3e-2)
+        # per-neuron time constants and leak levels in about half the nodes
+        spread = rng.uniform(0.7, 1.3, n) if draw(st.booleans()) else np.ones(n)
+        tau = rng.uniform(2e-3, 3e-2) * spread
         common = dict(r=vec(rng.uniform(5, 30), n))
         if kind == "LIF":
-            node = nir.LIF(tau=vec(tau, n), v_leak=vec(rng.uniform(-0.2, 0.2), n),
+            node = nir.LIF(tau=vec(tau, n), v_leak=vec(rng.uniform(-0.2, 0.2), n) * spread,
                            v_threshold=vec(1.0, n), v_reset=vec(rng.uniform(-0.3, 0), n), **common)
         elif kind == "IF":
             node = nir.IF(r=vec(rng.uniform(50, 300), n), v_threshold=vec(1.0, n),
@@ -387,7 +405,7 @@ def random_graphs(draw):
         else:
             extra = dict(v_threshold=vec(1.0, n), v_reset=vec(0.0, n)) if kind == "CubaLIF" else {}
             node = getattr(nir, kind)(tau_mem=vec(tau, n), tau_syn=vec(tau / 3, n),
-                                      v_leak=vec(0.0, n), w_in=vec(rng.uniform(1, 4), n),
+                                      v_leak=0.05 * (spread - 1), w_in=vec(rng.uniform(1, 4), n),
                                       **common, **extra)
         nodes[f"n{j}"] = node
     edges, chain_id = [], 0

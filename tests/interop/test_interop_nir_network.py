@@ -37,8 +37,8 @@ def test_float_model_of_imported_network_equals_nir_model(name, method):
     inputs = random_inputs(graph, T, seed=3)
     imp = import_nir(graph, DT, method=method)
     got = run_imported(imp, inputs)
-    # a clock carries per-neuron biases; its first spike arrives in step 1
-    want_spikes, want_v = NIRStepper(graph, DT, method, clocked=imp.clocked).run(inputs)
+    # exact from step 0: per-neuron biases and leak levels are model parameters
+    want_spikes, want_v = NIRStepper(graph, DT, method).run(inputs)
     for nir_name, group in imp.lowered.groups.items():
         key = imp.names[nir_name]
         k = imp.voltage_scales[nir_name]
@@ -78,10 +78,10 @@ def test_per_neuron_thresholds_are_normalised():
     imp = import_nir(graph, DT)
     model = imp.network.group("lif").model
     assert (model.v_thresh, model.v_reset) == (1.0, pytest.approx(-0.2))
-    assert imp.clock is not None          # the leak voltages differ: carried by the clock
+    assert imp.clock is None              # differing leak voltages: a per-neuron parameter
+    assert isinstance(model.drive, np.ndarray)
     got = run_imported(imp, inputs)
-    assert imp.clocked == {"lif"}
-    want_spikes, want_v = NIRStepper(graph, DT, clocked=imp.clocked).run(inputs)
+    want_spikes, want_v = NIRStepper(graph, DT).run(inputs)
     np.testing.assert_allclose(got["lif.v"], want_v["lif"] / thresholds, atol=1e-9)
     assert np.array_equal(got["lif.spikes"], want_spikes["lif"])
     assert want_spikes["lif"].sum() > 0
@@ -104,12 +104,34 @@ def test_uniform_bias_needs_no_clock_and_is_exact_from_step_zero():
     np.testing.assert_allclose(got["lif.v"], want_v["lif"], atol=1e-9)
 
 
-def test_heterogeneous_time_constants_are_refused():
-    node = nir.LIF(tau=np.array([0.01, 0.02]), r=vec(1, 2), v_leak=vec(0, 2),
-                   v_threshold=vec(1, 2), v_reset=vec(0, 2))
-    with pytest.raises(NIRImportError, match=r"'lif': the membrane time constant differs "
-                                             r"between its neurons.*split the node"):
-        from_nir(seq(nir.Linear(weight=np.eye(2)), node), DT)
+def test_per_neuron_time_constants_and_biases_are_exact_from_step_zero():
+    """Per-neuron tau (LIF and CubaLIF) and per-neuron biases: parameters of the models,
+    no bias clock, and the float model equals the NIR model from step 0."""
+    rng = np.random.default_rng(8)
+    n, m = 6, 4
+    hidden = nir.LIF(tau=rng.uniform(0.005, 0.05, n), r=rng.uniform(5, 20, n),
+                     v_leak=rng.uniform(-0.1, 0.1, n), v_threshold=vec(1.0, n), v_reset=vec(0.0, n))
+    cuba = nir.CubaLIF(tau_mem=rng.uniform(0.01, 0.04, m), tau_syn=rng.uniform(0.002, 0.01, m),
+                       r=vec(10.0, m), w_in=vec(1.0, m), v_leak=rng.uniform(-0.05, 0.05, m),
+                       v_threshold=vec(0.5, m), v_reset=vec(0.0, m))
+    graph = seq(nir.Affine(weight=w(n, 6, 1.5), bias=rng.uniform(-0.05, 0.1, n)), hidden,
+                nir.Affine(weight=w(m, n, 2.0), bias=rng.uniform(0.0, 0.05, m)), cuba)
+    inputs = random_inputs(graph, T, seed=9)
+    for method in ("exact", "euler"):
+        imp = import_nir(graph, DT, method=method)
+        assert imp.clock is None
+        model_h = imp.network.group(imp.names["lif"]).model
+        assert isinstance(model_h.alpha, np.ndarray) and isinstance(model_h.drive, np.ndarray)
+        got = run_imported(imp, inputs)
+        want_spikes, want_v = NIRStepper(graph, DT, method).run(inputs)
+        for nir_name, group in imp.lowered.groups.items():
+            key = imp.names[nir_name]
+            np.testing.assert_allclose(got[f"{key}.v"], want_v[nir_name], rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{nir_name} {method}")
+            assert np.array_equal(got[f"{key}.spikes"], want_spikes[nir_name]), nir_name
+        # the biases act in step 0 already (a graph without them differs there)
+        assert np.any(np.abs(got[f"{imp.names['lif']}.v"][0]) > 1e-3)
+        assert sum(want_spikes[k].sum() for k in want_spikes) > 5
 
 
 def test_names_become_identifiers():
@@ -141,11 +163,11 @@ from test_interop_nir_lowering import random_graphs  # noqa: E402
 @given(random_graphs(), st.sampled_from(["exact", "euler"]))
 def test_random_graphs_import_like_the_node_by_node_model(graph, method):
     """Random chains of linear nodes, branches, recurrence, delayed biases: the fenn
-    network's float run equals the NIR model (with the bias clock's step-0 rule)."""
+    network's float run equals the NIR model from step 0."""
     inputs = random_inputs(graph, T, p=0.4, seed=1)
     imp = import_nir(graph, DT, method=method)
     got = run_imported(imp, inputs)
-    want_spikes, want_v = NIRStepper(graph, DT, method, clocked=imp.clocked).run(inputs)
+    want_spikes, want_v = NIRStepper(graph, DT, method).run(inputs)
     for nir_name, group in imp.lowered.groups.items():
         key = imp.names[nir_name]
         np.testing.assert_allclose(got[f"{key}.v"], imp.voltage_scales[nir_name] *
@@ -181,6 +203,6 @@ def test_readout_output_by_nir_name():
     x = random_inputs(graph, T, seed=6)
     batch = {k: v[None] for k, v in imp.inputs(x).items()}
     outs = imp.outputs_of({k: v[0] for k, v in simulate_float(imp.network, batch, T).items()})
-    want_spikes, want_v = NIRStepper(graph, DT, clocked=imp.clocked).run(x)
+    want_spikes, want_v = NIRStepper(graph, DT).run(x)
     np.testing.assert_allclose(outs["output"], want_v["readout"], atol=1e-9)
     assert np.abs(outs["output"]).max() > 0.1

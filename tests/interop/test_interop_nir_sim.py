@@ -57,3 +57,28 @@ def test_imported_graph_on_the_simulator(name):
     for group in imp.lowered.groups.values():
         if not group.spiking:
             assert saturations[imp.names[group.name]] == 0
+
+
+def test_per_neuron_tau_and_bias_on_the_simulator_from_step_zero():
+    """Per-neuron time constants, leak levels and biases are model parameters: no bias
+    clock, the simulator equals the reference bit for bit and follows the float model
+    from step 0 (before, step 0 ran without per-neuron biases)."""
+    graph = GRAPHS["per_neuron"]
+    imp = import_nir(graph, 1e-3)
+    assert imp.clock is None
+    hidden = imp.network.group(imp.names["lif"])
+    imp.network.record(hidden.v)
+    program = fenn.compile(imp.network, timesteps=T)
+    assert {"alpha", "drive"} <= set(program.lowered.pop(hidden.name).kernel.params)
+    inputs = batch(graph, imp)
+    sim = fenn.run(program, inputs, backend="sim", check=True, progress=False)
+    flt = fenn.run(program, inputs, backend="float")
+    key = f"{hidden.name}.v"
+    step0 = np.abs(sim[key][:, 0] - flt[key][:, 0]).max()
+    print(f"per_neuron: step-0 |v_sim - v_float| {step0:.5f}, float step-0 range "
+          f"{np.abs(flt[key][:, 0]).max():.3f}")
+    assert np.abs(flt[key][:, 0]).max() > 0.05          # the biases act in step 0
+    lsb = 1.0 / program.lowered.pop(hidden.name).fmt.scale
+    assert step0 <= 4 * lsb, (step0, lsb)     # quantisation only (the biases are ~25 lsb)
+    agree = np.mean(np.abs(sim[key] - flt[key]) < 0.05)
+    assert agree > 0.97, agree

@@ -15,8 +15,8 @@ What is compared and why the bounds are what they are:
   of refractoriness that NIR's CubaLIF does not have), so step-for-step comparison uses
   Leaky layers; Synaptic outputs and RLeaky (same quirk) are compared by spike counts,
   which is why the recurrent runs correlate at ~0.95 rather than ~1.
-- ``method="exact"`` (exp(-dt/tau)) is a different discretisation; with biases, per-neuron
-  constants start in step 1 (the bias clock); the simulator adds fixed point. All runs are
+- ``method="exact"`` (exp(-dt/tau)) is a different discretisation; the simulator adds
+  fixed point. Biases and per-neuron beta are model parameters, exact from step 0. All runs are
   bounded by the correlation of per-neuron spike counts (> 0.9); the Leaky network, whose
   snnTorch semantics the NIR graph states exactly, also by > 0.95 and spike totals within
   5% (euler, float model and simulator).
@@ -204,3 +204,49 @@ def test_docs_example_runs():
     exec(compile(code, "docs/nir.md", "exec"), namespace)
     assert namespace["imported"].outputs == {"output": "n3.spikes"}
     assert namespace["spikes"].shape == (200, 10) and namespace["spikes"].dtype == bool
+
+
+@pytest.mark.parametrize("backend", ["float", "sim"])
+def test_per_neuron_beta_and_biases_match_snntorch(backend):
+    """snnTorch layers trained with a per-neuron beta (a tensor) and biases: imported as
+    per-neuron parameters, exact from step 0, so the hidden layer follows snnTorch step
+    for step (float model; the simulator adds fixed point and is bit-exact against the
+    reference model)."""
+    torch.manual_seed(4)
+    fc1, fc2 = torch.nn.Linear(N_IN, N_HID), torch.nn.Linear(N_HID, N_OUT)
+    with torch.no_grad():
+        fc1.weight.mul_(4.0)
+        fc1.bias.mul_(0.5)
+        fc2.weight.mul_(3.0)
+    hidden = snn.Leaky(beta=torch.rand(N_HID) * 0.15 + 0.8, threshold=torch.ones(N_HID),
+                       init_hidden=True, reset_mechanism="zero")
+    out = snn.Leaky(beta=torch.rand(N_OUT) * 0.15 + 0.75, threshold=torch.ones(N_OUT),
+                    init_hidden=True, reset_mechanism="zero", output=True)
+    net = torch.nn.Sequential(fc1, hidden, fc2, out)
+    graph = export_to_nir(net, torch.zeros(N_IN))
+    imp = import_nir(graph, DT, method="euler")
+    assert imp.clock is None
+    fenn_hidden = [p for p in imp.network.populations if p.size == N_HID][0]
+    assert isinstance(fenn_hidden.model.alpha, np.ndarray)
+    imp.network.record(fenn_hidden.spikes)
+    (out_key,) = imp.outputs.values()
+    rasters = np.stack([poisson(30 + s) for s in range(2)])
+    wants = [snntorch_run(net, hidden, r) for r in rasters]
+    want_hidden = np.stack([w[0] for w in wants])
+    want_out = np.stack([w[1] for w in wants])
+    inputs = {imp.network.inputs[0].name: rasters}
+    if backend == "float":
+        result = simulate_float(imp.network, inputs, T)
+    else:
+        import fenn
+        program = fenn.compile(imp.network, timesteps=T)
+        result = fenn.run(program, inputs, backend="sim", check=True, progress=False)
+    got_hidden = np.asarray(result[f"{fenn_hidden.name}.spikes"])
+    agree = np.mean(got_hidden == want_hidden)
+    agree0 = np.mean(got_hidden[:, :3] == want_hidden[:, :3])
+    print(f"per-neuron beta, {backend}: hidden agreement {agree:.4f} (first 3 steps "
+          f"{agree0:.4f})")
+    assert want_hidden.sum() > 100
+    assert agree >= 0.99 and agree0 >= 0.99
+    check_agreement(f"per-neuron beta, {backend}", got_hidden, want_hidden,
+                    np.asarray(result[out_key]), want_out, exact_semantics=False)
