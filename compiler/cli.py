@@ -96,6 +96,13 @@ def describe(program) -> str:
         for name, items in constants.items():
             shown = ", ".join(f"{c['value']:g} -> {c['integer']} ({c['format']})" for c in items)
             lines.append(f"  {name}: {shown}")
+    parameters = meta.get("report", {}).get("parameters", {})
+    if parameters:
+        lines.append("per-neuron parameters (vectors in the state block):")
+        for name, items in parameters.items():
+            shown = ", ".join(f"{slot} {p['min']:g}..{p['max']:g} ({p['format']})"
+                              for slot, p in items.items())
+            lines.append(f"  {name}: {shown}")
     lines.append("memory:")
     for memory, use in meta.get("memory", {}).items():
         unit = " per lane" if memory == "llm" else ""

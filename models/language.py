@@ -351,8 +351,15 @@ class NeuronModel:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        args = ", ".join(f"{k}={_short(v)}" for k, v in self.params().items())
         return f"{self.name}({args})"
+
+
+def _short(value) -> str:
+    """A parameter for reports: per-neuron arrays as their count and range."""
+    if isinstance(value, np.ndarray) and value.size > 1:
+        return f"<{value.size} per neuron, {value.min():g}..{value.max():g}>"
+    return repr(value)
 
 
 def trace(model: NeuronModel, dt: float) -> Trace:

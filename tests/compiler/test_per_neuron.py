@@ -201,3 +201,43 @@ def test_parameters_in_the_report(rng):
     report = fenn.compile(net, 3).meta["report"]["parameters"]
     assert report["lif"]["alpha"]["format"] == "s0.15"
     assert 0.9 < report["lif"]["alpha"]["min"] < report["lif"]["alpha"]["max"] < 1.0
+
+
+def test_parameters_in_the_chunk_loop_with_zero_reset(rng):
+    """A population of 19 chunks (the looped update) with per-neuron tau, threshold and
+    reset level (``where`` against a parameter), bit-exact on the strict ISS."""
+    n = 600
+    net = fenn.Network()
+    inp = net.input(20, name="inp")
+    pop = net.population(n, fenn.models.LIF(tau_mem=rng.uniform(5, 40, n),
+                                            v_thresh=rng.uniform(0.6, 1.2, n),
+                                            v_reset=rng.uniform(-0.3, 0.1, n), reset="zero"),
+                         name="pop")
+    net.connect(inp, pop, weights=rng.normal(0.15, 0.2, (20, n)))
+    net.record(pop.spikes)
+    net.record(pop.v, reduce="last")
+    T = 8
+    inputs = {"inp": poisson(rng, 1, T, 20, 0.3)}
+    program, device, reference = run_both(net, T, inputs)
+    assert_bit_exact(device, reference)
+    assert {"alpha", "v_thresh", "v_reset"} <= set(program.lowered.pop("pop").kernel.params)
+    assert np.asarray(device["pop.spikes"]).sum() > 50
+    flt = simulate_float(net, inputs, T)
+    assert np.mean(np.asarray(device["pop.spikes"]) == flt["pop.spikes"]) > 0.98
+
+
+def test_saved_program_keeps_parameters_and_inspect_lists_them(rng, tmp_path):
+    from fenn.compiler.cli import describe
+    net = _heterogeneous_net(rng, n=40)
+    T = 6
+    inputs = {"inp": poisson(rng, 1, T, 40, 0.2)}
+    program = fenn.compile(net, T)
+    program.save(tmp_path / "p.npz")
+    loaded = fenn.program.Program.load(tmp_path / "p.npz")
+    a = fenn.run(program, inputs, backend="reference")
+    b = fenn.run(loaded, inputs, backend="reference")
+    for key in a.raw:
+        assert np.array_equal(a.raw[key], b.raw[key]), key
+    text = describe(loaded)
+    assert "per-neuron parameters" in text and "alpha" in text
+    assert "<40 per neuron" in text               # arrays shown by count and range
