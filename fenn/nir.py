@@ -531,15 +531,6 @@ def _identifier(name: str, taken: set) -> str:
     return candidate
 
 
-def _uniform(values: np.ndarray, what: str, node: str, hint: str) -> float:
-    values = np.asarray(values, dtype=np.float64)
-    if values.size and not np.allclose(values, values[0], rtol=1e-6, atol=1e-12):
-        raise NIRImportError(f"NIR node {node!r}: {what} differs between its neurons "
-                             f"({values.min():.6g} .. {values.max():.6g}); a fenn population "
-                             f"shares one value: {hint}")
-    return float(values[0]) if values.size else 0.0
-
-
 def _fenn_neuron(group: NeuronGroup):
     """The fenn model for a group, the per-neuron input scale, the constant currents the
     clock must carry ({first step: per-neuron weight}; only biases behind Delays, which
@@ -552,15 +543,14 @@ def _fenn_neuron(group: NeuronGroup):
         thr_values, reset_values = group.v_threshold, group.v_reset
         if np.allclose(thr_values, thr_values[0]) and np.allclose(reset_values, reset_values[0]):
             thr, reset = float(thr_values[0]), float(reset_values[0])
-        else:                       # scale each neuron's v so that its threshold is 1
-            if np.any(thr_values <= 0):
-                raise NIRImportError(f"NIR node {group.name!r}: thresholds differ between its "
-                                     f"neurons and some are not positive; fenn scales each "
-                                     f"neuron to threshold 1, which needs positive thresholds")
+        elif np.all(thr_values > 0) and np.allclose(reset_values / thr_values,
+                                                    reset_values[0] / thr_values[0],
+                                                    rtol=1e-6, atol=1e-12):
+            # scale each neuron's v so that its threshold is 1 (one threshold, one reset)
             k = 1.0 / thr_values
-            thr = 1.0
-            reset = _uniform(reset_values * k, "v_reset / v_threshold", group.name,
-                             "per-neuron resets must be proportional to the thresholds")
+            thr, reset = 1.0, float(reset_values[0] * k[0])
+        else:                       # per-neuron threshold and reset parameters
+            thr, reset = _nearly_uniform(thr_values), _nearly_uniform(reset_values)
     drive = _nearly_uniform(k * group.drive)
     syn_drive = 0.0
     if group.alpha_syn is None:
@@ -576,8 +566,8 @@ def _fenn_neuron(group: NeuronGroup):
     rest = np.where(group.alpha < 1, leak / np.maximum(1e-12, 1.0 - group.alpha), 0.0)
     levels = [float(np.max(rest, initial=0.0)), 1.0]
     if thr is not None:
-        levels += [abs(thr), abs(reset)]
-    model = NIRNeuron(group.kind, alpha, drive, thr, reset or 0.0, alpha_syn,
+        levels += [float(np.max(np.abs(thr))), float(np.max(np.abs(reset)))]
+    model = NIRNeuron(group.kind, alpha, drive, thr, 0.0 if reset is None else reset, alpha_syn,
                       magnitude=4.0 * max(levels), syn_drive=syn_drive)
     return model, scale, clock, k
 

@@ -19,15 +19,16 @@ class NIRNeuron(NeuronModel):
     """A discretised NIR IF/LIF/LI/CubaLIF/CubaLI node: ``v <- alpha*v + drive + x`` with
     ``x = i`` or, for Cuba nodes, ``x = isyn`` after ``isyn <- alpha_syn*isyn + syn_drive + i``;
     spikes when ``v > v_thresh`` (strictly, as NIR), then ``v <- v_reset``. ``v_thresh=None``
-    makes a non-spiking readout (LI, CubaLI). ``alpha``, ``drive``, ``alpha_syn`` and
-    ``syn_drive`` are numbers or arrays of one value per neuron (per-neuron parameters,
-    docs/models.md): NIR's per-neuron time constants, biases and leak levels."""
+    makes a non-spiking readout (LI, CubaLI). ``alpha``, ``drive``, ``alpha_syn``,
+    ``syn_drive``, ``v_thresh`` and ``v_reset`` are numbers or arrays of one value per neuron
+    (per-neuron parameters, docs/models.md): NIR's per-neuron time constants, biases,
+    leak levels, thresholds and resets."""
 
     def __init__(self, kind: str, alpha, drive=0.0, v_thresh=None,
                  v_reset: float = 0.0, alpha_syn=None, magnitude: float = 4.0, syn_drive=0.0):
         self.kind, self.alpha, self.drive = kind, _values(alpha), _values(drive)
-        self.v_thresh = None if v_thresh is None else float(v_thresh)
-        self.v_reset = float(v_reset)
+        self.v_thresh = None if v_thresh is None else _values(v_thresh)
+        self.v_reset = _values(v_reset)
         self.alpha_syn = None if alpha_syn is None else _values(alpha_syn)
         self.syn_drive = _values(syn_drive)
         self._magnitude = float(magnitude)
@@ -63,8 +64,8 @@ class NIRNeuron(NeuronModel):
         if self.v_thresh is None:
             s.v = v
             return None
-        spike = v > self.v_thresh
-        s.v = where(spike, self.v_reset, v)
+        spike = v > s.param("v_thresh", self.v_thresh)
+        s.v = where(spike, s.param("v_reset", self.v_reset), v)
         return spike
 
 

@@ -87,11 +87,23 @@ def test_per_neuron_thresholds_are_normalised():
     assert want_spikes["lif"].sum() > 0
 
 
-def test_resets_not_proportional_to_thresholds_are_refused():
-    node = nir.LIF(tau=vec(0.02, 2), r=vec(1, 2), v_leak=vec(0, 2),
-                   v_threshold=np.array([1.0, 2.0]), v_reset=np.array([0.5, 0.5]))
-    with pytest.raises(NIRImportError, match="resets must be proportional to the thresholds"):
-        from_nir(seq(nir.Linear(weight=np.eye(2)), node), DT)
+def test_thresholds_and_resets_without_a_common_ratio_are_per_neuron_parameters():
+    """Resets not proportional to thresholds (and a non-positive threshold) cannot be
+    normalised to threshold 1: they become per-neuron parameters, voltage scale 1."""
+    n = 4
+    node = nir.LIF(tau=vec(0.02, n), r=vec(20.0, n), v_leak=vec(0.0, n),
+                   v_threshold=np.array([1.0, 2.0, 0.5, -0.2]), v_reset=np.array([0.5, 0.5, 0.0, -1.0]))
+    graph = seq(nir.Linear(weight=w(n, 6, 1.5)), node)
+    imp = import_nir(graph, DT)
+    model = imp.network.group("lif").model
+    assert isinstance(model.v_thresh, np.ndarray) and isinstance(model.v_reset, np.ndarray)
+    assert np.all(imp.voltage_scales["lif"] == 1.0)
+    inputs = random_inputs(graph, T, seed=5)
+    got = run_imported(imp, inputs)
+    want_spikes, want_v = NIRStepper(graph, DT).run(inputs)
+    np.testing.assert_allclose(got["lif.v"], want_v["lif"], atol=1e-9)
+    assert np.array_equal(got["lif.spikes"], want_spikes["lif"])
+    assert want_spikes["lif"][:, :3].sum() > 0
 
 
 def test_uniform_bias_needs_no_clock_and_is_exact_from_step_zero():
