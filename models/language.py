@@ -367,6 +367,9 @@ def trace(model: NeuronModel, dt: float) -> Trace:
     variables = dict(model.state())
     if not variables:
         raise ModelError(f"{model.name}.state() declares no state variables")
+    if "param" in variables:
+        raise ModelError(f"{model.name}: 'param' is reserved (s.param declares per-neuron "
+                         f"parameters); rename the state variable")
     s = _State(variables, model.name)
     spike = model.update(s, Expr("input", (), "i"), float(dt))
     if spike is not None:

@@ -241,3 +241,14 @@ def test_saved_program_keeps_parameters_and_inspect_lists_them(rng, tmp_path):
     text = describe(loaded)
     assert "per-neuron parameters" in text and "alpha" in text
     assert "<40 per neuron" in text               # arrays shown by count and range
+
+
+def test_state_variable_named_param_is_refused():
+    class Odd(fenn.models.NeuronModel):
+        def state(self):
+            return {"param": fenn.models.StateVar(0.0)}
+
+        def update(self, s, i, dt):
+            return s.v >= 1.0
+    with pytest.raises(fenn.models.ModelError, match="'param' is reserved"):
+        fenn.models.trace(Odd(), 1.0)
