@@ -1,8 +1,9 @@
 """Parity set 3: compiled networks run on the RTL (cocotb + Icarus) exactly as on the
 simulator - every recording, the cycles of every sample, and the final memories.
 
-One network per connection kind, together covering every built-in neuron model; the
-DDR-streamed one also on a SoC with two DMA masters.
+One network per connection kind, together covering every built-in neuron model (with
+per-neuron parameters and start values in the dense one); the DDR-streamed one also on a
+SoC with two DMA masters.
 """
 
 import dataclasses
@@ -29,12 +30,15 @@ def dense_all_models(rng):
     net = fenn.Network(dt=1.0)
     inp = net.input(20, name="inp")
     models = {
-        "lif": fenn.models.LIF(tau_mem=10.0, v_thresh=1.0, refractory=2, reset="subtract"),
+        "lif": fenn.models.LIF(tau_mem=rng.uniform(5.0, 20.0, 12), v_thresh=1.0, refractory=2,
+                               reset="subtract"),                  # per-neuron parameter
         "alif": fenn.models.ALIF(tau_mem=20.0, tau_adapt=200.0, beta=0.05, v_thresh=0.6, refractory=3),
-        "cuba": fenn.models.CubaLIF(tau_mem=10.0, tau_syn=5.0, v_thresh=0.7),
+        "cuba": fenn.models.CubaLIF(tau_mem=10.0, tau_syn=rng.uniform(2.0, 8.0, 12), v_thresh=0.7),
         "iff": fenn.models.IF(v_thresh=1.5, reset="zero"),
     }
-    pops = {name: net.population(12, model, name=name) for name, model in models.items()}
+    initial = {"alif": {"v": rng.uniform(-0.3, 0.5, 12)}}             # per-neuron start values
+    pops = {name: net.population(12, model, name=name, initial=initial.get(name))
+            for name, model in models.items()}
     out = net.population(5, fenn.models.LI(tau_mem=20.0), name="out")
     for pop in pops.values():
         net.connect(inp, pop, weights=rng.normal(0.3, 0.3, (20, 12)))
