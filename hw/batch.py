@@ -12,7 +12,7 @@ import numpy as np
 
 from fenn.soc import DEFAULT_SOC, SocConfig
 
-from .pysim import RtlState
+from .pysim import RtlState, padded_image
 from .session import DEFAULT_BUILD_ROOT, TIMESCALE, RtlSession, simulator_missing
 
 __all__ = ["RtlBatch", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT", "TIMESCALE"]
@@ -94,9 +94,9 @@ class RtlBatch:
     def _images(self, job: dict) -> dict[str, np.ndarray]:
         """Every space's wanted contents as bytes (zero where the job gives nothing)."""
         sizes = self._sizes()
-        images = {"imem": _bytes(np.asarray(job["words"], dtype=np.uint32), sizes["imem"], "imem")}
+        images = {"imem": padded_image(np.asarray(job["words"], dtype=np.uint32), sizes["imem"], "imem")}
         for name in ("dmem", "vmem", "ddr"):
-            images[name] = _bytes(job[name] if job.get(name) is not None else np.zeros(0, np.uint8),
+            images[name] = padded_image(job[name] if job.get(name) is not None else np.zeros(0, np.uint8),
                                   sizes[name], name)
         llm = np.zeros((self.soc.lanes, self.soc.llm_bytes_per_lane // 2), dtype=np.int16)
         if job.get("llm") is not None:
@@ -104,16 +104,7 @@ class RtlBatch:
             llm[:, :given.shape[1]] = given
         images["llm"] = llm.view(np.uint8).reshape(-1)
         if job.get("x") is not None:
-            images["xreg"] = _bytes(np.asarray(job["x"], dtype=np.uint32), sizes["xreg"], "x")
+            images["xreg"] = padded_image(np.asarray(job["x"], dtype=np.uint32), sizes["xreg"], "x")
         if job.get("v") is not None:
-            images["vreg"] = _bytes(np.asarray(job["v"], dtype=np.int16), sizes["vreg"], "v")
+            images["vreg"] = padded_image(np.asarray(job["v"], dtype=np.int16), sizes["vreg"], "v")
         return images
-
-
-def _bytes(image, size: int, name: str) -> np.ndarray:
-    raw = np.ascontiguousarray(image).reshape(-1).view(np.uint8)
-    if raw.size > size:
-        raise ValueError(f"{name} image of {raw.size} bytes does not fit in {size} bytes")
-    out = np.zeros(size, dtype=np.uint8)
-    out[:raw.size] = raw
-    return out

@@ -17,7 +17,7 @@ from fenn.soc import SocConfig
 from .core import Core, Fault, Halt
 from .lanes import pack_lanes, unpack_lanes
 
-__all__ = ["RtlState", "run_program", "Retired"]
+__all__ = ["RtlState", "run_program", "Retired", "padded_image"]
 
 
 @dataclasses.dataclass
@@ -49,7 +49,8 @@ class RtlState:
     ddr: np.ndarray | None = None   # uint8, when the run had a DDR model
 
 
-def _words(image, nbytes: int, what: str) -> np.ndarray:
+def padded_image(image, nbytes: int, what: str) -> np.ndarray:
+    """``image`` as ``nbytes`` bytes, zero-padded; an image that does not fit is refused."""
     raw = np.ascontiguousarray(image).reshape(-1).view(np.uint8)
     if raw.size > nbytes:
         raise ValueError(f"{what} image of {raw.size} bytes does not fit in {nbytes} bytes")
@@ -67,8 +68,8 @@ def run_program(soc: SocConfig, words, dmem=None, vmem=None, llm=None,
     text = np.asarray(words, dtype=np.uint32)
     if text.size > soc.imem_bytes // 4:
         raise ValueError(f"program of {text.size} words does not fit in IMEM ({soc.imem_bytes} bytes)")
-    dm = _words(dmem if dmem is not None else np.zeros(0, np.uint8), soc.dmem_bytes, "dmem").view("<u4")
-    vm = _words(vmem if vmem is not None else np.zeros(0, np.uint8), soc.vmem_bytes, "vmem")
+    dm = padded_image(dmem if dmem is not None else np.zeros(0, np.uint8), soc.dmem_bytes, "dmem").view("<u4")
+    vm = padded_image(vmem if vmem is not None else np.zeros(0, np.uint8), soc.vmem_bytes, "vmem")
     half = soc.llm_bytes_per_lane // 2
     lm = np.zeros((lanes, half), dtype=np.int16)
     if llm is not None:
