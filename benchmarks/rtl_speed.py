@@ -18,12 +18,12 @@ import numpy as np
 
 import fenn
 from fenn.hw.device import RtlDevice
+from fenn.hw.parity import NETWORK_SOC, recurrent_network
 from fenn.hw.session import SIMULATORS, simulator_missing
 from fenn.isa import encode
 from fenn.program import Program
-from fenn.soc import SocConfig
 
-SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512, ddr_bytes=256 * 1024)
+SOC = NETWORK_SOC
 
 
 class TimedDevice(RtlDevice):
@@ -38,19 +38,6 @@ class TimedDevice(RtlDevice):
         status = super().run(max_cycles)
         self.runs.append((time.perf_counter() - start, status.cycles))
         return status
-
-
-def network(rng):
-    net = fenn.Network(dt=1.0)
-    inp = net.input(32, name="inp")
-    hid = net.population(64, fenn.models.LIF(tau_mem=10.0, v_thresh=0.8), name="hid")
-    out = net.population(10, fenn.models.LI(tau_mem=20.0), name="out")
-    net.connect(inp, hid, weights=rng.normal(0.3, 0.3, (32, 64)))
-    net.connect(hid, hid, weights=rng.normal(0.0, 0.2, (64, 64)))
-    net.connect(hid, out, weights=rng.normal(0.0, 0.3, (64, 10)))
-    net.record(hid.spikes)
-    net.record(out.v)
-    return net
 
 
 def measure(simulator: str, program, inputs) -> dict:
@@ -78,7 +65,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    program = fenn.compile(network(rng), args.timesteps, soc=SOC)
+    program = fenn.compile(recurrent_network(rng, hidden=64, outputs=10), args.timesteps, soc=SOC)
     inputs = {"inp": rng.random((args.samples, args.timesteps, 32)) < 0.2}
     print(f"network: 32 inputs -> 64 LIF (recurrent) -> 10 LI, {args.timesteps} timesteps, "
           f"{args.samples} samples")

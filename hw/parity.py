@@ -1,7 +1,9 @@
 """Compare an RTL run with a simulator run: what differs, and where the runs first part.
 
 Takes the simulator's ``Machine`` and ``RunStatus`` duck-typed (fenn.hw never imports
-fenn.sim); used by the parity tests and by ``RtlDevice`` checks.
+fenn.sim); used by the parity tests and by ``RtlDevice`` checks. Also the small compiled
+networks that the RTL tests and ``benchmarks/rtl_speed.py`` run, and the comparison of
+two devices' runs of one.
 """
 
 from __future__ import annotations
@@ -10,9 +12,16 @@ import numpy as np
 
 from fenn.disasm import disassemble
 
+from fenn.soc import SocConfig
+
 from .core import Halt
 
-__all__ = ["differences", "first_divergence"]
+__all__ = ["differences", "first_divergence", "NETWORK_SOC", "recurrent_network", "ddr_streamed_network",
+           "network_run_differences"]
+
+#: a SoC small enough that compiled networks run in seconds on the RTL simulators
+NETWORK_SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512,
+                        ddr_bytes=256 * 1024)
 
 
 def differences(rtl, machine, status) -> list[str]:
@@ -42,6 +51,54 @@ def differences(rtl, machine, status) -> list[str]:
     diff = np.argwhere(rtl.llm != machine.llm)
     if diff.size:
         out.append(f"llm: {len(diff)} halfwords differ, first lane {diff[0][0]} index {diff[0][1]}")
+    return out
+
+
+def recurrent_network(rng, hidden: int = 48, outputs: int = 6, model=None):
+    """32 inputs -> ``hidden`` neurons of ``model`` (default LIF), recurrent -> ``outputs`` LI;
+    records the hidden spikes and the output voltages."""
+    import fenn
+    net = fenn.Network(dt=1.0)
+    inp = net.input(32, name="inp")
+    hid = net.population(hidden, model or fenn.models.LIF(tau_mem=10.0, v_thresh=0.8), name="hid")
+    out = net.population(outputs, fenn.models.LI(tau_mem=20.0), name="out")
+    net.connect(inp, hid, weights=rng.normal(0.3, 0.3, (32, hidden)))
+    net.connect(hid, hid, weights=rng.normal(0.0, 0.2, (hidden, hidden)))
+    net.connect(hid, out, weights=rng.normal(0.0, 0.3, (hidden, outputs)))
+    net.record(hid.spikes)
+    net.record(out.v)
+    return net
+
+
+def ddr_streamed_network(rng):
+    """40 inputs -> 70 recurrent LIF whose weights stream from DDR; (network, compile options)."""
+    import fenn
+    net = fenn.Network(dt=1.0)
+    inp = net.input(40, name="inp")
+    big = net.population(70, fenn.models.LIF(tau_mem=10.0, v_thresh=0.7), name="big")
+    net.connect(inp, big, weights=rng.normal(0.2, 0.3, (40, 70)))
+    net.connect(big, big, weights=rng.normal(0.0, 0.2, (70, 70)))
+    net.record(big.spikes)
+    net.record(big.v, reduce="mean")
+    return net, {"weights": "ddr"}
+
+
+def network_run_differences(results: dict, devices: dict, soc: SocConfig) -> list[str]:
+    """What differs between two devices' ``fenn.run`` of one program: recordings, cycles of
+    every sample, and the final memories. ``results``/``devices``: two entries each, by name."""
+    (a_name, a), (b_name, b) = results.items()
+    out = []
+    if sorted(a.raw) != sorted(b.raw):
+        out.append(f"recordings: {a_name} {sorted(a.raw)}, {b_name} {sorted(b.raw)}")
+    out += [f"recording {key} differs" for key in a.raw if key in b.raw and not np.array_equal(a.raw[key], b.raw[key])]
+    if a.stats.cycles_per_sample != b.stats.cycles_per_sample:
+        out.append(f"cycles per sample: {a_name} {a.stats.cycles_per_sample}, {b_name} {b.stats.cycles_per_sample}")
+    first, second = devices.values()
+    for memory, size in (("dmem", soc.dmem_bytes), ("vmem", soc.vmem_bytes),
+                         ("llm", soc.lanes * soc.llm_bytes_per_lane), ("ddr", soc.ddr_bytes)):
+        x, y = first.read(memory, 0, size), second.read(memory, 0, size)
+        if not np.array_equal(x, y):
+            out.append(f"{memory} differs first at byte {np.argmax(x != y)}")
     return out
 
 

@@ -18,6 +18,7 @@ from fenn.asm import assemble_text  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.errors import MachineFault  # noqa: E402
 from fenn.hw.batch import icarus_available  # noqa: E402
+from fenn.hw.parity import NETWORK_SOC, recurrent_network  # noqa: E402
 from fenn.hw.session import RtlSimulationError  # noqa: E402
 from fenn.isa import encode as e  # noqa: E402
 from fenn.program import Program  # noqa: E402
@@ -239,24 +240,6 @@ def test_unknown_simulator_is_refused_naming_the_choices(monkeypatch):
         open_device("rtl")
 
 
-NET_SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512,
-                    ddr_bytes=256 * 1024)
-
-
-def small_network(rng):
-    """32 inputs -> 48 LIF (recurrent) -> 6 LI."""
-    net = fenn.Network(dt=1.0)
-    inp = net.input(32, name="inp")
-    hid = net.population(48, fenn.models.LIF(tau_mem=10.0, v_thresh=0.8), name="hid")
-    out = net.population(6, fenn.models.LI(tau_mem=20.0), name="out")
-    net.connect(inp, hid, weights=rng.normal(0.3, 0.3, (32, 48)))
-    net.connect(hid, hid, weights=rng.normal(0.0, 0.2, (48, 48)))
-    net.connect(hid, out, weights=rng.normal(0.0, 0.3, (48, 6)))
-    net.record(hid.spikes)
-    net.record(out.v)
-    return net
-
-
 def test_fenn_run_on_rtl_uses_one_simulation_for_all_samples(monkeypatch):
     started = []
 
@@ -267,7 +250,7 @@ def test_fenn_run_on_rtl_uses_one_simulation_for_all_samples(monkeypatch):
 
     monkeypatch.setattr(session_module, "_Simulator", Counted)
     rng = np.random.default_rng(5)
-    program = fenn.compile(small_network(rng), 4, soc=NET_SOC, rounding="stochastic")
+    program = fenn.compile(recurrent_network(rng), 4, soc=NETWORK_SOC, rounding="stochastic")
     inputs = {"inp": rng.random((3, 4, 32)) < 0.3}
     sim = fenn.run(program, inputs, backend="sim", progress=False)
     rtl = fenn.run(program, inputs, backend="rtl", progress=False)

@@ -15,13 +15,12 @@ pytest.importorskip("cocotb_tools")
 import fenn  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.hw.batch import icarus_available  # noqa: E402
-from fenn.soc import SocConfig  # noqa: E402
+from fenn.hw.parity import NETWORK_SOC, ddr_streamed_network, network_run_differences  # noqa: E402
 
 pytestmark = [pytest.mark.rtl, pytest.mark.slow,
               pytest.mark.skipif(not icarus_available(), reason="Icarus Verilog is not installed (make tools)")]
 
-SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512,
-                ddr_bytes=256 * 1024)
+SOC = NETWORK_SOC
 SOC2 = dataclasses.replace(SOC, dma_ports=2)
 T = 6
 
@@ -65,20 +64,10 @@ def sparse_with_delays(rng):
     return net, {}
 
 
-def ddr_streamed(rng):
-    net = fenn.Network(dt=1.0)
-    inp = net.input(40, name="inp")
-    big = net.population(70, fenn.models.LIF(tau_mem=10.0, v_thresh=0.7), name="big")
-    net.connect(inp, big, weights=rng.normal(0.2, 0.3, (40, 70)))
-    net.connect(big, big, weights=rng.normal(0.0, 0.2, (70, 70)))
-    net.record(big.spikes)
-    net.record(big.v, reduce="mean")
-    return net, {"weights": "ddr"}
-
-
 @pytest.mark.parametrize("build, rounding, soc", [(dense_all_models, "stochastic", SOC),
                                                   (sparse_with_delays, "nearest", SOC),
-                                                  (ddr_streamed, "floor", SOC), (ddr_streamed, "floor", SOC2)],
+                                                  (ddr_streamed_network, "floor", SOC),
+                                                  (ddr_streamed_network, "floor", SOC2)],
                          ids=["dense", "sparse", "ddr", "ddr-2-ports"])
 def test_compiled_network_runs_identically(build, rounding, soc):
     rng = np.random.default_rng(11)
@@ -87,16 +76,9 @@ def test_compiled_network_runs_identically(build, rounding, soc):
     inputs = {group.name: rng.random((2, T, group.size)) < 0.25 for group in net.inputs}
     devices = {"sim": open_device("sim", soc=soc), "rtl": open_device("rtl", soc=soc)}
     results = {name: fenn.run(program, inputs, device=dev, progress=False) for name, dev in devices.items()}
-    sim, rtl = results["sim"], results["rtl"]
-    assert sorted(sim.raw) == sorted(rtl.raw)
-    for key in sim.raw:
-        assert np.array_equal(sim.raw[key], rtl.raw[key]), f"recording {key} differs"
-    assert sim.stats.cycles_per_sample == rtl.stats.cycles_per_sample
+    diff = network_run_differences(results, devices, soc)
+    assert not diff, "; ".join(diff)
+    sim = results["sim"]
     assert sum(sim.raw[k].sum() for k in sim.raw if k.endswith("spikes")) > 0, "no spikes: vacuous"
     if options.get("weights") == "ddr":
-        assert results["sim"].stats.dma_bytes > 0, "nothing streamed: vacuous"
-    for memory, size in (("dmem", soc.dmem_bytes), ("vmem", soc.vmem_bytes),
-                         ("llm", soc.lanes * soc.llm_bytes_per_lane), ("ddr", soc.ddr_bytes)):
-        a, b = (dev.read(memory, 0, size) for dev in devices.values())
-        assert np.array_equal(a, b), f"{memory} differs first at byte {np.argmax(a != b)}"
-
+        assert sim.stats.dma_bytes > 0, "nothing streamed: vacuous"

@@ -13,44 +13,23 @@ pytest.importorskip("cocotb_tools")
 import fenn  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.hw.batch import RtlBatch  # noqa: E402
-from fenn.hw.parity import differences  # noqa: E402
+from fenn.hw.parity import (NETWORK_SOC, ddr_streamed_network, differences, network_run_differences,  # noqa: E402
+                             recurrent_network)
 from fenn.hw.random_programs import random_program  # noqa: E402
 from fenn.hw.session import simulator_missing  # noqa: E402
 from fenn.sim import Machine  # noqa: E402
-from fenn.soc import SocConfig  # noqa: E402
 
 pytestmark = [pytest.mark.rtl,
               pytest.mark.skipif(simulator_missing("verilator") is not None,
                                  reason=f"{simulator_missing('verilator')}")]
 
-SOC = SocConfig(imem_bytes=16384, dmem_bytes=16384, vmem_bytes=65536, llm_bytes_per_lane=512,
-                ddr_bytes=256 * 1024)
+SOC = NETWORK_SOC
 T = 5
 
 
 def recurrent(rng):
-    net = fenn.Network(dt=1.0)
-    inp = net.input(32, name="inp")
-    hid = net.population(48, fenn.models.ALIF(tau_mem=10.0, tau_adapt=100.0, beta=0.05, v_thresh=0.7),
-                         name="hid")
-    out = net.population(6, fenn.models.LI(tau_mem=20.0), name="out")
-    net.connect(inp, hid, weights=rng.normal(0.3, 0.3, (32, 48)))
-    net.connect(hid, hid, weights=rng.normal(0.0, 0.2, (48, 48)))
-    net.connect(hid, out, weights=rng.normal(0.0, 0.3, (48, 6)))
-    net.record(hid.spikes)
-    net.record(out.v)
-    return net, {}
-
-
-def ddr_streamed(rng):
-    net = fenn.Network(dt=1.0)
-    inp = net.input(40, name="inp")
-    big = net.population(70, fenn.models.LIF(tau_mem=10.0, v_thresh=0.7), name="big")
-    net.connect(inp, big, weights=rng.normal(0.2, 0.3, (40, 70)))
-    net.connect(big, big, weights=rng.normal(0.0, 0.2, (70, 70)))
-    net.record(big.spikes)
-    net.record(big.v, reduce="mean")
-    return net, {"weights": "ddr"}
+    model = fenn.models.ALIF(tau_mem=10.0, tau_adapt=100.0, beta=0.05, v_thresh=0.7)
+    return recurrent_network(rng, hidden=48, outputs=6, model=model), {}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +38,7 @@ def verilator():
         yield device
 
 
-@pytest.mark.parametrize("build, rounding", [(recurrent, "stochastic"), (ddr_streamed, "nearest")])
+@pytest.mark.parametrize("build, rounding", [(recurrent, "stochastic"), (ddr_streamed_network, "nearest")])
 def test_compiled_network_on_verilator_equals_sim(verilator, build, rounding):
     rng = np.random.default_rng(21)
     net, options = build(rng)
@@ -68,14 +47,10 @@ def test_compiled_network_on_verilator_equals_sim(verilator, build, rounding):
     sim_device = open_device("sim", soc=SOC)
     sim = fenn.run(program, inputs, device=sim_device, progress=False)
     rtl = fenn.run(program, inputs, device=verilator, progress=False)
-    assert sorted(sim.raw) == sorted(rtl.raw)
-    for key in sim.raw:
-        assert np.array_equal(sim.raw[key], rtl.raw[key]), f"recording {key} differs"
-    assert sim.stats.cycles_per_sample == rtl.stats.cycles_per_sample
+    diff = network_run_differences({"sim": sim, "verilator": rtl}, {"sim": sim_device, "verilator": verilator},
+                                   SOC)
+    assert not diff, "; ".join(diff)
     assert sum(sim.raw[k].sum() for k in sim.raw if k.endswith("spikes")) > 0, "no spikes: vacuous"
-    for memory, size in (("dmem", SOC.dmem_bytes), ("vmem", SOC.vmem_bytes), ("ddr", SOC.ddr_bytes)):
-        a, b = sim_device.read(memory, 0, size), verilator.read(memory, 0, size)
-        assert np.array_equal(a, b), f"{memory} differs first at byte {np.argmax(a != b)}"
 
 
 SEEDS = [(seed, False) for seed in range(300, 312)] + [(seed, True) for seed in range(400, 408)]
