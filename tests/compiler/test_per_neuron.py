@@ -70,17 +70,22 @@ def test_scalar_initial_keeps_the_program(rng):
     assert "pop.initial" in per_neuron.meta["memory_map"].__repr__()
 
 
-def test_saved_program_keeps_initial_values(rng, tmp_path):
-    net, _ = _lif_alif_net(rng, n_lif=40, n_alif=40)
-    T = 6
-    inputs = {"inp": poisson(rng, 1, T, 30, 0.2)}
-    program = fenn.compile(net, T)
+def _saved_and_loaded_runs_alike(program, inputs, tmp_path):
+    """Save and load ``program``; the loaded one gives the same reference-model results."""
     program.save(tmp_path / "p.npz")
     loaded = fenn.program.Program.load(tmp_path / "p.npz")
     a = fenn.run(program, inputs, backend="reference")
     b = fenn.run(loaded, inputs, backend="reference")
     for key in a.raw:
         assert np.array_equal(a.raw[key], b.raw[key]), key
+    return loaded
+
+
+def test_saved_program_keeps_initial_values(rng, tmp_path):
+    net, _ = _lif_alif_net(rng, n_lif=40, n_alif=40)
+    T = 6
+    inputs = {"inp": poisson(rng, 1, T, 30, 0.2)}
+    _saved_and_loaded_runs_alike(fenn.compile(net, T), inputs, tmp_path)
 
 
 @pytest.mark.parametrize("initial, message", [
@@ -231,13 +236,7 @@ def test_saved_program_keeps_parameters_and_inspect_lists_them(rng, tmp_path):
     net = _heterogeneous_net(rng, n=40)
     T = 6
     inputs = {"inp": poisson(rng, 1, T, 40, 0.2)}
-    program = fenn.compile(net, T)
-    program.save(tmp_path / "p.npz")
-    loaded = fenn.program.Program.load(tmp_path / "p.npz")
-    a = fenn.run(program, inputs, backend="reference")
-    b = fenn.run(loaded, inputs, backend="reference")
-    for key in a.raw:
-        assert np.array_equal(a.raw[key], b.raw[key]), key
+    loaded = _saved_and_loaded_runs_alike(fenn.compile(net, T), inputs, tmp_path)
     text = describe(loaded)
     assert "per-neuron parameters" in text and "alpha" in text
     assert "<40 per neuron" in text               # arrays shown by count and range
