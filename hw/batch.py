@@ -13,7 +13,7 @@ import numpy as np
 from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .pysim import RtlState, padded_image
-from .session import DEFAULT_BUILD_ROOT, TIMESCALE, RtlSession, simulator_missing
+from .session import DEFAULT_BUILD_ROOT, TIMESCALE, RtlSession, simulator_missing, space_sizes
 
 __all__ = ["RtlBatch", "icarus_available", "verilator_available", "DEFAULT_BUILD_ROOT", "TIMESCALE"]
 
@@ -34,13 +34,7 @@ class RtlBatch:
         self.session = RtlSession(soc, simulator=simulator, build_root=build_root)
         self.build_dir = self.session.build_dir
         #: what each space holds now (the emitted Verilog starts every memory at zero)
-        self._held = {space: np.zeros(size, dtype=np.uint8) for space, size in self._sizes().items()}
-
-    def _sizes(self) -> dict[str, int]:
-        soc = self.soc
-        return {"imem": soc.imem_bytes, "dmem": soc.dmem_bytes, "vmem": soc.vmem_bytes,
-                "llm": soc.lanes * soc.llm_bytes_per_lane, "ddr": soc.ddr_bytes,
-                "xreg": 4 * 32, "vreg": 32 * soc.vector_bytes}
+        self._held = {space: np.zeros(size, dtype=np.uint8) for space, size in space_sizes(soc).items()}
 
     def close(self) -> None:
         self.session.close()
@@ -80,7 +74,7 @@ class RtlBatch:
         for space, changed in maybe_written.items():
             if changed:
                 held[space] = session.read(space, 0, held[space].size)
-        rng = session.read("rng", 0, 2 * soc.vector_bytes).view(np.uint16)
+        rng = session.read("rng", 0, held["rng"].size).view(np.uint16)
         lanes = soc.lanes
         return RtlState(
             status=result.status, fault=result.fault, halt_pc=result.halt_pc,
@@ -93,11 +87,11 @@ class RtlBatch:
 
     def _images(self, job: dict) -> dict[str, np.ndarray]:
         """Every space's wanted contents as bytes (zero where the job gives nothing)."""
-        sizes = self._sizes()
+        sizes = space_sizes(self.soc)
         images = {"imem": padded_image(np.asarray(job["words"], dtype=np.uint32), sizes["imem"], "imem")}
         for name in ("dmem", "vmem", "ddr"):
             images[name] = padded_image(job[name] if job.get(name) is not None else np.zeros(0, np.uint8),
-                                  sizes[name], name)
+                                        sizes[name], name)
         llm = np.zeros((self.soc.lanes, self.soc.llm_bytes_per_lane // 2), dtype=np.int16)
         if job.get("llm") is not None:
             given = np.asarray(job["llm"], dtype=np.int16)

@@ -33,16 +33,15 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from fenn.device import check_range
-from fenn.soc import DEFAULT_SOC, SocConfig
-
 from fenn.faults import Fault
+from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .core import Halt
 from .pysim import Retired
 from .verilog import TOP_NAME, core_verilog
 
 __all__ = ["RtlSession", "RunResult", "RtlSimulationError", "SIMULATORS", "SPACES",
-           "choose_simulator", "simulator_missing", "build", "DEFAULT_BUILD_ROOT"]
+           "choose_simulator", "simulator_missing", "build", "space_sizes", "DEFAULT_BUILD_ROOT"]
 
 SIMULATORS = ("icarus", "verilator")
 #: byte-addressed spaces of a session (``llm`` lane-major; ``rng``: S0 lanes then S1 lanes)
@@ -54,6 +53,13 @@ START_TIMEOUT = 300.0
 COMMAND_TIMEOUT = 600.0
 #: Verilator's lint warnings about Amaranth's output are expected; errors still stop the build
 VERILATOR_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3"]
+
+
+def space_sizes(soc: SocConfig) -> dict[str, int]:
+    """Bytes in each of a session's :data:`SPACES` for ``soc``."""
+    return {"imem": soc.imem_bytes, "dmem": soc.dmem_bytes, "vmem": soc.vmem_bytes,
+            "llm": soc.lanes * soc.llm_bytes_per_lane, "ddr": soc.ddr_bytes,
+            "xreg": 4 * 32, "vreg": 32 * soc.vector_bytes, "rng": 2 * soc.vector_bytes}
 
 
 class RtlSimulationError(RuntimeError):
@@ -356,9 +362,7 @@ class RtlSession:
         self.build_dir = build(soc, self.simulator, build_root)
         self._sim = _Simulator(self.simulator, self.build_dir, soc)
         self._finalizer = weakref.finalize(self, self._sim.close)
-        self._sizes = {"imem": soc.imem_bytes, "dmem": soc.dmem_bytes, "vmem": soc.vmem_bytes,
-                       "llm": soc.lanes * soc.llm_bytes_per_lane, "ddr": soc.ddr_bytes,
-                       "xreg": 4 * 32, "vreg": 32 * soc.vector_bytes, "rng": 2 * soc.vector_bytes}
+        self._sizes = space_sizes(soc)
 
     # ------------------------------------------------------------------ lifetime
     def close(self) -> None:
