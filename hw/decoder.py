@@ -9,7 +9,7 @@ which registers an instruction reads and writes, derived from the operand kinds.
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Module, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 

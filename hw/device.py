@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fenn.device import RunStatus
+from fenn.disasm import disassemble
 from fenn.errors import MachineFault
 from fenn.faults import CAUSES as FAULT_CAUSES
 from fenn.program import Program
@@ -101,7 +102,7 @@ class RtlDevice:
             word = int(session.read("imem", result.halt_pc & ~3, 4).view(np.uint32)[0]) \
                 if result.halt_pc < self.soc.imem_bytes else None
             raise MachineFault(FAULT_CAUSES.get(result.fault, result.fault.name), result.halt_pc, word,
-                               _disassemble(word) if word is not None else None, code=result.fault)
+                               disassemble(word) if word is not None else None, code=result.fault)
         if result.status not in (Halt.ECALL, Halt.EBREAK):
             raise MachineFault(f"run exceeded its budget (max_cycles={budget})", result.halt_pc,
                                hint="raise max_cycles or look for an endless loop; the next run "
@@ -115,11 +116,3 @@ class RtlDevice:
         if memory not in _MEMORIES:
             raise ValueError(f"unknown memory {memory!r}; expected one of {_MEMORIES}")
         return memory
-
-
-def _disassemble(word: int) -> str:
-    try:
-        from fenn.disasm import disassemble
-        return disassemble(word)
-    except Exception as error:
-        return f"<{error}>"

@@ -116,7 +116,7 @@ def first_divergence(rtl_trace, sim_trace, words) -> str:
         got_v = [(a.v_write[0], np.asarray(a.v_write[1]).tolist())] if a.v_write else []
         same_writes = (got_x == want_x or not hasattr(b, "x_writes")) and (got_v == want_v or not hasattr(b, "v_writes"))
         if a.pc != b.pc or a.cycle != getattr(b, "cycle", a.cycle) or not same_writes:
-            text = _disassemble(int(words[b.pc // 4])) if b.pc // 4 < len(words) else "?"
+            text = disassemble(int(words[b.pc // 4])) if b.pc // 4 < len(words) else "?"
             return (f"instruction {i} at pc 0x{b.pc:x} ({text}): sim issued it in cycle "
                     f"{getattr(b, 'cycle', '?')} writing x {_fmt(want_x)} v {_fmt(want_v)}; rtl retired pc "
                     f"0x{a.pc:x} in cycle {a.cycle} writing x {_fmt(got_x)} v {_fmt(got_v)}")
@@ -127,10 +127,3 @@ def _fmt(writes) -> str:
     if not writes:
         return "-"
     return ", ".join(f"{r}=0x{v:08x}" if isinstance(v, int) else f"{r}={v}" for r, v in writes)
-
-
-def _disassemble(word: int) -> str:
-    try:
-        return disassemble(word)
-    except Exception as error:       # an illegal word still gets a line
-        return f"<0x{word:08x}: {error}>"

@@ -18,13 +18,14 @@ import numpy as np
 
 from .. import isa
 from ..device import RunStatus, check_range
+from ..disasm import disassemble
 from ..errors import MachineFault
 from ..faults import Fault
 from ..soc import DEFAULT_SOC, SocConfig, rng_reset_state
 from . import kernel as K
-from .decode import OP_ID, Slot, decode_words, destination
+from .decode import Slot, decode_words, destination
 
-__all__ = ["Machine", "TraceRecord", "RESET_S0", "RESET_S1", "disassemble_word"]
+__all__ = ["Machine", "TraceRecord", "RESET_S0", "RESET_S1"]
 
 #: RNG state after reset, shared with the RTL (fenn.soc.rng_reset_state: lane i starts at
 #: S0 = i + 1, S1 = 0x9E37). Programs normally load their own with vloadr0/vloadr1.
@@ -43,22 +44,6 @@ def _aligned_zeros(shape, dtype, alignment: int = 64) -> np.ndarray:
     raw = np.zeros(nbytes + alignment, dtype=np.uint8)
     start = (-raw.ctypes.data) % alignment
     return raw[start:start + nbytes].view(dtype).reshape(shape)
-
-
-def disassemble_word(word: int) -> str:
-    """Assembly text of one word (``fenn.disasm`` when present, else the table mnemonic)."""
-    try:
-        from ..disasm import disassemble
-        return disassemble(int(word))
-    except ImportError:
-        pass
-    except Exception:          # an illegal word: say why below
-        pass
-    try:
-        d = isa.decode(int(word))
-    except isa.IllegalInstruction as error:
-        return f"<illegal: {error.reason}>"
-    return d.mnemonic + " " + ", ".join(f"{k}={v}" for k, v in d.fields.items())
 
 
 @dataclasses.dataclass
@@ -361,7 +346,7 @@ class Machine:
             elif dest is not None:
                 vw = ((dest[1], self._v[dest[1]].copy()),)
             if slot.text is None:
-                slot.text = disassemble_word(slot.word)
+                slot.text = disassemble(slot.word)
             yield TraceRecord(here, slot.word, slot.text, cycle, xw, vw)
         if st[K.REASON] != K.RUNNING:
             self._continue(0, None)   # finish: raises on a fault, sets last_status on a halt
@@ -379,7 +364,7 @@ class Machine:
         pc = self.pc
         slot = self._slot_at(pc)
         word = slot.word if slot is not None else None
-        text = disassemble_word(word) if word is not None else None
+        text = disassemble(word) if word is not None else None
         return MachineFault(cause, pc, word, text, self.cycle, hint, code)
 
     def _fault(self) -> MachineFault:
