@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_EXTRAS := dev,hdl,torch
+TEST_EXTRAS := dev,hdl,torch,plot,dask
 
 .PHONY: demo test tools venv clean
 
