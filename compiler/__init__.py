@@ -13,7 +13,7 @@ __all__ = ["compile"]
 
 def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
             seed: int = 0, input_capacity: int | None = None, weights: str = "auto",
-            profile: bool = False):
+            profile: bool = False, batch: bool = False):
     """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
 
     ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
@@ -24,6 +24,8 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     matrices from DDR only if needed), ``"vmem"`` or ``"ddr"``. ``profile=True`` adds cycle counters per phase (propagation,
     DMA wait, update, bookkeeping; they cost a few cycles each). ``program.meta`` reports formats, quantisation errors, the
     memory map and the listing.
+    ``batch=True`` links the network into the resident batch firmware (``fenn.firmware``):
+    ``fenn.run`` then hands the device a whole batch at once, on every backend.
     """
     from ..soc import DEFAULT_SOC
     from .codegen import generate
@@ -31,7 +33,7 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     started = time.perf_counter()
     lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
     program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights,
-                       profile=profile)
+                       profile=profile, batch=batch)
     program.meta["compile_seconds"] = time.perf_counter() - started
     program.network = net
     return program

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import firmware
 from ..isa import CSR_ADDRESSES
 from ..program import IoBuffer, Program
 from .emit import Code, V, X
@@ -48,38 +49,40 @@ class Slots:
         return self.names[name]
 
 
-def _events_capacity(plan: MemoryPlan, ln, requested: int | None) -> int:
-    """Halfwords per input stream: what was asked for, or an equal share of free DMEM."""
+def _events_capacity(plan: MemoryPlan, ln, requested: int | None, reserved: int = 0) -> int:
+    """Halfwords per input stream: what was asked for, or an equal share of free DMEM
+    (less ``reserved`` bytes)."""
     n = max(1, len(ln.inputs))
     if requested is not None:
         return int(requested)
-    return max(ln.timesteps, (plan.free("dmem") // n // 2) & ~1) if ln.inputs else 0
+    return max(ln.timesteps, ((plan.free("dmem") - reserved) // n // 2) & ~1) if ln.inputs else 0
 
 
 PHASES = ("propagation", "dma_wait", "update", "bookkeeping")
 
 
 def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto",
-             profile: bool = False) -> Program:
+             profile: bool = False, batch: bool = False) -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
 
     ``weights``: ``"vmem"`` (every dense weight matrix in VMEM), ``"ddr"`` (every dense
     connection into a VMEM-accumulating target streams from DDR) or ``"auto"`` (VMEM,
-    streaming the largest matrices from DDR only as far as needed to fit).
+    streaming the largest matrices from DDR only as far as needed to fit). ``batch``: link
+    the network into the resident batch firmware (``fenn.firmware``).
     """
     streamable = [ci for ci, c in enumerate(ln.conns)
                   if c.kind == "dense" and c.delays is None and not _lane_local(ln, c.post)]
     if weights == "vmem":
-        return _generate(ln, soc, input_capacity, set(), profile)
+        return _generate(ln, soc, input_capacity, set(), profile, batch)
     if weights == "ddr":
-        return _generate(ln, soc, input_capacity, set(streamable), profile)
+        return _generate(ln, soc, input_capacity, set(streamable), profile, batch)
     if weights != "auto":
         raise ValueError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
     streamed: set[int] = set()
     by_size = sorted(streamable, key=lambda ci: -ln.conns[ci].weights.nbytes)
     while True:
         try:
-            return _generate(ln, soc, input_capacity, streamed, profile)
+            return _generate(ln, soc, input_capacity, streamed, profile, batch)
         except MemoryPlanError as error:
             if error.memory != "vmem" or not by_size:
                 raise
@@ -90,7 +93,8 @@ def _lane_local(ln, post: str) -> bool:
     return any(c.post == post and (c.kind == "sparse" or c.delays is not None) for c in ln.conns)
 
 
-def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> Program:
+def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
+              batch: bool = False) -> Program:
     plan = MemoryPlan(soc)
     slots = Slots(plan)
     code = Code()
@@ -223,7 +227,9 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
             io[f"{p.name}.spikes"] = IoBuffer(f"{p.name}.spikes", "dmem", base, "<u4",
                                               (T + 1, p.nwords), "output",
                                               {"size": p.size, "kind": "spikes", "first_row": 1})
-    capacity = _events_capacity(plan, ln, input_capacity)
+    capacity = _events_capacity(plan, ln, input_capacity, firmware.AREA_BYTES if batch else 0)
+    if batch:         # the firmware moves whole 64-byte planes into the event buffers
+        capacity = max(32, capacity // 32 * 32)
     events = {}
     for name, size in ln.inputs:
         base = plan.alloc("dmem", f"{name}.events", 2 * capacity,
@@ -231,6 +237,8 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
         events[name] = base
         io[f"input.{name}"] = IoBuffer(f"input.{name}", "dmem", base, "<u2", (capacity,), "input",
                                        {"size": size, "encoding": "count-prefixed units per timestep"})
+    # last, so that the network's own addresses (and code) are those of a plain build
+    reservation = firmware.reserve(plan) if batch else None
     plan.check()
 
     # ------------------------------------------------------------------ prologue
@@ -320,9 +328,14 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
     code.beq(T_REG, TMAX, "done")
     code.j("step")
     code.label("done")
-    code.ecall()
+    firmware_source = None
+    if batch:
+        code.j(firmware.RETURN_LABEL)
+        firmware_source, firmware_tables, batch_meta = firmware.link(reservation, io, soc)
+    else:
+        code.ecall()
 
-    assembled = code.assemble()
+    assembled = code.assemble(prefix=firmware_source)
     listing = [(e.address, e.text, e.origin) for e in assembled.source]
     meta = {
         "timesteps": T,
@@ -339,6 +352,9 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False) -> 
         "dt": ln.dt,
     }
     images = {memory: (0, _image(data)) for memory, data in (("vmem", vmem_data), ("ddr", ddr_data)) if data}
+    if batch:
+        images["dmem"] = firmware_tables
+        meta["batch"] = batch_meta
     meta["streamed"] = [ln.conns[ci].name for ci in streams]
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
                       images=images, dma_schedule=dma_schedule, meta=meta, lowered=ln)

@@ -163,12 +163,18 @@ class Code:
             if not changed:
                 return rewritten
 
-    def assemble(self):
-        """Resolve labels and encode through fenn.asm; returns fenn.asm.Assembled."""
-        from ..asm import VREGS, XREGS, Assembler
+    def assemble(self, prefix: str | None = None):
+        """Resolve labels and encode through fenn.asm; returns fenn.asm.Assembled.
+
+        ``prefix``: assembly text placed before the instructions (the batch firmware, whose
+        labels the instructions may jump to)."""
+        from ..asm import VREGS, XREGS, Assembler, parse_into
         self.relax_branches()
         self.fix_hazards()
         a = Assembler()
+        if prefix is not None:
+            from ..firmware import SOURCE_PATH
+            parse_into(a, prefix, f"fenn/firmware/{SOURCE_PATH.name}")
         for item in self.items:
             if item[0] == "label":
                 a.label(item[1], where="compiler")

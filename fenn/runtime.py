@@ -142,8 +142,12 @@ def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
 # ----------------------------------------------------------------------- outputs
 
 def _read_raw(device: Device, program, key: str, buffer) -> np.ndarray:
-    data = device.read(buffer.memory, buffer.address, buffer.nbytes).view(buffer.dtype)
-    data = data.reshape(buffer.shape)
+    return _decode(key, buffer, device.read(buffer.memory, buffer.address, buffer.nbytes))
+
+
+def _decode(key: str, buffer, raw: np.ndarray) -> np.ndarray:
+    """A recording's bytes as the device stored them -> its integer array."""
+    data = np.ascontiguousarray(raw).view(buffer.dtype).reshape(buffer.shape)
     meta = buffer.meta
     size = meta.get("size")
     kind = meta.get("kind")
@@ -238,8 +242,24 @@ def _open(backend, program, strict):
     return open_device(backend)
 
 
+def _count(stats: RunStats, status, what: str) -> int:
+    """Add a finished run to ``stats`` and return its cycles; refuse one that did not end in
+    ``ecall``."""
+    if status.reason != "ecall":
+        raise FennError(f"{what} stopped with {status.reason} at pc 0x{status.pc:x} instead of finishing")
+    stats.cycles += status.cycles
+    stats.instructions += status.instructions
+    dma = status.stats.get("dma_bytes", {})
+    stats.dma_bytes += int(dma.get("total", 0)) if isinstance(dma, dict) else int(dma)
+    for k, v in status.stats.get("stalls", {}).items():
+        stats.stalls[k] = stats.stalls.get(k, 0) + int(v)
+    return status.cycles
+
+
 def _run_device(program, rasters, samples, device, stats, progress, first_sample):
     from .compiler.ir import seeds_for
+    if "batch" in program.meta:
+        return _run_batch(program, rasters, samples, device, stats, progress, first_sample)
     device.load(program)
     outputs = {k: b for k, b in program.io.items() if b.role == "output"}
     raw = {k: [] for k in outputs}
@@ -252,21 +272,44 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
             buffer = program.io[f"input.{name}"]
             stream = encode_events(raster[s], buffer.shape[0], name)
             device.write(buffer.memory, buffer.address, stream)
-        status = device.run()
-        if status.reason != "ecall":
-            raise FennError(f"sample {s}: the program stopped with {status.reason} at pc "
-                            f"0x{status.pc:x} instead of finishing")
-        stats.cycles += status.cycles
-        stats.instructions += status.instructions
-        stats.cycles_per_sample.append(status.cycles)
-        dma = status.stats.get("dma_bytes", {})
-        stats.dma_bytes += int(dma.get("total", 0)) if isinstance(dma, dict) else int(dma)
-        for k, v in status.stats.get("stalls", {}).items():
-            stats.stalls[k] = stats.stalls.get(k, 0) + int(v)
+        stats.cycles_per_sample.append(_count(stats, device.run(), f"sample {s}: the program"))
         for key, buffer in outputs.items():
             raw[key].append(_read_raw(device, program, key, buffer))
         if bar is not None:
             bar.update(1)
+    if bar is not None:
+        bar.close()
+    return {k: np.stack(v) for k, v in raw.items()}
+
+
+def _run_batch(program, rasters, samples, device, stats, progress, first_sample):
+    """A batch Program (``fenn.compile(..., batch=True)``): the whole batch in DDR, one run
+    of the resident firmware per part that fits (``fenn.firmware``)."""
+    from .compiler.ir import seeds_for
+    from .firmware import Batch
+    device.load(program)
+    batch = Batch(program)
+    outputs = {k: b for k, b in program.io.items() if b.role == "output"}
+    raw = {k: [] for k in outputs}
+    seeds = seeds_for(program.meta["seed"], samples, first_sample)
+    streams = [[encode_events(rasters[name[len("input."):]][s], program.io[name].shape[0],
+                              name[len("input."):]) for name in batch.meta["inputs"]]
+               for s in range(samples)]
+    bar = _progress(samples, progress, "fenn.run")
+    out_bytes = batch.meta["out_bytes"]
+    for part in batch.split(streams):
+        blob, table, outs = batch.pack(seeds[part.start:part.stop], streams[part.start:part.stop])
+        device.write("ddr", batch.base, blob)
+        device.write("dmem", batch.meta["area"], np.array([table, len(part)], dtype="<u4"))
+        _count(stats, device.run(), "the batch firmware")
+        blocks = device.read("ddr", outs[0], out_bytes * len(part)).reshape(len(part), out_bytes)
+        for index, block in enumerate(blocks):
+            counts, recordings = batch.unpack(block, index)
+            stats.cycles_per_sample.append(counts["cycles"])
+            for key, buffer in outputs.items():
+                raw[key].append(_decode(key, buffer, recordings[key]))
+        if bar is not None:
+            bar.update(len(part))
     if bar is not None:
         bar.close()
     return {k: np.stack(v) for k, v in raw.items()}
