@@ -37,3 +37,7 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     program.meta["compile_seconds"] = time.perf_counter() - started
     program.network = net
     return program
+
+from .._lazy import lazy_package as _lazy_package
+
+__getattr__, __dir__ = _lazy_package(globals())   # submodules on first use

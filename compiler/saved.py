@@ -16,6 +16,7 @@ import dataclasses
 
 import numpy as np
 
+from ..errors import FennError
 from .formats import Format, parse_format
 from .ir import ConnIR, LoweredNetwork, PopIR, RecIR
 from .lower import Kernel, LaneOp
@@ -28,8 +29,12 @@ FORMAT_VERSION = 1
 _CLASSES = {cls.__name__: cls for cls in (LoweredNetwork, PopIR, ConnIR, RecIR, Kernel, LaneOp)}
 
 
-class SavedFormatError(ValueError):
-    """A saved lowered network this version of fenn cannot read."""
+class SavedFormatError(FennError, ValueError):
+    """A Program file whose saved lowered network (the reference model's input) this
+    version of fenn cannot read: written by a fenn with another layout.
+
+    Fix: compile the network again with this fenn and save the new Program.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,9 @@ appending ``"module.path"`` to :data:`SUBCOMMAND_MODULES`, where the module defi
 ``register(subparsers)`` and keeps heavy imports inside its ``func``. A module whose
 optional dependencies are missing still shows up in ``--help`` and fails with the reason.
 
-Expected failures (bad input, missing files) raise :class:`CliError` or ``AsmError`` and
-print one line, ``fenn: error: ...``, with exit status 1; ``--traceback`` shows the stack.
+Expected failures (bad input, missing files) raise :class:`CliError` or another
+:class:`fenn.errors.FennError` (which names the problem and the fix) and print one line, ``fenn: error: ...``, with
+exit status 1; ``--debug`` shows the stack.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from .errors import FennError
+
 __all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words",
            "existing_file", "assemble_file", "load_program"]
 
@@ -24,8 +27,12 @@ __all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words
 SUBCOMMAND_MODULES: list[str] = ["fenn.sim.cli", "fenn.hw.cli", "fenn.compiler.cli"]
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status 1."""
+class CliError(FennError):
+    """A command-line failure that is not one of fenn's other errors: a missing file, an
+    input file of the wrong kind, an option value out of range.
+
+    Fix: the message names the file or option and what it expected (``fenn COMMAND --help``).
+    """
 
 
 # ---------------------------------------------------------------------------- input files
@@ -162,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  fenn asm prog.s -o prog.bin     assemble (syntax: docs/assembly.md)\n"
                "  fenn asm prog.s --listing       assemble to prog.bin and print the listing\n"
                "  fenn disasm prog.bin            disassemble; the output reassembles to the same words")
-    parser.add_argument("--traceback", action="store_true", help="show the Python stack on errors")
+    parser.add_argument("--debug", "--traceback", dest="debug", action="store_true",
+                        help="show the Python stack on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_asm(subparsers)
     _register_disasm(subparsers)
@@ -177,14 +185,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    from .asm import AsmError
     try:
         return int(args.func(args) or 0)
-    except (CliError, AsmError, OSError) as e:
-        if args.traceback:
+    except (FennError, OSError) as e:
+        if args.debug:
             raise
-        print(f"fenn: error: {e}", file=sys.stderr)
+        print(f"fenn: error: {_message(e)}", file=sys.stderr)
         return 1
+
+
+def _message(error: BaseException) -> str:
+    """The message of ``error``; a file error names its file."""
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, OSError) and error.filename and str(error.filename) not in text:
+        text = f"{error.filename}: {error.strerror or text}"
+    return text
 
 
 if __name__ == "__main__":

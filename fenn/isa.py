@@ -407,6 +407,15 @@ XREG_ABI_NAMES = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
 
 # --------------------------------------------------------------------------- decode/encode
 
+#: Zbb encodings FeNN lacks, (funct7, funct3) -> mnemonic, to name them in faults
+_ZBB_REGISTER_FORMS = {(0x20, 7): "andn", (0x20, 6): "orn", (0x20, 4): "xnor",
+                       (0x05, 4): "min", (0x05, 5): "minu", (0x05, 6): "max", (0x05, 7): "maxu",
+                       (0x30, 1): "rol", (0x30, 5): "ror", (0x04, 4): "zext.h"}
+_ZBB_IMMEDIATE_FORMS = {(0x30, 5): "rori", (0x14, 5): "orc.b", (0x34, 5): "rev8"}
+_ZBB_UNARY = "only the unary clz, ctz, cpop, sext.b and sext.h"
+_M_FORMS = ("mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu")
+
+
 def _illegal_reason(word: int) -> str:
     opcode = word & 0x7F
     if word & 0b11 == 0b01 or (word & 0b11 == 0b00):
@@ -427,8 +436,18 @@ def _illegal_reason(word: int) -> str:
     if opcode == OPCODES["VSPC"] and funct3 == 0:
         return "vrng requires rs1 = rs2 = funct7 = 0"
     if opcode == OPCODES["OP"]:
-        return f"funct7 0x{_bits(word, 31, 25):02x} with funct3 {funct3:03b} is not in the FeNN base (only mul from M)"
+        funct7 = _bits(word, 31, 25)
+        zbb = _ZBB_REGISTER_FORMS.get((funct7, funct3))
+        if zbb:
+            return (f"{zbb} is a Zbb register-register instruction, which FeNN does not have "
+                    f"(of Zbb it has {_ZBB_UNARY})")
+        if funct7 == 0x01:
+            return f"{_M_FORMS[funct3]} is an M instruction FeNN does not have (of M it has only mul)"
+        return f"funct7 0x{funct7:02x} with funct3 {funct3:03b} is not an RV32I, M or Zbb encoding FeNN has"
     if opcode == OPCODES["OP_IMM"]:
+        zbb = _ZBB_IMMEDIATE_FORMS.get((_bits(word, 31, 25), funct3))
+        if zbb:
+            return f"{zbb} is a Zbb instruction FeNN does not have (of Zbb it has {_ZBB_UNARY})"
         return "unsupported shift/Zbb encoding"
     if opcode == OPCODES["SYSTEM"]:
         return "unsupported SYSTEM encoding (only ecall, ebreak and Zicsr)"

@@ -19,14 +19,21 @@ import re
 
 import numpy as np
 
+from .errors import FennError
+
 __all__ = ["Network", "Input", "Population", "Connection", "Recording", "NetworkError"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 REDUCTIONS = (None, "mean", "max", "last")
 
 
-class NetworkError(ValueError):
-    """A network that cannot be built as written (the message says what to change)."""
+class NetworkError(FennError, ValueError):
+    """A network that cannot be built as written: a bad name, size, weight matrix, delay
+    or recording.
+
+    Fix: the message says what to change in the ``net.input``/``population``/``connect``/
+    ``record`` call it names.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

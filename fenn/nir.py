@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import FennError
+
 __all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGroup",
            "Projection", "LoweredGraph", "decay_factor", "lower", "load_graph", "NIRImport",
            "import_nir", "from_nir"]
@@ -49,12 +51,22 @@ METHODS = ("exact", "euler")
 _DELAY_TOLERANCE = 1e-6
 
 
-class NIRImportError(ValueError):
-    """The graph is NIR but cannot become a fenn network as it is; the message says why."""
+class NIRImportError(FennError, ValueError):
+    """A NIR graph (or file) that cannot become a fenn network as it is: not a NIR file,
+    no ``Input`` node, sizes that do not match, a loop without a neuron, a ``Delay`` that
+    is not a whole number of steps.
+
+    Fix: the message names the node or file and what to change; docs/nir.md lists what
+    fenn imports.
+    """
 
 
 class UnsupportedNIRNode(NIRImportError):
-    """A node of a type fenn does not import."""
+    """A node of a type fenn does not import (e.g. ``Conv2d``, ``Threshold``).
+
+    Fix: replace the node by supported ones (docs/nir.md, *Supported nodes*) before
+    exporting, or leave that part of the model out of the graph.
+    """
 
     def __init__(self, name: str, node):
         self.node_name, self.node_type = name, type(node).__name__

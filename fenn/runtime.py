@@ -15,13 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from .device import Device, open_device
-from .errors import FennError
+from .errors import FennError, InputError
 
 __all__ = ["run", "Results", "RunStats", "InputError"]
-
-
-class InputError(FennError, ValueError):
-    """Inputs that the program cannot take (the message says why and what to change)."""
 
 
 @dataclasses.dataclass

@@ -305,8 +305,8 @@ class _Simulator:
         if command != "hello":
             try:
                 self.conn.send((command, *args))
-            except OSError:
-                raise self._died(f"sending {command!r}") from None
+            except OSError:              # it died before the command went out: same report
+                raise self._died(f"doing {command!r}") from None
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not self.conn.poll(0.25):

@@ -11,3 +11,7 @@ from .networks import shd_classifier, synthetic_shd_inputs
 
 __all__ = ["NeuronModel", "StateVar", "Expr", "where", "trace", "ModelError",
            "LIF", "ALIF", "LI", "CubaLIF", "IF", "shd_classifier", "synthetic_shd_inputs"]
+
+from .._lazy import lazy_package as _lazy_package
+
+__getattr__, __dir__ = _lazy_package(globals())   # submodules on first use

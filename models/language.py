@@ -24,11 +24,17 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import FennError
+
 __all__ = ["Expr", "where", "StateVar", "NeuronModel", "Trace", "trace", "ModelError"]
 
 
-class ModelError(ValueError):
-    """A neuron model that cannot be traced or compiled (the message says what to change)."""
+class ModelError(FennError, ValueError):
+    """A neuron model that cannot be traced or compiled (an unsupported operation, a
+    variable used before it is defined, a parameter of the wrong shape).
+
+    Fix: the message says what to change; docs/models.md describes the model language.
+    """
 
 
 _NUM_OPS = {"var", "input", "const", "param", "add", "sub", "mul", "neg", "where"}

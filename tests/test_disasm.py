@@ -32,7 +32,7 @@ def test_csr_names_and_numbers():
 def test_illegal_and_ignored_bits():
     assert disassemble(0xFFFFFFFF) == ".word 0xffffffff  # illegal: unknown opcode 0x7f"
     assert disassemble(0x00000000).startswith(".word 0x00000000  # illegal: compressed")
-    assert disassemble(0x02001033).startswith(".word 0x02001033  # illegal: funct7 0x01 with funct3 001")
+    assert disassemble(0x02001033).startswith(".word 0x02001033  # illegal: mulh is an M instruction FeNN does not")
     assert disassemble(0x0000000F) == ".word 0x0000000f  # fence (ignored bits 0x0ff00000)"
 
 

@@ -135,3 +135,20 @@ def test_stats_of_a_stopped_run_so_far():
     assert s["cycles"] == 1 + 5 * (1 + 3) and s["stalls"]["branch"] == 10
     status = m.resume()
     assert m.stats() == status.stats
+
+
+@pytest.mark.parametrize("word, name", [
+    (0x40C5F533, "andn"), (0x40C5E533, "orn"), (0x40C5C533, "xnor"), (0x0AC5C533, "min"),
+    (0x0AC5E533, "max"), (0x0AC5D533, "minu"), (0x0AC5F533, "maxu"), (0x60C59533, "rol"),
+    (0x60C5D533, "ror"), (0x0805C533, "zext.h"), (0x60555513, "rori"), (0x6985D513, "rev8"),
+])
+def test_zbb_forms_fenn_lacks_are_named_in_the_fault(word, name):
+    _, fault = fault_of(f"addi x1, x0, 1\n .word 0x{word:08x}")
+    message = str(fault)
+    assert "illegal instruction" in message and f"{name} is a Zbb" in message
+    assert "clz, ctz, cpop" in message and "only mul" not in message
+
+
+def test_m_extension_forms_other_than_mul_say_so():
+    _, fault = fault_of("addi x1, x0, 1\n .word 0x02C5C533")         # div a0, a1, a2
+    assert "div is an M instruction" in str(fault) and "only mul" in str(fault)
