@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .device import Device, open_device
-from .errors import FennError, InputError
+from .errors import FennError, InputError, ReferenceMismatch
 
 __all__ = ["run", "Results", "RunStats", "InputError"]
 
@@ -208,7 +208,9 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
     ``"rtl"``, ``"pynq"`` (or pass an open ``device``), ``"reference"`` (the integer
     reference model) or ``"float"`` (the float64 model, needs ``program.network``).
     ``progress``: tqdm bar for batches (None: only for 8 or more samples; False: never).
-    ``check=True`` also runs the reference model and raises if any recording differs.
+    ``check=True`` also runs the reference model and raises
+    :class:`~fenn.errors.ReferenceMismatch` naming the recording, sample, step and neuron
+    that first differ.
     """
     rasters, batched, samples = _batches(program, inputs)
     T = program.meta["timesteps"]
@@ -223,13 +225,38 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
                           stats, progress, first_sample)
         if check:
             expected, stats.saturations = _run_reference(program, rasters, first_sample)
-            for key, value in expected.items():
-                if not np.array_equal(value, raw[key]):
-                    where = np.argwhere(value != raw[key])[0]
-                    raise AssertionError(f"device and reference model differ in {key} at index "
-                                         f"{tuple(where)}")
+            _check(raw, expected, backend if device is None else device.name, first_sample)
     values, formats = _to_real(program, raw)
     return Results(values, raw, stats, batched, formats)
+
+
+def _check(raw: dict, expected: dict, backend: str, first_sample: int) -> None:
+    """Raise :class:`ReferenceMismatch` naming the recording, sample, step and neuron where
+    the device first left the reference model (earliest sample, then earliest step)."""
+    first = None
+    for key, want in expected.items():
+        got = raw[key]
+        if got.shape != want.shape:
+            raise ReferenceMismatch(f"recording {key!r} has shape {got.shape} on {backend} but "
+                                    f"{want.shape} in the reference model")
+        differ = np.argwhere(got != want)
+        if differ.size:
+            index = tuple(int(i) for i in differ[0])
+            # (sample, step, neuron) for traces and spikes; (sample, neuron) for reductions
+            order = (index[0], index[1] if len(index) == 3 else float("inf"), key)
+            if first is None or order < first[0]:
+                first = (order, key, index, got[index].item(), want[index].item(), len(differ))
+    if first is None:
+        return
+    _, key, index, got, want, count = first
+    where = f"sample {index[0] + first_sample}"
+    where += f", step {index[1]}, neuron {index[2]}" if len(index) == 3 else \
+        f", neuron {index[-1]} (a reduction over the run)"
+    raise ReferenceMismatch(
+        f"check=True: {backend} and the reference model first differ in recording {key!r}, "
+        f"{where}: {backend} gives {got!r}, the reference {want!r} ({count} entries of {key!r} "
+        f"differ). The device ran something other than the compiled network: a modified "
+        f"Program or a bug in fenn; please report it with the Program file and the inputs")
 
 
 def _open(backend, program, strict):
