@@ -34,6 +34,7 @@ class Fault(enum.IntEnum):
     DMA_ALIGN = 14
     DMA_RANGE = 15
     DMA_BUSY = 16
+    DMA_WINDOW = 17
 
 
 #: a short cause for each code, for reports that have no operands to show
@@ -52,8 +53,9 @@ CAUSES: dict[Fault, str] = {
     Fault.CSR: "access to a CSR that does not exist",
     Fault.CSR_READONLY: "write to a read-only CSR",
     Fault.DMA_ALIGN: "DMA start with SRC, DST or COUNT not a multiple of 64",
-    Fault.DMA_RANGE: "DMA transfer leaves its source or destination memory",
+    Fault.DMA_RANGE: "DMA transfer leaves VMEM",
     Fault.DMA_BUSY: "DMA start while the channel's previous transfer is running",
+    Fault.DMA_WINDOW: "DMA transfer leaves the DDR window the host set (DDR_BASE, DDR_SIZE)",
 }
 
 #: width of the fault field in hardware

@@ -59,6 +59,14 @@ class SocConfig:
     def dma_bytes_per_cycle(self) -> int:
         return 16 * self.dma_ports
 
+    def ddr_window(self, core: int = 0) -> tuple[int, int]:
+        """(base, size) of core ``core``'s DDR window after a reset: its own ``ddr_bytes``
+        slice of the modelled DDR (``cores x ddr_bytes``). Its DMA DDR addresses are offsets
+        inside the window; the host may move it (DDR_BASE, DDR_SIZE: docs/host_registers.md)."""
+        if not 0 <= core < self.cores:
+            raise ValueError(f"SocConfig: core {core} does not exist (cores={self.cores})")
+        return core * self.ddr_bytes, self.ddr_bytes
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -50,12 +50,15 @@ class RtlBatch:
 
         A job is a dict: ``words`` (uint32 text), optional images ``dmem``/``vmem``/``ddr``
         (bytes from address 0), ``llm`` (int16[lanes, n]), and initial registers ``x``
-        (uint32[32]), ``v`` (int16[32, lanes]) and RNG state ``s0``/``s1`` (uint16[lanes]).
+        (uint32[32]), ``v`` (int16[32, lanes]) and RNG state ``s0``/``s1`` (uint16[lanes]);
+        ``window``: the DDR window (base, size) for the run (default: the reset one). The
+        ``ddr`` image covers the whole modelled DDR, whatever the window.
         """
         return [self._run_one(job, max_cycles, trace) for job in jobs]
 
     def _run_one(self, job: dict, max_cycles: int, trace: bool) -> RtlState:
         soc, session, held = self.soc, self.session, self._held
+        session.set_ddr_window(*job.get("window", soc.ddr_window(0)))
         session.reset()                                  # x, v registers are zero now
         held["xreg"][:] = 0
         held["vreg"][:] = 0

@@ -29,7 +29,7 @@ from fenn.hw.ddr_model import attach_ddr
 from fenn.soc import SocConfig
 
 #: what a session may ask for (besides "quit")
-COMMANDS = ("reset", "clear", "write", "read", "run")
+COMMANDS = ("reset", "clear", "write", "read", "run", "window")
 #: clock period in ns (the session's budgets are in cycles, so any value works)
 PERIOD_NS = 10
 
@@ -209,6 +209,14 @@ class Bench:
             return raw[address - 4 * first: address - 4 * first + nbytes]
         return self.arrays.read(space, address, nbytes)
 
+    async def window(self, base: int, size: int) -> None:
+        """Set the DDR window (what the host does through DDR_BASE and DDR_SIZE)."""
+        if base % 64 or size % 64 or base < 0 or size < 0 or base + size > self.size("ddr"):
+            raise ValueError(f"DDR window of {size} bytes at 0x{base:x}: base and size must be multiples "
+                             f"of 64 inside the bench's {self.size('ddr')}-byte DDR")
+        self.dut.ddr_base.value = base
+        self.dut.ddr_size.value = size
+
     async def run(self, max_cycles: int, trace: bool) -> dict:
         """Start the core at pc 0 and wait until it halts or ``max_cycles`` pass; with
         ``trace``, record every retired instruction as (cycle, pc, x rd or -1, x data,
@@ -261,6 +269,7 @@ async def serve(dut):
     for name in ("start", "host_we", "host_space", "host_addr", "host_wdata"):
         getattr(dut, name).value = 0
     bench = Bench(dut, soc)
+    await bench.window(*soc.ddr_window(0))
     await bench.reset()
     conn.send(("ok", None))
     while True:

@@ -118,6 +118,9 @@ class Core(wiring.Component):
             "host_dma_wdata": In(32),
             "host_dma_refused": Out(1),   # that write was dropped (core running, or a bad start)
             "dma_status": Out(16),        # MM2S status in bits 7:0, S2MM in 15:8
+            # the DDR window the host set: DMA DDR addresses are offsets below ddr_size, added to ddr_base
+            "ddr_base": In(32, init=soc.ddr_window(hart_id)[0]),
+            "ddr_size": In(32, init=soc.ddr_window(hart_id)[1]),
         })
 
     # ----------------------------------------------------------------------- elaborate
@@ -327,8 +330,8 @@ class Core(wiring.Component):
         csr_unknown = is_csr & ~known
         csr_read_only = is_csr & csr_writes & read_only
         dma_start = {ch: Signal(name=f"{ch}_start") for ch in CHANNELS}
-        dma_misaligned = dma_outside = dma_busy = Const(0, 1)      # of the channel this instruction starts
-        sizes = {"mm2s": (soc.ddr_bytes, soc.vmem_bytes), "s2mm": (soc.vmem_bytes, soc.ddr_bytes)}
+        # of the channel this instruction starts
+        dma_misaligned = dma_outside = dma_off_window = dma_busy = Const(0, 1)
         host_dma = ~running & self.host_dma_we
         host_start = {}
         host_refused = ~host_dma & self.host_dma_we
@@ -336,17 +339,23 @@ class Core(wiring.Component):
             m.d.comb += dma_start[ch].eq(is_csr & csr_writes & _csr_is(csr_addr, f"{ch}_control")
                                          & csr_new[0])
             src, dst, count = (dma[f"{ch}_{k}"] for k in ("src", "dst", "count"))
-            src_size, dst_size = sizes[ch]
+            ddr_at, vmem_at = (src, dst) if ch == "mm2s" else (dst, src)
             misaligned = (src | dst | count)[:6].any()
-            outside = ((src + count) > src_size) | ((dst + count) > dst_size)   # 33-bit sums
+            outside = (vmem_at + count) > soc.vmem_bytes                 # 33-bit sums
+            off_window = (ddr_at + count) > self.ddr_size
             busy = getattr(dma_engine, f"{ch}_busy")
             dma_misaligned = dma_misaligned | (dma_start[ch] & misaligned)
             dma_outside = dma_outside | (dma_start[ch] & outside)
+            dma_off_window = dma_off_window | (dma_start[ch] & off_window)
             dma_busy = dma_busy | (dma_start[ch] & busy)
             wants = host_dma & (self.host_dma_reg == 4 * index + 3) & self.host_dma_wdata[0]
-            host_start[ch] = wants & ~(misaligned | outside | busy)
-            host_refused = host_refused | (wants & (misaligned | outside | busy))
-            m.d.comb += [getattr(dma_engine, f"{ch}_src").eq(src), getattr(dma_engine, f"{ch}_dst").eq(dst),
+            bad = misaligned | outside | off_window | busy
+            host_start[ch] = wants & ~bad
+            host_refused = host_refused | (wants & bad)
+            # the engine gets AXI addresses: DDR offsets moved into the window
+            ddr_address = (ddr_at + self.ddr_base)[:32]
+            m.d.comb += [getattr(dma_engine, f"{ch}_src").eq(ddr_address if ch == "mm2s" else src),
+                         getattr(dma_engine, f"{ch}_dst").eq(dst if ch == "mm2s" else ddr_address),
                          getattr(dma_engine, f"{ch}_count").eq(count)]
 
         # ------------------------------------------------------------- X: faults
@@ -366,6 +375,7 @@ class Core(wiring.Component):
             (csr_read_only, Fault.CSR_READONLY),
             (dma_misaligned, Fault.DMA_ALIGN),
             (dma_outside, Fault.DMA_RANGE),
+            (dma_off_window, Fault.DMA_WINDOW),
             (dma_busy, Fault.DMA_BUSY),
         ]
         with m.If(checks[0][0]):

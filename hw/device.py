@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fenn.device import RunStatus
+from fenn.device import RunStatus, check_range
 from fenn.disasm import disassemble
 from fenn.errors import MachineFault
 from fenn.faults import CAUSES as FAULT_CAUSES
@@ -40,6 +40,7 @@ class RtlDevice:
         self.simulator = choose_simulator(simulator)     # refuse a bad choice now, not at the first run
         self.soc = soc
         self._session = None
+        self._window = None           # the DDR window the host set, if not the reset one
 
     # ------------------------------------------------------------------ lifetime
     def _live(self, fresh: bool = False):
@@ -52,6 +53,8 @@ class RtlDevice:
         if self._session is None:
             from .session import RtlSession
             self._session = RtlSession(self.soc, simulator=self.simulator, build_root=self._build_root)
+            if self._window is not None:
+                self._session.set_ddr_window(*self._window)
         return self._session
 
     def close(self) -> None:
@@ -72,6 +75,7 @@ class RtlDevice:
         (registers, RNG, CSRs, counters, DMA channels)."""
         if self._session is not None and self.soc != program.soc:
             self.close()
+            self._window = None
         self.soc = program.soc
         session = self._live(fresh=True)
         for memory in _MEMORIES:
@@ -88,11 +92,33 @@ class RtlDevice:
                 self.write(name, address, data)
 
     def write(self, memory: str, address: int, data: np.ndarray) -> None:
-        """Raw bytes into a memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane)."""
-        self._live().write(self._memory(memory), address, data)
+        """Raw bytes into a memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane;
+        ``ddr`` addresses are offsets inside the DDR window)."""
+        raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        self._live().write(self._memory(memory), self._physical(memory, address, raw.size, "write"), raw)
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
-        return self._live().read(self._memory(memory), address, nbytes)
+        return self._live().read(self._memory(memory), self._physical(memory, address, nbytes, "read"), nbytes)
+
+    @property
+    def ddr_window(self) -> tuple[int, int]:
+        """(base, size) of the DDR window (DDR_BASE, DDR_SIZE)."""
+        if self.soc is None:
+            raise RuntimeError("RtlDevice: load(program) first (or create it with a SocConfig)")
+        return self._window or self.soc.ddr_window(0)
+
+    def set_ddr_window(self, base: int, size: int) -> None:
+        """Set the DDR window, as the host does through DDR_BASE and DDR_SIZE: the DMA's DDR
+        addresses become offsets below ``size`` added to ``base``."""
+        self._live().set_ddr_window(base, size)
+        self._window = (int(base), int(size))
+
+    def _physical(self, memory: str, address: int, nbytes: int, action: str) -> int:
+        if memory != "ddr":
+            return address
+        base, size = self.ddr_window
+        check_range(action, "the DDR window", address, nbytes, size)
+        return base + address
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
         session = self._live()

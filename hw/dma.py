@@ -91,6 +91,10 @@ def check_rtl_dma(soc: SocConfig) -> None:
             f"SocConfig.dma_read_latency={soc.dma_read_latency} is below {low}, the smallest the RTL can meet "
             f"with dma_ports={soc.dma_ports}; even an ideal DDR would finish its transfers late (docs/hw.md): "
             f"use dma_read_latency >= {low}")
+    if soc.cores * soc.ddr_bytes > 1 << 32:
+        raise ValueError(
+            f"SocConfig: cores x ddr_bytes = {soc.cores * soc.ddr_bytes} bytes of DDR windows do not fit the "
+            f"DMA's 32-bit AXI addresses: use a smaller ddr_bytes or fewer cores")
 
 
 def axi_port_names(soc: SocConfig, base: str = "axi") -> list[str]:

@@ -40,10 +40,12 @@ def _field(reg: str, name: str):
 
 
 class AxiLiteHost(wiring.Component):
-    """AXI4-Lite slave in, the core's control and host port out."""
+    """AXI4-Lite slave in, the core's control and host port out; it holds the DDR window
+    registers (so a core reset keeps them, and the core cannot reach them)."""
 
-    def __init__(self, soc: SocConfig):
+    def __init__(self, soc: SocConfig, core: int = 0):
         self.soc = soc
+        self.core = core
         super().__init__({
             "bus": In(AxiLite()),
             # to the core
@@ -55,6 +57,8 @@ class AxiLiteHost(wiring.Component):
             # DMA channels driven by the host
             "host_dma_we": Out(1), "host_dma_reg": Out(3), "host_dma_wdata": Out(32),
             "host_dma_refused": In(1), "dma_status": In(16),
+            # the DDR window, to the core's DMA
+            "ddr_base": Out(32, init=soc.ddr_window(core)[0]), "ddr_size": Out(32, init=soc.ddr_window(core)[1]),
         })
 
     def elaborate(self, platform):
@@ -67,6 +71,7 @@ class AxiLiteHost(wiring.Component):
             "HALT_PC": self.halt_pc, "CYCLES_LO": self.cycles[:32], "CYCLES_HI": self.cycles[32:],
             "INSTRET_LO": self.retired[:32], "INSTRET_HI": self.retired[32:],
             "DMA_MM2S_STATUS": self.dma_status[:8], "DMA_S2MM_STATUS": self.dma_status[8:],
+            "DDR_BASE": self.ddr_base, "DDR_SIZE": self.ddr_size,
         }
         constants = register_values(self.soc)
 
@@ -108,7 +113,13 @@ class AxiLiteHost(wiring.Component):
                 with m.If(hit):
                     m.d.comb += self.host_dma_reg.eq(4 * index + k)
         m.d.comb += [self.host_dma_we.eq(accept_write & dma_reg), self.host_dma_wdata.eq(bus.wdata)]
-        refused = dma_reg & self.host_dma_refused
+        window_regs = {name: w_is_reg & (bus.awaddr[:WINDOW_SHIFT] == BY_NAME[name].offset)
+                       for name in ("DDR_BASE", "DDR_SIZE")}
+        window_reg = window_regs["DDR_BASE"] | window_regs["DDR_SIZE"]
+        refused = (dma_reg & self.host_dma_refused) | (window_reg & running)
+        for name, register in (("DDR_BASE", self.ddr_base), ("DDR_SIZE", self.ddr_size)):
+            with m.If(accept_write & window_regs[name] & ~running):
+                m.d.sync += register.eq(bus.wdata & ~0x3F)      # whole 64-byte rows
         with m.If(accept_write):
             m.d.sync += [b_valid.eq(1), b_resp.eq(Mux((w_is_reg & ~refused) | (w_known & ~running),
                                                       RESP_OKAY, RESP_SLVERR))]

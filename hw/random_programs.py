@@ -54,10 +54,11 @@ class RandomProgram:
 
 
 class _Gen:
-    def __init__(self, seed: int, soc: SocConfig, dma: bool = False):
+    def __init__(self, seed: int, soc: SocConfig, dma: bool = False, ddr_window: int | None = None):
         self.r = random.Random(seed)
         self.soc = soc
         self.dma = dma
+        self.ddr_span = soc.ddr_bytes if ddr_window is None else ddr_window
         if dma and soc.vmem_bytes < 4096:
             raise ValueError("random programs with DMA need vmem_bytes >= 4096 (the upper half is the DMA area)")
         self.words: list[int] = []
@@ -208,14 +209,14 @@ class _Gen:
         """One transfer, or (one time in three) both channels at once on disjoint areas; then
         poll until idle and load a row that arrived."""
         soc, r = self.soc, self.r
-        area, half_vmem, half_ddr = 2048, 2048 + (soc.vmem_bytes - 2048) // 2, soc.ddr_bytes // 2
+        area, half_vmem, half_ddr = 2048, 2048 + (soc.vmem_bytes - 2048) // 2, self.ddr_span // 2
         if r.random() < 1 / 3:
             # MM2S: DDR low half -> VMEM DMA area's low half; S2MM: the area's high half -> DDR high half
             channels = {"mm2s": self.dma_start("mm2s", (area, half_vmem), (0, half_ddr)),
-                        "s2mm": self.dma_start("s2mm", (half_vmem, soc.vmem_bytes), (half_ddr, soc.ddr_bytes))}
+                        "s2mm": self.dma_start("s2mm", (half_vmem, soc.vmem_bytes), (half_ddr, self.ddr_span))}
         else:
             ch = r.choice(["mm2s", "s2mm"])
-            channels = {ch: self.dma_start(ch, (area, soc.vmem_bytes), (0, soc.ddr_bytes))}
+            channels = {ch: self.dma_start(ch, (area, soc.vmem_bytes), (0, self.ddr_span))}
         if not wait:
             return
         for _ in range(r.randrange(0, 6)):
@@ -259,9 +260,12 @@ class _Gen:
         return self.words
 
 
-def random_program(seed: int, soc: SocConfig, length: int = 150, dma: bool = False) -> RandomProgram:
-    """A legal random program of about ``length`` instructions and its memory images."""
-    gen = _Gen(seed, soc, dma)
+def random_program(seed: int, soc: SocConfig, length: int = 150, dma: bool = False,
+                   ddr_window: int | None = None) -> RandomProgram:
+    """A legal random program of about ``length`` instructions and its memory images.
+    ``ddr_window``: the size of the DDR window its DMA offsets must stay in (default:
+    ``soc.ddr_bytes``); the ``ddr`` image still covers all of the modelled DDR."""
+    gen = _Gen(seed, soc, dma, ddr_window)
     words = np.array(gen.build(length), dtype=np.uint32)
     if words.size > soc.imem_bytes // 4:
         raise ValueError(f"random program of {words.size} words does not fit IMEM ({soc.imem_bytes} bytes)")

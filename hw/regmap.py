@@ -6,6 +6,11 @@ windows 1.. map the SoC's memories (byte offsets within a window are the memory'
 byte addresses; accesses are 32-bit words). Memory windows are reachable only while the
 core is stopped (STATUS.running = 0); while it runs, window accesses answer SLVERR
 (writes are dropped, reads return 0), as do addresses in no window.
+
+The DDR window (DDR_BASE, DDR_SIZE) confines the core's DMA: every DDR address a transfer
+names (MM2S SRC, S2MM DST) is an offset inside it, so a wrong or hostile program cannot
+reach memory the host did not give it. Only the host sets it; the pynq backend sets it to
+the buffer it allocated.
 """
 
 from __future__ import annotations
@@ -55,6 +60,12 @@ REGISTERS: tuple[Register, ...] = (
     Register("DMEM_BYTES", 0x28, "r", "size of DMEM (window 2)"),
     Register("VMEM_BYTES", 0x2C, "r", "size of VMEM (window 3)"),
     Register("LLM_BYTES_PER_LANE", 0x30, "r", "lane-local memory per lane (window 4: lane i at i x this)"),
+    Register("DDR_BASE", 0x34, "rw", "DDR window base: the AXI address of DMA DDR offset 0 (bits 5:0 are 0). "
+                                     "Writable only while the core is stopped (else SLVERR); only a system "
+                                     "reset restores it (to core x SocConfig.ddr_bytes)"),
+    Register("DDR_SIZE", 0x38, "rw", "DDR window size in bytes (bits 5:0 are 0): a DMA whose DDR offset + "
+                                     "COUNT exceeds it faults with DMA_WINDOW (a host start: SLVERR). The core "
+                                     "cannot write either register. Reset: SocConfig.ddr_bytes"),
     *(Register(f"DMA_{ch}_{name}", base + offset, access, doc.format(ch=ch), fields)
       for ch, base in (("MM2S", 0x40), ("S2MM", 0x60))
       for name, offset, access, doc, fields in (

@@ -401,6 +401,11 @@ class RtlSession:
         check_range("read", space, int(address), int(nbytes), self._space(space))
         return np.frombuffer(self._sim.call("read", space, int(address), int(nbytes)), dtype=np.uint8).copy()
 
+    def set_ddr_window(self, base: int, size: int) -> None:
+        """Set the DDR window: the DMA's DDR addresses become offsets below ``size`` added to
+        ``base`` (an address of the ``ddr`` space); it survives core resets."""
+        self._sim.call("window", int(base), int(size))
+
     def run(self, max_cycles: int, trace: bool = False) -> RunResult:
         """Start the core at pc 0 and wait for it to halt, at most ``max_cycles`` cycles.
 

@@ -40,6 +40,7 @@ class FennSoc(wiring.Component):
         for name in ("start", "host_space", "host_addr", "host_we", "host_wdata",
                      "host_dma_we", "host_dma_reg", "host_dma_wdata"):
             m.d.comb += getattr(core, name).eq(getattr(host, name))
+        m.d.comb += [core.ddr_base.eq(host.ddr_base), core.ddr_size.eq(host.ddr_size)]
         for name in ("host_rdata", "status", "fault", "halt_pc", "cycles", "retired",
                      "host_dma_refused", "dma_status"):
             m.d.comb += getattr(host, name).eq(getattr(core, name))

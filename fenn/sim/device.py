@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..device import RunStatus
+from ..device import RunStatus, check_range
 from ..program import Program
 from ..soc import DEFAULT_SOC, SocConfig
 from .machine import Machine
@@ -37,10 +37,27 @@ class SimDevice:
         self.machine.load_program(program)
 
     def write(self, memory: str, address: int, data: np.ndarray) -> None:
-        self._need_machine().write(memory, address, data)
+        machine = self._need_machine()
+        raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        machine.write(memory, self._physical(machine, memory, address, raw.size, "write"), raw)
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
-        return self._need_machine().read(memory, address, nbytes)
+        machine = self._need_machine()
+        return machine.read(memory, self._physical(machine, memory, address, nbytes, "read"), nbytes)
+
+    def set_ddr_window(self, base: int, size: int) -> None:
+        """Set the DDR window (DDR_BASE, DDR_SIZE): the part of the modelled DDR the core's
+        DMA may reach; ``ddr`` addresses of read/write are offsets inside it."""
+        self._need_machine().set_ddr_window(base, size)
+
+    @staticmethod
+    def _physical(machine: Machine, memory: str, address: int, nbytes: int, action: str) -> int:
+        """``ddr`` addresses are offsets inside the DDR window; other memories' are their own."""
+        if memory != "ddr":
+            return address
+        base, size = machine.ddr_window
+        check_range(action, "the DDR window", address, nbytes, size)
+        return base + address
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
         return self._need_machine().run(max_cycles=max_cycles)

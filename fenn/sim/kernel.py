@@ -67,6 +67,8 @@ INHIBIT, MCYCLE, MINSTRET, HARTID, DMA_NEXT = 7, 8, 9, 10, 12
 DMA_BASE = 16          # per channel: 16 slots, channel 0 = MM2S, 1 = S2MM
 D_SRC, D_DST, D_COUNT, D_START, D_DONE, D_PENDING, D_CSRC, D_CDST, D_CCOUNT, D_EVER_OK, D_BYTES = range(11)
 DMA_LATENCY, DMA_BPC = 48, 49
+#: the DDR window the host set: DMA DDR addresses are offsets below its size, added to its base
+WINDOW_BASE, WINDOW_SIZE = 50, 51
 ST_SIZE = 64
 NEVER = np.int64(1) << 62
 
@@ -76,7 +78,7 @@ RUNNING, R_ECALL, R_EBREAK, R_FAULT = 0, 1, 2, 3
 # fault codes (FA, FB: details)
 (F_NONE, F_ILLEGAL, F_FETCH, F_JUMP, F_LOAD_ALIGN, F_LOAD_RANGE, F_STORE_ALIGN, F_STORE_RANGE,
  F_VMEM_ALIGN, F_VMEM_RANGE, F_LLM, F_HAZARD, F_CSR, F_CSR_READONLY,
- F_DMA_ALIGN, F_DMA_RANGE, F_DMA_BUSY) = range(17)
+ F_DMA_ALIGN, F_DMA_RANGE, F_DMA_BUSY, F_DMA_WINDOW) = range(18)
 
 MASK32 = 0xFFFFFFFF
 
@@ -383,10 +385,13 @@ def _dma_start(st, ch, now, vmem_n, ddr_n):
     if (src | dst | n) & 63:
         st[FA] = ch
         return F_DMA_ALIGN
-    src_n, dst_n = (ddr_n, vmem_n) if ch == 0 else (vmem_n, ddr_n)
-    if src + n > src_n or dst + n > dst_n:
+    ddr_at, vmem_at = (src, dst) if ch == 0 else (dst, src)
+    if vmem_at + n > vmem_n:
         st[FA] = ch
         return F_DMA_RANGE
+    if ddr_at + n > st[WINDOW_SIZE]:
+        st[FA] = ch
+        return F_DMA_WINDOW
     if st[base + D_START] >= 0 and now <= st[base + D_DONE]:
         st[FA] = ch
         return F_DMA_BUSY
@@ -396,6 +401,10 @@ def _dma_start(st, ch, now, vmem_n, ddr_n):
     else:
         bpc = st[DMA_BPC]
         st[base + D_DONE] = now + st[DMA_LATENCY] + (n + bpc - 1) // bpc
+    if ch == 0:
+        src += st[WINDOW_BASE]
+    else:
+        dst += st[WINDOW_BASE]
     st[base + D_CSRC], st[base + D_CDST], st[base + D_CCOUNT] = src, dst, n
     st[base + D_PENDING] = 1
     st[DMA_NEXT] = min(st[DMA_NEXT], st[base + D_DONE])

@@ -63,7 +63,11 @@ _MEMORY_NAMES = ("imem", "dmem", "vmem", "llm", "ddr")
 class Machine:
     """A FeNN core, its memories and its DMA engine, sized by a :class:`SocConfig`."""
 
-    def __init__(self, soc: SocConfig = DEFAULT_SOC, strict: bool = False, hart_id: int = 0):
+    def __init__(self, soc: SocConfig = DEFAULT_SOC, strict: bool = False, hart_id: int = 0,
+                 ddr: np.ndarray | None = None):
+        """``ddr``: the DDR this core's DMA reaches, as uint8 bytes (several cores may share
+        one array; their DDR windows then say which part each may use). Default: its own
+        ``soc.ddr_bytes``, all of it its window."""
         self.soc = soc
         self.strict = bool(strict)
         self.hart_id = int(hart_id)
@@ -81,7 +85,10 @@ class Machine:
         self._dmem = np.zeros(soc.dmem_bytes, dtype=np.uint8)
         self._vmem = _aligned_zeros(soc.vmem_bytes, dtype=np.uint8)
         self._llm = np.zeros((32, soc.llm_bytes_per_lane // 2), dtype=np.int16)
-        self._ddr = _aligned_zeros(soc.ddr_bytes, dtype=np.uint8)
+        self._ddr = _aligned_zeros(soc.ddr_bytes, dtype=np.uint8) if ddr is None else ddr
+        if self._ddr.dtype != np.uint8 or self._ddr.ndim != 1:
+            raise ValueError("Machine(ddr=...) must be a 1-D uint8 array")
+        self._window = (0, min(soc.ddr_bytes, self._ddr.size))
         self._st = np.zeros(K.ST_SIZE, dtype=np.int64)
         self._run_start = (0, 0, 0, 0)
         self.last_status: RunStatus | None = None
@@ -99,7 +106,26 @@ class Machine:
     dmem = property(lambda self: self._dmem, doc="DMEM bytes (live)")
     vmem = property(lambda self: self._vmem, doc="VMEM bytes (live)")
     llm = property(lambda self: self._llm, doc="lane-local memory, int16[32 lanes, halfwords] (live)")
-    ddr = property(lambda self: self._ddr, doc="DDR bytes (live)")
+    ddr = property(lambda self: self._ddr, doc="DDR bytes (live; all of it, not only the window)")
+
+    @property
+    def ddr_window(self) -> tuple[int, int]:
+        """(base, size) of the DDR window: a DMA's DDR address is an offset below ``size``,
+        added to ``base``; a transfer that would leave the window faults (DMA_WINDOW)."""
+        return self._window
+
+    def set_ddr_window(self, base: int, size: int) -> None:
+        """What the host does through the DDR_BASE and DDR_SIZE registers. A core reset keeps
+        the window (the registers live in the host interface)."""
+        base, size = int(base), int(size)
+        if base % 64 or size % 64 or base < 0 or size < 0:
+            raise ValueError(f"DDR window base 0x{base:x} and size {size} must be non-negative "
+                             "multiples of 64 (the DMA moves whole 64-byte rows)")
+        if base + size > self._ddr.size:
+            raise ValueError(f"DDR window of {size} bytes at 0x{base:x} does not fit the modelled "
+                             f"DDR ({self._ddr.size} bytes)")
+        self._window = (base, size)
+        self._st[K.WINDOW_BASE], self._st[K.WINDOW_SIZE] = base, size
     imem = property(lambda self: self._words.copy(), doc="IMEM words (a copy; change with load/write)")
 
     @property
@@ -138,6 +164,7 @@ class Machine:
         st[K.DMA_NEXT] = K.NEVER
         st[K.DMA_LATENCY] = self.soc.dma_read_latency
         st[K.DMA_BPC] = self.soc.dma_bytes_per_cycle
+        st[K.WINDOW_BASE], st[K.WINDOW_SIZE] = self._window
         for ch in range(2):
             st[K.DMA_BASE + 16 * ch + K.D_START] = -1
             st[K.DMA_BASE + 16 * ch + K.D_DONE] = -1
@@ -146,13 +173,18 @@ class Machine:
 
     # ------------------------------------------------------------ loading
     def load(self, words, dmem=None, vmem=None, llm=None, ddr=None) -> None:
-        """Reset, put ``words`` at IMEM 0 and images at address 0 of each memory (rest zero)."""
+        """Reset, put ``words`` at IMEM 0 and images at address 0 of each memory (rest zero;
+        DDR: the image at the start of the DDR window, the rest of the window zero)."""
         self._set_text(np.asarray(words, dtype=np.uint32))
-        for memory, image in (("dmem", dmem), ("vmem", vmem), ("ddr", ddr)):
+        for memory, image in (("dmem", dmem), ("vmem", vmem)):
             target = getattr(self, "_" + memory)
             target[:] = 0
             if image is not None:
                 self.write(memory, 0, image)
+        base, size = self._window
+        self._ddr[base:base + size] = 0
+        if ddr is not None:
+            self._write_window(0, ddr)
         self._llm[:] = 0
         if llm is not None:
             llm = np.asarray(llm, dtype=np.int16)
@@ -171,8 +203,17 @@ class Machine:
             if name == "llm":
                 data = np.asarray(data, dtype=np.int16)
                 self._llm[:, address // 2: address // 2 + data.shape[1]] = data
+            elif name == "ddr":
+                self._write_window(address, data)
             else:
                 self.write(name, address, data)
+
+    def _write_window(self, offset: int, data) -> None:
+        """Bytes at an offset inside the DDR window (where the core's DMA sees them)."""
+        raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        base, size = self._window
+        check_range("write", "the DDR window", offset, raw.size, size)
+        self._ddr[base + offset:base + offset + raw.size] = raw
 
     def _set_text(self, words: np.ndarray) -> None:
         key = words.tobytes() + bytes([self.strict])
@@ -373,7 +414,8 @@ class Machine:
         soc = self.soc
         slot = self._slot_at(self.pc)
         mnemonic = slot.decoded.mnemonic if slot is not None and slot.decoded is not None else "?"
-        channel = ("MM2S", "S2MM")[a] if code in (K.F_DMA_ALIGN, K.F_DMA_RANGE, K.F_DMA_BUSY) else ""
+        channel = ("MM2S", "S2MM")[a] if code in (K.F_DMA_ALIGN, K.F_DMA_RANGE, K.F_DMA_BUSY,
+                                                  K.F_DMA_WINDOW) else ""
         base = K.DMA_BASE + 16 * (a if channel else 0)
         src, dst, count = (int(st[base + K.D_SRC]), int(st[base + K.D_DST]), int(st[base + K.D_COUNT]))
         causes = {
@@ -408,7 +450,11 @@ class Machine:
             K.F_DMA_ALIGN: (f"DMA {channel} start with SRC 0x{src:x}, DST 0x{dst:x}, COUNT {count} "
                             "not all multiples of 64", "DMA moves whole 64-byte vectors"),
             K.F_DMA_RANGE: (f"DMA {channel} transfer of {count} bytes from 0x{src:x} to 0x{dst:x} "
-                            "leaves its memory", f"DDR holds {soc.ddr_bytes} bytes, VMEM {soc.vmem_bytes}"),
+                            "leaves VMEM", f"VMEM holds {soc.vmem_bytes} bytes"),
+            K.F_DMA_WINDOW: (f"DMA {channel} transfer of {count} bytes from 0x{src:x} to 0x{dst:x} "
+                             "leaves the DDR window",
+                             f"DMA DDR addresses are offsets inside the window the host set: "
+                             f"{self._window[1]} bytes (DDR_SIZE) at 0x{self._window[0]:x} (DDR_BASE)"),
             K.F_DMA_BUSY: (f"DMA {channel} started while its previous transfer is running",
                            "poll the channel's STATUS CSR until it reads idle (bit 1)"),
         }

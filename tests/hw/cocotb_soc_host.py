@@ -48,6 +48,8 @@ async def host_runs_a_program(dut):
     await host.write(reg["CONTROL"], (1).to_bytes(4, "little"))           # start
     status = await read32(host, reg["STATUS"])
     assert status & 0b1000, f"STATUS 0x{status:x} should say running"
+    resp = await host.write(reg["DDR_SIZE"], (64).to_bytes(4, "little"))
+    assert resp.resp == AxiResp.SLVERR, "the DDR window must not move while the core runs"
     while (status := await read32(host, reg["STATUS"])) & 0b1000:
         pass
     assert status & 0b111 == 2, f"expected an ecall halt, STATUS 0x{status:x}"
@@ -83,5 +85,18 @@ async def host_runs_a_program(dut):
     assert status == 0b10000010, f"S2MM status after a transfer: 0x{status:x}"
     assert await transfer("MM2S", 0, 3072, 100) == AxiResp.SLVERR        # count not a multiple of 64
 
+    # the DDR window: reset to all of the modelled DDR; moved, DMA offsets land inside it
+    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == soc.ddr_window(0)
+    await host.write(reg["DDR_BASE"], (16384 + 5).to_bytes(4, "little"))    # bits 5:0 are 0
+    await host.write(reg["DDR_SIZE"], (4096).to_bytes(4, "little"))
+    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == (16384, 4096)
+    assert await transfer("S2MM", 3072, 4096 - 512, 512) == AxiResp.OKAY
+    assert ddr.read(16384 + 4096 - 512, 512) == before, "S2MM did not land at DDR_BASE + DST"
+    around = ddr.read(16384 + 3072, 2048)
+    assert await transfer("S2MM", 3072, 4096 - 448, 512) == AxiResp.SLVERR   # leaves the window
+    assert await transfer("MM2S", 4096, 3072, 64) == AxiResp.SLVERR
+    assert ddr.read(16384 + 3072, 2048) == around, "a refused transfer moved data"
+
     await host.write(reg["CONTROL"], (2).to_bytes(4, "little"))           # reset
     assert await read32(host, reg["STATUS"]) & 0b111 == 0
+    assert await read32(host, reg["DDR_BASE"]) == 16384, "a core reset must keep the DDR window"

@@ -78,6 +78,12 @@ def test_rng_starts_from_the_shared_reset_state():
     ([e("csrrwi", 0, CSR_ADDRESSES["mm2s_control"], 1), e("ecall")], Fault.NONE),
     ([e("csrrwi", 0, CSR_ADDRESSES["mm2s_count"], 1), e("csrrwi", 0, CSR_ADDRESSES["mm2s_control"], 1)],
      Fault.DMA_ALIGN),
+    ([e("lui", 1, SOC.ddr_bytes >> 12), e("addi", 1, 1, -64), e("csrrw", 0, CSR_ADDRESSES["mm2s_src"], 1),
+      e("addi", 2, 0, 128), e("csrrw", 0, CSR_ADDRESSES["mm2s_count"], 2),
+      e("csrrwi", 0, CSR_ADDRESSES["mm2s_control"], 1)], Fault.DMA_WINDOW),
+    ([e("addi", 1, 0, SOC.vmem_bytes - 64), e("csrrw", 0, CSR_ADDRESSES["s2mm_src"], 1),
+      e("addi", 2, 0, 128), e("csrrw", 0, CSR_ADDRESSES["s2mm_count"], 2),
+      e("csrrwi", 0, CSR_ADDRESSES["s2mm_control"], 1)], Fault.DMA_RANGE),
 ])
 def test_faults_halt_with_the_simulators_code(prog, fault):
     st = run_program(SOC, prog)

@@ -128,8 +128,8 @@ def test_more_ports_move_more_bytes_per_cycle():
     (32, 0, 64, "not all multiples of 64"),
     (0, 32, 64, "not all multiples of 64"),
     (0, 0, 100, "not all multiples of 64"),
-    (65536 - 64, 0, 128, "leaves its memory"),
-    (0, 65536 - 64, 128, "leaves its memory"),
+    (65536 - 64, 0, 128, "leaves the DDR window"),
+    (0, 65536 - 64, 128, "leaves VMEM"),
 ])
 def test_bad_transfers_fault(src, dst, count, cause):
     m = machine_with(start("mm2s", src, dst, count) + "ecall")
@@ -162,3 +162,64 @@ def test_a_new_run_after_an_abandoned_one_finds_the_channel_idle():
     m.write("imem", 0, assemble_text(start("mm2s", 0, 64, 64) + "ecall").words)
     status = m.run()                     # would fault 'busy' if the old transfer were running
     assert status.reason == "ecall" and m.csr("mm2s_status") == 0x82
+
+
+def test_dma_ddr_addresses_are_offsets_inside_the_window():
+    ddr = np.random.default_rng(5).integers(0, 256, SOC.ddr_bytes, dtype=np.uint8)
+    m = Machine(SOC)
+    m.set_ddr_window(8192, 4096)
+    m.load(assemble_text(start("mm2s", 128, 0, 256) + wait("mm2s") + start("s2mm", 0, 1024, 256) + "ecall").words)
+    m.ddr[:] = ddr
+    m.run()
+    assert m.vmem[:256].tolist() == ddr[8192 + 128:8192 + 384].tolist()
+    expected = ddr.copy()
+    expected[8192 + 1024:8192 + 1280] = ddr[8192 + 128:8192 + 384]
+    assert np.array_equal(m.ddr, expected)          # nothing outside the window moved
+
+
+@pytest.mark.parametrize("channel, src, dst, count", [
+    ("mm2s", 4096 - 64, 0, 128),       # DDR source runs past the window's end
+    ("s2mm", 0, 4096, 64),             # DDR destination starts at the window's end
+    ("mm2s", 0xFFFFFFC0, 0, 128),      # an offset that wraps 32 bits
+])
+def test_a_transfer_leaving_the_window_faults_with_its_own_code(channel, src, dst, count):
+    from fenn.faults import Fault
+    m = Machine(SOC)
+    m.set_ddr_window(8192, 4096)          # the modelled DDR goes on far beyond it
+    m.load(assemble_text(start(channel, src, dst, count) + "ecall").words)
+    before = m.ddr.copy()
+    with pytest.raises(MachineFault, match="leaves the DDR window") as info:
+        m.run()
+    assert info.value.code == Fault.DMA_WINDOW
+    assert "4096 bytes (DDR_SIZE) at 0x2000 (DDR_BASE)" in info.value.hint
+    assert m.csr(f"{channel}_status") == 2 and np.array_equal(m.ddr, before)
+
+
+def test_the_window_survives_a_core_reset_and_load_clears_only_the_window():
+    m = Machine(SOC)
+    assert m.ddr_window == (0, SOC.ddr_bytes)       # after power-up: all of the modelled DDR
+    m.ddr[:] = 7
+    m.set_ddr_window(4096, 8192)
+    m.load(assemble_text("ecall").words, ddr=np.ones(64, np.uint8))
+    m.reset()
+    assert m.ddr_window == (4096, 8192)
+    assert m.ddr[4096:4160].tolist() == [1] * 64 and not m.ddr[4160:4096 + 8192].any()
+    assert (m.ddr[:4096] == 7).all() and (m.ddr[4096 + 8192:] == 7).all()
+
+
+@pytest.mark.parametrize("base, size, why", [(32, 64, "multiples of 64"), (0, 100, "multiples of 64"),
+                                             (SOC.ddr_bytes - 64, 128, "does not fit")])
+def test_a_bad_window_is_refused(base, size, why):
+    with pytest.raises(ValueError, match=why):
+        Machine(SOC).set_ddr_window(base, size)
+
+
+def test_sim_device_ddr_space_is_the_window():
+    from fenn.sim import SimDevice
+    device = SimDevice(SOC)
+    device.set_ddr_window(4096, 1024)
+    device.write("ddr", 64, np.arange(8, dtype=np.uint8))
+    assert device.machine.ddr[4096 + 64:4096 + 72].tolist() == list(range(8))
+    assert device.read("ddr", 64, 8).tolist() == list(range(8))
+    with pytest.raises(ValueError, match="outside the DDR window"):
+        device.read("ddr", 1024 - 4, 8)
