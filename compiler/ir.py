@@ -112,7 +112,7 @@ class LoweredNetwork:
         return dict(self.inputs)[name]
 
 
-def _resolve_formats(net, formats) -> dict[str, Format]:
+def resolve_formats(net, formats) -> dict[str, Format]:
     """Value format of each population from ``formats`` ("auto", "sI.F" or a dict)."""
     explicit: dict[str, Format] = {}
     if isinstance(formats, dict):
@@ -224,7 +224,7 @@ def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest"
         raise ValueError(f"rounding must be one of {sorted(ROUNDINGS)}, got {rounding!r}")
     if not net.populations:
         raise ValueError("the network has no populations; add one with net.population(...)")
-    value_formats = _resolve_formats(net, formats)
+    value_formats = resolve_formats(net, formats)
     pops = []
     for pop in net.populations:
         fmt = value_formats[pop.name]

@@ -274,8 +274,9 @@ class Trace:
 class _State:
     """The namespace a model's update reads and assigns (``s.v``)."""
 
-    def __init__(self, variables: dict[str, StateVar], model_name: str):
+    def __init__(self, variables: dict[str, StateVar], model_name: str, keep_params: bool = False):
         object.__setattr__(self, "_vars", variables)
+        object.__setattr__(self, "_keep", keep_params)
         object.__setattr__(self, "_values", {name: Expr("var", (), name) for name in variables})
         object.__setattr__(self, "_model", model_name)
         object.__setattr__(self, "_params", {})
@@ -300,7 +301,7 @@ class _State:
             raise ModelError(f"{self._model}: parameter {name!r} contains NaN or infinity")
         if array.size == 0:
             raise ModelError(f"{self._model}: parameter {name!r} is empty")
-        if np.all(array == array.flat[0]):
+        if np.all(array == array.flat[0]) and not self._keep:
             return _const(float(array.flat[0]))
         known = self._params.get(name)
         if known is not None and not np.array_equal(known, array):
@@ -368,15 +369,19 @@ def _short(value) -> str:
     return repr(value)
 
 
-def trace(model: NeuronModel, dt: float) -> Trace:
-    """Run ``model.update`` once on symbolic values and return the expression graph."""
+def trace(model: NeuronModel, dt: float, *, keep_params: bool = False) -> Trace:
+    """Run ``model.update`` once on symbolic values and return the expression graph.
+
+    ``keep_params=True`` keeps every ``s.param`` a parameter node, even one whose values
+    are all equal (its array may then hold one value for all neurons): training reads
+    them so, to learn them per neuron."""
     variables = dict(model.state())
     if not variables:
         raise ModelError(f"{model.name}.state() declares no state variables")
     if "param" in variables:
         raise ModelError(f"{model.name}: 'param' is reserved (s.param declares per-neuron "
                          f"parameters); rename the state variable")
-    s = _State(variables, model.name)
+    s = _State(variables, model.name, keep_params)
     spike = model.update(s, Expr("input", (), "i"), float(dt))
     if spike is not None:
         spike = _const(spike)
