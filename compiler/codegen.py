@@ -24,6 +24,7 @@ from .emit import Code, V, X
 from .plan import MemoryPlan
 from .plan import MemoryPlanError
 from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
+from .stream_sparse import SparseStreamLayout, sparse_rows
 from .stream import StreamLayout, TiledLayout, step_events, tiled_sizes, tiles_of, tiling
 from .update import UpdateLayout, emit_update
 
@@ -65,13 +66,13 @@ def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto
              profile: bool = False, batch: bool = False) -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
 
-    ``weights``: ``"vmem"`` (every dense weight matrix in VMEM), ``"ddr"`` (every dense
-    connection into a VMEM-accumulating target streams from DDR) or ``"auto"`` (VMEM,
-    streaming the largest matrices from DDR only as far as needed to fit). ``batch``: link
-    the network into the resident batch firmware (``fenn.firmware``).
+    ``weights``: ``"vmem"`` (every connection's weights in VMEM), ``"ddr"`` (every
+    connection streams its rows from DDR: dense rows, or compressed rows into targets with
+    sparse or delayed inputs) or ``"auto"`` (VMEM, streaming the largest connections from
+    DDR only as far as needed to fit). ``batch``: link the network into the resident batch
+    firmware (``fenn.firmware``).
     """
-    streamable = [ci for ci, c in enumerate(ln.conns)
-                  if c.kind == "dense" and c.delays is None and not _lane_local(ln, c.post)]
+    streamable = list(range(len(ln.conns)))
     if weights == "vmem":
         return _generate(ln, soc, input_capacity, set(), profile, batch)
     if weights == "ddr":
@@ -79,7 +80,7 @@ def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto
     if weights != "auto":
         raise ValueError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
     streamed: set[int] = set()
-    by_size = sorted(streamable, key=lambda ci: -ln.conns[ci].weights.nbytes)
+    by_size = sorted(streamable, key=lambda ci: -_vmem_bytes(ln, ln.conns[ci]))
     while True:
         try:
             return _generate(ln, soc, input_capacity, streamed, profile, batch)
@@ -91,6 +92,14 @@ def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto
 
 def _lane_local(ln, post: str) -> bool:
     return any(c.post == post and (c.kind == "sparse" or c.delays is not None) for c in ln.conns)
+
+
+def _vmem_bytes(ln, c) -> int:
+    """About what connection ``c`` takes in VMEM (the order 'auto' streams them in)."""
+    if not _lane_local(ln, c.post):
+        return c.weights.nbytes
+    synapses = c.sparse[2].size if c.kind == "sparse" else c.weights.size
+    return 4 * synapses
 
 
 def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
@@ -134,8 +143,33 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         else:
             isyn = plan.alloc("vmem", f"{p.name}.isyn", p.nvec * 64, align=64, what="synaptic input")
             layouts[p.name] = {"isyn": ("vmem", isyn)}
-    weights, tables, ddr_data, streams, dma_schedule = {}, {}, {}, {}, []
+    weights, tables, ddr_data, dmem_data, streams, dma_schedule = {}, {}, {}, {}, {}, []
     for ci, c in enumerate(ln.conns):
+        if c.post in lane_local and ci in streamed:
+            isyn = layouts[c.post]["isyn"]
+            rows = sparse_rows(c, ln.pop(c.post), isyn[1:])
+            ddr = plan.alloc("ddr", f"{c.name}.rows", rows.image.nbytes, align=64,
+                             what=f"{rows.kind} rows ({rows.synapses:,} synapses), one "
+                                  f"transfer per spiking row")
+            ddr_data[ddr] = rows.image
+            table = plan.alloc("dmem", f"{c.name}.row_table", rows.offsets.nbytes,
+                               what="row offsets in DDR (64-byte units; one more than rows)")
+            dmem_data[table] = rows.offsets
+            list_base = None if c.pre_is_input else plan.alloc(
+                "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
+            buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * rows.buffer_bytes(),
+                                 align=64, what=f"two {rows.kind}-row buffers (double-buffered)")
+            tables[ci] = SparseStreamLayout(rows, ddr, table, buffers, list_base)
+            dma_schedule.append({
+                "connection": c.name, "direction": "mm2s (DDR -> VMEM)",
+                "when": "every timestep, one transfer per spiking pre neuron, ascending",
+                "source": f"DDR 0x{ddr:x} + 64 * row_table[pre]",
+                "count": "64 * (row_table[pre + 1] - row_table[pre])",
+                "destination": f"VMEM buffers 0x{buffers:x} (two)",
+                "layout": rows.kind, "rows_per_batch": 1,
+                "overlap": "row r+1 is fetched while row r is added"})
+            streams[ci] = tables[ci]
+            continue
         if c.post in lane_local:
             isyn = layouts[c.post]["isyn"]
             table = lane_local_table(c, ln.pop(c.post), isyn[3], isyn[2])
@@ -352,9 +386,12 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         "dt": ln.dt,
     }
     images = {memory: (0, _image(data)) for memory, data in (("vmem", vmem_data), ("ddr", ddr_data)) if data}
+    dmem_blocks = [(a, _image({0: d})) for a, d in dmem_data.items()]
     if batch:
-        images["dmem"] = firmware_tables
+        dmem_blocks.append(firmware_tables)
         meta["batch"] = batch_meta
+    if dmem_blocks:
+        images["dmem"] = _merged(dmem_blocks)
     meta["streamed"] = [ln.conns[ci].name for ci in streams]
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
                       images=images, dma_schedule=dma_schedule, meta=meta, lowered=ln)
@@ -362,13 +399,24 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
 
 
 def _image(blocks: dict[int, np.ndarray]) -> np.ndarray:
-    """One memory image (bytes from address 0) holding int16 ``blocks`` {byte address: array}."""
+    """One memory image (bytes from address 0) holding int16 (or uint32) ``blocks``
+    {byte address: array}."""
     end = max(address + data.nbytes for address, data in blocks.items())
     image = np.zeros(end, dtype=np.uint8)
     for address, data in blocks.items():
-        raw = np.ascontiguousarray(data).astype("<i2").view(np.uint8).reshape(-1)
+        data = np.ascontiguousarray(data)
+        raw = data.astype("<u4" if data.dtype == np.uint32 else "<i2").view(np.uint8).reshape(-1)
         image[address:address + raw.size] = raw
     return image
+
+
+def _merged(blocks: list[tuple[int, np.ndarray]]) -> tuple[int, np.ndarray]:
+    """One (address, bytes) image holding every (address, bytes) block."""
+    start = min(address for address, _ in blocks)
+    image = np.zeros(max(address + data.size for address, data in blocks) - start, np.uint8)
+    for address, data in blocks:
+        image[address - start:address - start + data.size] = data
+    return start, image
 
 
 def _initial_image(p) -> np.ndarray:

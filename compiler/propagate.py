@@ -264,7 +264,10 @@ def _row_into_ring(code: Code, m: int, mask_bits: int):
 
 
 def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple, slots, ln):
-    """Propagate ``incoming`` [(index, ConnIR)] into the lane-local ring of ``post``."""
+    """Propagate ``incoming`` [(index, ConnIR)] into the lane-local ring of ``post``;
+    ``tables[index]`` is (VMEM address, pairs per row) or, for rows streamed from DDR, a
+    :class:`~fenn.compiler.stream_sparse.SparseStreamLayout`."""
+    from .stream_sparse import SparseStreamLayout, emit_sparse_streamed
     base, nslots, stride = ring
     mask_bits = (nslots * stride).bit_length() - 1
     code.note = f"{post.name}: propagation (lane-local)"
@@ -274,6 +277,9 @@ def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple,
     code.li(XBASE, base)
     for ci, c in incoming:
         code.note = f"{c.name}: propagation ({c.kind}{', delayed' if c.delays is not None else ''})"
+        if isinstance(tables[ci], SparseStreamLayout):
+            emit_sparse_streamed(code, c, post, tables[ci], slots, ln, mask_bits)
+            continue
         address, m = tables[ci]
         row_bytes = 128 * m
 

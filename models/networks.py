@@ -92,10 +92,11 @@ def synthetic_shd_inputs(samples: int, timesteps: int, rate: float = 7.0, *,
 
 
 def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: float = 0.8,
-                  rng: np.random.Generator | None = None, dt: float = 1.0):
+                  rng: np.random.Generator | None = None, dt: float = 1.0, sparse: bool = False):
     """A Vogels-Abbott-like recurrent network: ``n`` LIF neurons (the first ``excitatory``
-    fraction excitatory), random connectivity, one dense recurrent connection (rows
-    stored uncompressed, so it is what DDR streaming is measured on).
+    fraction excitatory), random connectivity, one recurrent connection: dense (rows
+    stored uncompressed, so it is what dense DDR streaming is measured on) or, with
+    ``sparse=True``, the same synapses (the same draws) as a sparse connection.
 
     Units are normalised: threshold 1, reset 0, resting potential 1.5 (above threshold,
     as in the CUBA benchmark, so activity sustains itself without external input),
@@ -117,19 +118,28 @@ def vogels_abbott(n: int = 16_000, *, connectivity: float = 0.1, excitatory: flo
     # 1280 excitatory and 320 inhibitory inputs per neuron at n = 16,000: 0.0025 and -0.02
     j_exc = 40.0 / (n * connectivity * 10)
     j_inh = -8 * j_exc
-    weights = np.empty((n, n), dtype=np.float64)      # filled in blocks: no big temporaries
+    weights = None if sparse else np.empty((n, n), dtype=np.float64)   # filled in blocks
+    synapses = []
     block = max(1, (1 << 22) // n)
     for first in range(0, n, block):
         rows = slice(first, min(n, first + block))
         mask = rng.random((rows.stop - first, n), dtype=np.float32) < connectivity
         sign = np.where(np.arange(first, rows.stop) < n_exc, j_exc, j_inh)[:, None]
-        np.multiply(mask, sign, out=weights[rows])
+        if sparse:
+            pre, post = np.nonzero(mask)
+            synapses.append((pre + first, post, sign[pre, 0]))
+        else:
+            np.multiply(mask, sign, out=weights[rows])
     net = Network(dt=dt)
     kick = net.input(1, name="kick")
     pop = net.population(n, LIF(tau_mem=20.0, v_thresh=1.0, v_reset=0.0, v_rest=1.5,
                                  refractory=5, reset="zero"), name="va")
     net.connect(kick, pop, weights=-0.5 - rng.random((1, n)), name="kick")
-    net.connect(pop, pop, weights=weights, name="recurrent")
+    if sparse:
+        pre, post, w = (np.concatenate(part) for part in zip(*synapses))
+        net.connect(pop, pop, sparse=(pre, post, w), name="recurrent")
+    else:
+        net.connect(pop, pop, weights=weights, name="recurrent")
     net.record(pop.v, reduce="last")
     return net
 

@@ -1,0 +1,253 @@
+"""Sparse (and sparse + delayed) rows streamed from DDR into a lane-local accumulator ring.
+
+DDR layout, one compressed row per presynaptic neuron, contiguous and whole 64-byte
+vectors (so one DMA transfer per spiking row; DDR rows are 64-byte aligned):
+
+- *shared* rows (every synapse of a row has the same weight, and the target has no
+  delay ring): a weight vector (the row's weight in every lane), then ``m`` address
+  vectors. Lane ``i`` of an address vector holds the LLM byte address of one target
+  ``32 k + i`` (``ring base + 2 k``) or ``-2`` in padding lanes, which ``vloadl`` and
+  ``vstorel`` skip. 64 bytes per 32 synapses.
+- *pairs*: ``m`` (address, weight) vector pairs. Without a delay ring the address is as
+  above; with one it is ``delay * stride + 2 k``, wrapped into the ring at run time
+  (``vadd`` the step's slot offset, ``vandadd`` to mask and add the base), and padding
+  lanes carry weight 0. 128 bytes per 32 synapses.
+
+``m`` is the row's most synapses in one lane, rounded up to whole loop passes
+(:data:`PASS` vectors). A per-row offset table in DMEM (32-bit, in 64-byte units, one
+entry more than rows) gives each row's place and length. Within a lane, a row's
+synapses keep the connection's order (by target, duplicates as given), and each vector
+is stored before the next is loaded, so the saturating sums equal the reference
+model's.
+
+Per timestep the spiking rows are listed (as for dense streaming), then fetched one
+transfer per row into two VMEM buffers: row ``r + 1`` streams while row ``r`` is added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..isa import CSR_ADDRESSES, DMA_STATUS_BITS
+from .emit import Code, V, X
+
+__all__ = ["SparseRows", "sparse_rows", "emit_sparse_streamed", "PASS"]
+
+#: address vectors per loop pass (a multiple of 6: the address registers rotate by 3,
+#: the weight registers by 2)
+PASS = 6
+#: vectors read ahead of the one being added (the buffers keep this much slack)
+AHEAD = 2
+PAD_ADDRESS = -2          # a negative lane address: vloadl/vstorel leave the lane alone
+
+
+class SparseRows:
+    """One connection's DDR rows: the image, the offset table and how to read them."""
+
+    def __init__(self, image: np.ndarray, offsets: np.ndarray, shared: bool, direct: bool,
+                 row_vectors: int, synapses: int):
+        self.image, self.offsets = image, offsets          # (units, 32) int16; (pre + 1,) u32
+        self.shared, self.direct = shared, direct
+        self.row_vectors = row_vectors                     # most 64-byte units in one row
+        self.synapses = synapses
+
+    @property
+    def kind(self) -> str:
+        return "shared" if self.shared else "pairs"
+
+    def buffer_bytes(self) -> int:
+        """One row buffer, with the slack the kernel reads ahead into."""
+        return 64 * (self.row_vectors + AHEAD * (1 if self.shared else 2))
+
+
+def _synapses(c, post):
+    """(pre, target, weight, delay) of every non-zero synapse, in the connection's order
+    (adding a zero weight changes nothing, saturation included)."""
+    if c.kind == "dense":
+        pre, target = np.nonzero(c.weights[:, :post.size])
+        w = c.weights[pre, target]
+        d = c.delays[pre, target] if c.delays is not None else np.zeros(pre.size, np.int64)
+    else:
+        pre, target, w = c.sparse
+        d = c.delays if c.delays is not None else np.zeros(pre.size, np.int64)
+        keep = w != 0
+        pre, target, w, d = pre[keep], target[keep], w[keep], d[keep]
+    return (np.asarray(pre, np.int64), np.asarray(target, np.int64), np.asarray(w, np.int16),
+            np.asarray(d, np.int64))
+
+
+def sparse_rows(c, post, ring: tuple) -> SparseRows:
+    """The DDR rows of connection ``c`` into ``post`` whose input ring is ``ring``
+    (LLM base, slots, stride)."""
+    base, nslots, stride = ring
+    pre, target, w, d = _synapses(c, post)
+    direct = nslots == 1
+    lane = target % 32
+    u = (base + 2 * (target // 32)) if direct else (d * stride + 2 * (target // 32))
+    # position of each synapse in its (pre, lane) bucket, in connection order
+    order = np.lexsort((np.arange(pre.size), lane, pre))
+    key = pre[order] * 32 + lane[order]
+    first = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1]) if key.size else np.zeros(0, np.int64)
+    run_start = np.repeat(first, np.diff(np.concatenate([first, [key.size]])))
+    position = np.empty(pre.size, dtype=np.int64)
+    position[order] = np.arange(key.size) - run_start
+    m = np.zeros(c.pre_size, np.int64)
+    np.maximum.at(m, pre, position + 1)
+    m = np.maximum(-(-m // PASS) * PASS, PASS)             # whole passes, at least one
+    low = np.full(c.pre_size, np.iinfo(np.int16).max, np.int64)
+    high = np.full(c.pre_size, np.iinfo(np.int16).min, np.int64)
+    np.minimum.at(low, pre, w)
+    np.maximum.at(high, pre, w)
+    shared = direct and bool(np.all((low == high) | (low > high)))
+    units = m + 1 if shared else 2 * m
+    offsets = np.zeros(c.pre_size + 1, np.int64)
+    np.cumsum(units, out=offsets[1:])
+    image = np.zeros((int(offsets[-1]), 32), np.int16)
+    if shared:
+        row_weight = np.where(low <= high, low, 0)
+        image[offsets[:-1]] = row_weight[:, None]
+        addresses = np.ones(image.shape[0], bool)
+        addresses[offsets[:-1]] = False
+        image[addresses] = PAD_ADDRESS
+        image[offsets[pre] + 1 + position, lane] = u
+    else:
+        if direct:
+            image[0::2] = PAD_ADDRESS
+        image[offsets[pre] + 2 * position, lane] = u
+        image[offsets[pre] + 2 * position + 1, lane] = w
+    return SparseRows(image, offsets.astype(np.uint32), shared, direct, int(units.max(initial=1)),
+                      int(pre.size))
+
+
+# --------------------------------------------------------------------------- the kernel
+
+NEXTP, N, TBL, CURB, NXTB, WDDR, CURLEN, NXTLEN, P, PEND = (
+    X(5), X(6), X(7), X(8), X(9), X(10), X(11), X(12), X(13), X(15))
+S, S2, IDX, ONE, SUMB, LEND = X(16), X(17), X(18), X(19), X(20), X(21)
+WV = [V(10), V(11)]
+AV = [V(12), V(13), V(14)]
+CV, UV, TV = V(15), V(16), V(17)
+
+
+class SparseStreamLayout:
+    """Where one streamed sparse connection lives: DDR rows, DMEM table and list, buffers."""
+
+    def __init__(self, rows: SparseRows, ddr: int, table: int, buffers: int,
+                 list_base: int | None):
+        self.rows, self.ddr, self.table, self.buffers = rows, ddr, table, buffers
+        self.list_base = list_base
+
+
+def _start(code: Code, destination: X, length: X):
+    """Fetch the row of the next listed spike into ``destination``; ``length`` = its bytes."""
+    code.lhu(IDX, 0, NEXTP)
+    code.addi(NEXTP, NEXTP, 2)
+    code.slli(IDX, IDX, 2)
+    code.add(IDX, IDX, TBL)
+    code.lw(S, 0, IDX)
+    code.lw(length, 4, IDX)
+    code.slli(S, S, 6)
+    code.slli(length, length, 6)
+    code.sub(length, length, S)
+    code.add(S, S, WDDR)
+    code.csrrw(X(0), CSR_ADDRESSES["mm2s_src"], S)
+    code.csrrw(X(0), CSR_ADDRESSES["mm2s_dst"], destination)
+    code.csrrw(X(0), CSR_ADDRESSES["mm2s_count"], length)
+    code.csrrw(X(0), CSR_ADDRESSES["mm2s_control"], ONE)
+
+
+def _add_shared(code: Code):
+    """acc[address] += W over the row at CURB (weight vector, then address vectors)."""
+    body = code.new_label("shared_pass")
+    code.vloadv(WV[0], CURB, 0)
+    code.addi(P, CURB, 64)
+    code.add(PEND, CURB, CURLEN)
+    code.vloadv(AV[0], P, 0)
+    code.vloadv(AV[1], P, 64)
+    code.label(body)
+    for k in range(PASS):
+        a = AV[k % 3]
+        code.vloadl(CV, a, 0)
+        code.vloadv(AV[(k + 2) % 3], P, 64 * (k + 2))
+        code.vadd_s(CV, CV, WV[0])
+        code.vstorel(CV, a, 0)
+    code.addi(P, P, 64 * PASS)
+    code.bne(P, PEND, body)
+
+
+def _add_pairs(code: Code, direct: bool, mask_bits: int):
+    """acc[address] += w over the row of (address, weight) pairs at CURB; with a ring the
+    address is wrapped first (TQV: the step's slot offset, XBASE: the ring base)."""
+    from .propagate import TQV, XBASE
+    body = code.new_label("pairs_pass")
+    code.addi(P, CURB, 0)
+    code.add(PEND, CURB, CURLEN)
+
+    def address(reg: V, offset: int):
+        if direct:
+            code.vloadv(reg, P, offset)
+        else:
+            code.vloadv(UV, P, offset)
+            code.vadd(TV, UV, TQV)
+            code.vandadd(mask_bits, reg, TV, XBASE)
+    address(AV[0], 0)
+    code.vloadv(WV[0], P, 64)
+    address(AV[1], 128)
+    code.label(body)
+    for k in range(PASS):
+        a = AV[k % 3]
+        code.vloadl(CV, a, 0)
+        if direct:
+            code.vloadv(AV[(k + 2) % 3], P, 128 * (k + 2))
+            code.vloadv(WV[(k + 1) % 2], P, 128 * (k + 1) + 64)
+            code.vadd_s(CV, CV, WV[k % 2])
+        else:
+            code.vloadv(UV, P, 128 * (k + 2))
+            code.vloadv(WV[(k + 1) % 2], P, 128 * (k + 1) + 64)
+            code.vadd(TV, UV, TQV)
+            code.vadd_s(CV, CV, WV[k % 2])
+            code.vandadd(mask_bits, AV[(k + 2) % 3], TV, XBASE)
+        code.vstorel(CV, a, 0)
+    code.addi(P, P, 128 * PASS)
+    code.bne(P, PEND, body)
+
+
+def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots, ln,
+                         mask_bits: int):
+    """Rows of the spiking pre neurons of ``c`` fetched from DDR one transfer each, double
+    buffered, and added into ``post``'s lane-local ring (TQV and XBASE set by the group)."""
+    from .stream import _mm2s_idle, _spike_list
+    rows = layout.rows
+    code.note = f"{c.name}: propagation ({rows.kind} rows streamed from DDR)"
+    finished = code.new_label("sparse_done")
+    _spike_list(code, c, slots, ln, layout.list_base, NEXTP, N)
+    code.beq(N, X(0), finished)
+    code.slli(S, N, 1)
+    code.add(LEND, NEXTP, S)
+    code.li(TBL, layout.table)
+    code.li(WDDR, layout.ddr)
+    code.li(ONE, 1)
+    code.li(CURB, layout.buffers)
+    code.li(NXTB, layout.buffers + rows.buffer_bytes())
+    code.li(SUMB, 2 * layout.buffers + rows.buffer_bytes())
+    _start(code, CURB, CURLEN)               # the channel is idle: the kernel's first transfer
+    row, wait, alone = code.new_label("srow"), code.new_label("swait"), code.new_label("slast")
+    code.label(row)
+    code.phase("propagation")
+    code.label(wait)                          # the one transfer in flight is this row's
+    _mm2s_idle(code, S)
+    code.beq(S, X(0), wait)
+    code.phase("dma_wait")
+    code.bgeu(NEXTP, LEND, alone)
+    _start(code, NXTB, NXTLEN)               # the next row streams while this one is added
+    code.label(alone)
+    if rows.shared:
+        _add_shared(code)
+    else:
+        _add_pairs(code, rows.direct, mask_bits)
+    code.sub(CURB, SUMB, CURB)               # swap buffers
+    code.sub(NXTB, SUMB, NXTB)
+    code.addi(CURLEN, NXTLEN, 0)
+    code.addi(N, N, -1)
+    code.bne(N, X(0), row)
+    code.label(finished)
