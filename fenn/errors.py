@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __all__ = ["FennError", "MachineFault", "ProgramFileError", "InputError", "QuantisationError",
            "ReferenceMismatch", "BackendUnavailable", "CompileLimitError", "FennWarning",
-           "QuantisationWarning", "NIRConventionWarning"]
+           "QuantisationWarning", "NIRConventionWarning", "warn"]
 
 
 class FennError(Exception):
@@ -108,6 +108,17 @@ class CompileLimitError(FennError):
     Fix: the message names the limit and what uses it; usually merging populations that
     share a neuron model into one (parameters may differ per neuron) brings it under.
     """
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first line outside fenn (the user's call), however
+    deep inside fenn the warning is found."""
+    import sys
+    import warnings
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "fenn":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 class FennWarning(UserWarning):

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FennError
+from .nir_exporters import EXPORTERS, check, exporter_of, plain, undo
 
 __all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGroup",
            "Projection", "LoweredGraph", "decay_factor", "lower", "load_graph", "NIRImport",
@@ -85,7 +86,9 @@ def decay_factor(tau, dt: float, method: str = "exact") -> np.ndarray:
         return np.exp(-dt / tau)
     if np.any(tau < dt):
         raise NIRImportError(f"forward Euler needs tau >= dt, but a time constant is "
-                             f"{tau.min()} < dt={dt}; use method='exact' or a smaller dt")
+                             f"{tau.min()} < dt={dt}; use method='exact' or a smaller dt (a "
+                             f"graph from Norse, which writes tau = dt/tau_inv: pass "
+                             f"exporter='norse')")
     return 1.0 - dt / tau
 
 
@@ -144,17 +147,36 @@ class LoweredGraph:
 
 # --------------------------------------------------------------------------- graph walking
 
+#: the first bytes of every HDF5 file (NIR files are HDF5)
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
 def load_graph(graph_or_path):
-    """A NIRGraph, or a path to a NIR HDF5 file."""
+    """A NIRGraph, or a path to a NIR HDF5 file; NIRImportError for a file that is not one."""
     import nir
     if isinstance(graph_or_path, (str, Path)):
         path = Path(graph_or_path)
-        if not path.exists():
-            raise FileNotFoundError(f"NIR file {path} does not exist")
-        return nir.read(path)
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such NIR file", str(path))
+        with open(path, "rb") as file:
+            start = file.read(len(_HDF5_SIGNATURE))
+        if start != _HDF5_SIGNATURE:
+            raise NIRImportError(f"{path} is not a NIR file: NIR files are HDF5 and this one "
+                                 f"{'is empty' if not start else 'is not HDF5'}; write graphs "
+                                 f"with nir.write(path, graph)")
+        try:
+            graph = nir.read(path)
+        except Exception as error:       # nir.read fails in many ways on HDF5 that is not NIR
+            raise NIRImportError(f"{path} is HDF5 but not a NIR graph nir.read can read "
+                                 f"({type(error).__name__}: {error}); write graphs with "
+                                 f"nir.write(path, graph)") from None
+        if not isinstance(graph, nir.NIRGraph):
+            raise NIRImportError(f"{path} holds a single {type(graph).__name__} node, not a "
+                                 f"graph; wrap it in a nir.NIRGraph with Input and Output nodes")
+        return graph
     if not isinstance(graph_or_path, nir.NIRGraph):
-        raise TypeError(f"from_nir expects a nir.NIRGraph or a path to a NIR file, got "
-                        f"{type(graph_or_path).__name__}")
+        raise NIRImportError(f"from_nir expects a nir.NIRGraph or a path to a NIR file, got "
+                             f"{type(graph_or_path).__name__}")
     return graph_or_path
 
 
@@ -182,7 +204,7 @@ def _flatten(graph, prefix: str = "") -> _Flat:
             flat.relays |= {q + "." + k for k in (*node.inputs, *node.outputs)}
             subgraphs[name] = node
         else:
-            flat.nodes[q] = node
+            flat.nodes[q] = plain(node)         # torch tensors (Norse) as numpy
     for src, dst in graph.edges:
         flat.edges.append((_endpoint(graph, src, "source", prefix),
                            _endpoint(graph, dst, "destination", prefix)))
@@ -359,17 +381,31 @@ def _bias_apply(name: str, node, bias: dict, sizes, dt: float) -> dict:
     return bias
 
 
-def lower(graph_or_path, dt: float, method: str = "exact") -> LoweredGraph:
-    """Walk a NIR graph and discretise it at ``dt`` (in the graph's time unit)."""
+def lower(graph_or_path, dt: float, method: str = "exact",
+          exporter: str | None = None) -> LoweredGraph:
+    """Walk a NIR graph and discretise it at ``dt`` (in the graph's time unit), reading its
+    numbers by ``exporter``'s convention (:mod:`fenn.nir_exporters`)."""
     if not (np.isscalar(dt) and np.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a positive number (in the graph's time unit, usually "
                          f"seconds), got {dt!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    flat = _flatten(load_graph(graph_or_path))
+    if exporter not in (None, *EXPORTERS):
+        raise ValueError(f"exporter must be None (guess from the graph) or one of {EXPORTERS}, "
+                         f"got {exporter!r}")
+    graph = load_graph(graph_or_path)
+    exporter = exporter or exporter_of(graph)
+    flat = _flatten(graph)
     for name, node in flat.nodes.items():
         if _kind(node) not in SUPPORTED_NODES:
             raise UnsupportedNIRNode(name, node)
+    if not any(_kind(n) == "Input" and name not in flat.relays for name, n in flat.nodes.items()):
+        raise NIRImportError(
+            f"the graph has no Input node, so nothing can drive it and it would import as an "
+            f"empty network; add one (nir.Input(input_type={{'input': np.array([n])}})) with an "
+            f"edge to the first node (nodes: {', '.join(sorted(flat.nodes)) or 'none'})")
+    undo(flat.nodes, exporter, dt)
+    check(flat.nodes, dt, method, exporter)
     sizes = _sizes(flat)
     successors = {name: [] for name in flat.nodes}
     for src, dst in flat.edges:
@@ -593,14 +629,14 @@ def _nearly_uniform(values: np.ndarray):
 
 
 def import_nir(graph_or_path, dt: float, *, method: str = "exact",
-               time_unit: str = "s") -> NIRImport:
+               time_unit: str = "s", exporter: str | None = None) -> NIRImport:
     """Build a fenn.Network from a NIR graph; see :func:`from_nir`."""
     from .network import Network
     units = {"s": 1000.0, "ms": 1.0}
     if time_unit not in units:
         raise ValueError(f"time_unit must be 's' or 'ms' (the unit of the graph's time "
                          f"constants and of dt), got {time_unit!r}")
-    lowered = lower(graph_or_path, dt, method)
+    lowered = lower(graph_or_path, dt, method, exporter)
     net = Network(dt=dt * units[time_unit])
     taken, names, groups, scales, scales_v, clocks = set(), {}, {}, {}, {}, {}
     for name, size in lowered.inputs.items():
@@ -686,14 +722,20 @@ def _disjoint(weights: dict) -> bool:
     return bool(np.all(used <= 1))
 
 
-def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str = "s"):
+def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str = "s",
+             exporter: str | None = None):
     """A ``fenn.Network`` from a NIR graph (a ``nir.NIRGraph`` or a path to a NIR file).
 
     ``dt`` is the timestep in the graph's time unit (``time_unit``: NIR exporters use
     seconds; snnTorch's export assumes dt = 1e-4 s). ``method`` is ``"exact"`` (exponential
     decay ``exp(-dt/tau)``) or ``"euler"`` (``1 - dt/tau``, matching snnTorch's runs).
+    ``exporter`` (``"snntorch"``, ``"norse"`` or None: guessed from the graph) names the tool
+    that wrote the graph, whose conventions fenn then applies and checks (docs/nir.md,
+    *Exporters*); what looks wrong for the options warns with
+    :class:`fenn.errors.NIRConventionWarning`.
     Each NIR Output becomes a recording: ``<population>.spikes`` for spiking nodes,
     ``<population>.v`` for LI/CubaLI; :func:`import_nir` also returns the name mapping.
     docs/nir.md states the discretisation rule in full.
     """
-    return import_nir(graph_or_path, dt, method=method, time_unit=time_unit).network
+    return import_nir(graph_or_path, dt, method=method, time_unit=time_unit,
+                      exporter=exporter).network

@@ -88,7 +88,7 @@ def snntorch_run(net, hidden, raster):
 
 
 def fenn_run(graph, raster, method):
-    imp = import_nir(graph, DT, method=method)
+    imp = import_nir(graph, DT, method=method, exporter="snntorch")
     net = imp.network
     hidden = [p for p in net.populations if p.size == N_HID and p.model.spiking][0]
     net.record(hidden.spikes)
@@ -145,7 +145,7 @@ def run_both(variant, rasters, method, backend):
     net, hidden = make_net(bias=True, recurrent=recurrent, seed=2, synaptic_out=synaptic)
     graph = export_to_nir(net, torch.zeros(N_IN))
     wants = [snntorch_run(net, hidden, r) for r in rasters]
-    imp = import_nir(graph, DT, method=method)
+    imp = import_nir(graph, DT, method=method, exporter="snntorch")
     fenn_hidden = [p for p in imp.network.populations if p.size == N_HID][0]
     imp.network.record(fenn_hidden.spikes)
     (out_key,) = imp.outputs.values()
@@ -183,8 +183,8 @@ def test_exported_file_imports_like_the_graph(tmp_path):
     net, _ = make_net(bias=True, recurrent=True)
     graph = export_to_nir(net, torch.zeros(N_IN))
     nir.write(tmp_path / "snn.nir", graph)
-    a, b = import_nir(graph, DT, method="euler"), import_nir(tmp_path / "snn.nir", DT,
-                                                               method="euler")
+    a = import_nir(graph, DT, method="euler", exporter="snntorch")
+    b = import_nir(tmp_path / "snn.nir", DT, method="euler", exporter="snntorch")
     assert a.names == b.names and a.outputs == b.outputs
     rasters = np.stack([poisson(3)])
     inputs = {a.network.inputs[0].name: rasters}
@@ -224,7 +224,7 @@ def test_per_neuron_beta_and_biases_match_snntorch(backend):
                     init_hidden=True, reset_mechanism="zero", output=True)
     net = torch.nn.Sequential(fc1, hidden, fc2, out)
     graph = export_to_nir(net, torch.zeros(N_IN))
-    imp = import_nir(graph, DT, method="euler")
+    imp = import_nir(graph, DT, method="euler", exporter="snntorch")
     assert imp.clock is None
     fenn_hidden = [p for p in imp.network.populations if p.size == N_HID][0]
     assert isinstance(fenn_hidden.model.alpha, np.ndarray)
