@@ -198,7 +198,7 @@ def test_docs_example_runs():
     import pathlib
     import re
     text = (pathlib.Path(__file__).parents[2] / "docs" / "nir.md").read_text()
-    section = text.split("## snnTorch example", 1)[1]
+    section = text.split("### snnTorch", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     namespace = {}
     exec(compile(code, "docs/nir.md", "exec"), namespace)
