@@ -9,11 +9,13 @@ TEST_EXTRAS := dev,hdl,torch,plot,dask
 
 .PHONY: demo test tools venv clean
 
-# Debian packages: Icarus Verilog (RTL tests) and GNU binutils for RISC-V (golden encoder)
+# Debian packages: Icarus Verilog (RTL tests), GNU binutils for RISC-V (golden encoder) and
+# Tcl (tclsh runs the generated Vivado scripts against stand-in Vivado commands)
 tools:
 	@missing=""; \
 	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
 	command -v riscv64-unknown-elf-as >/dev/null || missing="$$missing binutils-riscv64-unknown-elf"; \
+	command -v tclsh >/dev/null || missing="$$missing tcl"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
