@@ -13,7 +13,8 @@ __all__ = ["compile"]
 
 def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
             seed: int = 0, input_capacity: int | None = None, weights: str = "auto",
-            profile: bool = False, batch: bool = False):
+            profile: bool = False, batch: bool = False, quantisation: str = "warn",
+            quantisation_threshold: float = 0.05):
     """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
 
     ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
@@ -26,18 +27,25 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     memory map and the listing.
     ``batch=True`` links the network into the resident batch firmware (``fenn.firmware``):
     ``fenn.run`` then hands the device a whole batch at once, on every backend.
+    ``quantisation``: ``"warn"`` (``fenn.QuantisationWarning``), ``"error"``
+    (``fenn.errors.QuantisationError``) or ``"ignore"`` when a connection's weights or a
+    model's constants move by more than ``quantisation_threshold`` (RMS error relative to
+    the RMS value) in fixed point, or saturate (``fenn.compiler.quality``).
     """
     from ..soc import DEFAULT_SOC
     from .codegen import generate
     from .ir import lower_network
+    from .quality import check
     started = time.perf_counter()
     lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
+    check(net, lowered, quantisation, quantisation_threshold)
     program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights,
                        profile=profile, batch=batch)
     program.meta["compile_seconds"] = time.perf_counter() - started
     program.network = net
     return program
 
-from .._lazy import lazy_package as _lazy_package
+
+from .._lazy import lazy_package as _lazy_package  # noqa: E402
 
 __getattr__, __dir__ = _lazy_package(globals())   # submodules on first use

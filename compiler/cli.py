@@ -21,6 +21,9 @@ def register(subparsers) -> None:
     p.add_argument("--rounding", default="nearest", choices=["nearest", "stochastic", "floor"])
     p.add_argument("--weights", default="auto", choices=["auto", "vmem", "ddr"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quantisation", default="warn", choices=["warn", "error", "ignore"],
+                   help="when weights or constants lose more than 5%% in fixed point: warn "
+                        "(default), refuse (error) or accept silently (ignore)")
     p.add_argument("-o", "--output", help="Program file (default: NETWORK with .npz)")
     p.set_defaults(func=_compile)
     p = subparsers.add_parser("inspect", help="show a Program: memory map, formats, "
@@ -48,7 +51,8 @@ def _compile(args) -> int:
     source = Path(args.network)
     net = load_network(source)
     program = compile_network(net, args.timesteps, formats=args.formats, rounding=args.rounding,
-                              weights=args.weights, seed=args.seed)
+                              weights=args.weights, seed=args.seed,
+                              quantisation=args.quantisation)
     output = Path(args.output) if args.output else source.with_suffix(".npz")
     program.save(output)
     sys.stdout.write(describe(program))

@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from pathlib import Path
 
-from .errors import FennError
+from .errors import FennError, FennWarning
 
 __all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words", "write_words",
            "existing_file", "assemble_file", "load_program"]
@@ -186,12 +187,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except (FennError, OSError) as e:
         if args.debug:
             raise
         print(f"fenn: error: {_message(e)}", file=sys.stderr)
         return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """fenn's warnings as ``fenn: warning: ...`` lines; others as Python prints them."""
+    if issubclass(category, FennWarning):
+        print(f"fenn: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _message(error: BaseException) -> str:
