@@ -1,11 +1,14 @@
 # Two entry points for a new machine; each does all of its own set-up.
-#   make demo   compile a small program and run it on the simulator
+#   make demo   train a classifier (torch, CPU), deploy it on the simulator, plot the results
 #   make test   install everything the tests need and run them
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_EXTRAS := dev,hdl,torch,plot,dask
+DEMO_EXTRAS := dev,torch,plot
+# torch's CPU wheels (the default index would bring the CUDA build)
+TORCH_INDEX := --extra-index-url https://download.pytorch.org/whl/cpu
 
 .PHONY: demo test tools venv clean
 
@@ -26,12 +29,12 @@ $(VENV)/bin/activate:
 	$(PIP) install -q --upgrade pip
 
 $(VENV)/.installed-%: $(VENV)/bin/activate pyproject.toml
-	$(PIP) install -q -e ".[$*]"
+	$(PIP) install -q $(TORCH_INDEX) -e ".[$*]"
 	touch $@
 
 venv: $(VENV)/.installed-dev
 
-demo: $(VENV)/.installed-dev
+demo: $(VENV)/.installed-$(DEMO_EXTRAS)
 	$(PY) -m fenn.demo
 
 test: tools $(VENV)/.installed-$(TEST_EXTRAS)
