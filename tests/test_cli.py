@@ -89,11 +89,3 @@ def test_demo_runs_and_reports_identical_bytes(capsys):
     from fenn.asm import demo
     assert demo.main() == 0
     assert "reassembles to identical bytes: yes" in capsys.readouterr().out
-
-
-def test_snn_demo_recognises_every_sample_bit_exactly(capsys):
-    from fenn import demo as snn_demo
-    assert snn_demo.main() == 0
-    out = capsys.readouterr().out
-    assert "8/8 samples recognised" in out
-    assert "equals fenn's integer reference model" in out
