@@ -22,6 +22,7 @@ _LAZY = {
     "from_nir": ("fenn.nir", "from_nir"),
     "Program": ("fenn.program", "Program"),
     "open_device": ("fenn.device", "open_device"),
+    "evaluate": ("fenn.evaluation", "evaluate"),
 }
 
 __all__ = ["SocConfig", "DEFAULT_SOC", "__version__", "FennError", "FennWarning",

@@ -25,8 +25,14 @@ __all__ = ["main", "build_parser", "CliError", "SUBCOMMAND_MODULES", "read_words
            "existing_file", "assemble_file", "load_program"]
 
 #: modules that define ``register(subparsers)`` (e.g. run-asm, compile, inspect, hw)
-SUBCOMMAND_MODULES: list[str] = ["fenn.sim.cli", "fenn.hw.cli", "fenn.compiler.cli", "fenn.boards.cli",
-                                 "fenn.plot.cli"]
+SUBCOMMAND_MODULES: list[str] = [
+    "fenn.sim.cli",
+    "fenn.hw.cli",
+    "fenn.compiler.cli",
+    "fenn.boards.cli",
+    "fenn.plot.cli",
+    "fenn.evaluation",
+]
 
 
 class CliError(FennError):

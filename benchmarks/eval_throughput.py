@@ -1,0 +1,127 @@
+"""Samples per second of ``fenn.evaluate`` on the simulator with 1 and 2 local worker
+processes, beside the FeNN board (79 samples/s: 2,264 SHD test samples in 28.6 s), and where
+one sample's time goes in one process.
+
+The SHD-shaped network (700 -> 256 recurrent ALIF -> 20 LI, ``fenn.models.networks``),
+1,170 timesteps, synthetic inputs at SHD's rate (about 7 input spikes per timestep), hidden
+spikes and ``output.v`` recorded. Workers are a reused process pool, warmed up first (their
+start-up, a second or two each, is printed separately: it is paid once per pool, not per
+call). Bar (issue 13): at least 320 samples/s with 2 workers.
+
+    python benchmarks/eval_throughput.py [--samples 1024] [--timesteps 1170]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import multiprocessing
+import time
+
+import numpy as np
+
+import fenn
+from fenn.device import open_device
+from fenn.models.networks import shd_classifier, synthetic_shd_inputs
+from fenn.runtime import encode_events
+
+BOARD_SAMPLES_PER_S = 2264 / 28.6
+BAR_SAMPLES_PER_S = 320.0
+
+
+class TimedDevice:
+    """A Device that adds up the wall time of each protocol call of the one it wraps."""
+
+    def __init__(self, device):
+        self._device, self.seconds = device, {"write": 0.0, "run": 0.0, "read": 0.0}
+
+    def __getattr__(self, name):
+        return getattr(self._device, name)
+
+    def _timed(self, what, call, *args):
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            self.seconds[what] += time.perf_counter() - started
+
+    def write(self, *args):
+        return self._timed("write", self._device.write, *args)
+
+    def run(self, *args):
+        return self._timed("run", self._device.run, *args)
+
+    def read(self, *args):
+        return self._timed("read", self._device.read, *args)
+
+
+def breakdown(program, rasters) -> dict[str, float]:
+    """Seconds per sample in: input encoding, host writes, the simulator, read-back, the rest."""
+    samples = len(rasters)
+    capacity = program.io["input.input"].shape[0]
+    started = time.perf_counter()
+    for raster in rasters:
+        encode_events(raster, capacity, "input")
+    encode = (time.perf_counter() - started) / samples
+    device = TimedDevice(open_device("sim", soc=program.soc))
+    started = time.perf_counter()
+    fenn.run(program, rasters, device=device, progress=False)
+    total = (time.perf_counter() - started) / samples
+    parts = {k: v / samples for k, v in device.seconds.items()}
+    parts = {"input encoding": encode, "host writes": parts["write"],
+             "simulator": parts["run"], "read-back": parts["read"]}
+    parts["other (conversion, decoding)"] = max(0.0, total - sum(parts.values()))
+    return parts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1024)
+    parser.add_argument("--timesteps", type=int, default=1170)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    program = fenn.compile(shd_classifier(rng=rng), args.timesteps, rounding="stochastic")
+    rasters = synthetic_shd_inputs(args.samples, args.timesteps, rate=7.0, rng=rng)
+    labels = rng.integers(0, 20, args.samples)
+    print(f"SHD-shaped network 700 -> 256 rec ALIF -> 20 LI, {args.timesteps} timesteps, "
+          f"{args.samples} samples, hidden spikes and output.v recorded, backend sim")
+
+    fenn.run(program, rasters[:2], progress=False)                 # JIT warm-up
+    started = time.perf_counter()
+    one = fenn.evaluate(program, rasters, labels, workers=1, progress=False)
+    rates = {1: args.samples / (time.perf_counter() - started)}
+
+    context = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
+        fenn.evaluate(program, rasters[:4], labels[:4], workers=pool, shard_size=2, progress=False)
+        warm_up = time.perf_counter() - started
+        started = time.perf_counter()
+        two = fenn.evaluate(program, rasters, labels, workers=pool, progress=False)
+        rates[2] = args.samples / (time.perf_counter() - started)
+    same = np.array_equal(one.scores, two.scores) and \
+        np.array_equal(one.cycles_per_sample, two.cycles_per_sample)
+
+    print(f"\n{'workers':>8} {'samples/s':>10} {'vs 1 worker':>12} {'vs FeNN board':>14}")
+    for workers, rate in rates.items():
+        print(f"{workers:>8} {rate:>10.1f} {rate / rates[1]:>11.2f}x "
+              f"{rate / BOARD_SAMPLES_PER_S:>13.2f}x")
+    print(f"{'board':>8} {BOARD_SAMPLES_PER_S:>10.1f}   (FeNN on a KV260: 2,264 SHD test samples "
+          f"in 28.6 s)")
+    print(f"pool start-up (2 spawned workers, paid once per pool): {warm_up:.1f} s")
+    print(f"results identical with 1 and 2 workers: {same}")
+    print(f"FeNN cycles per timestep: {one.cycles_per_timestep:.1f}")
+
+    print("\nwhere one sample's time goes (one process):")
+    parts = breakdown(program, rasters[:min(64, args.samples)])
+    total = sum(parts.values())
+    for name, seconds in parts.items():
+        print(f"  {name:<30} {1e3 * seconds:8.3f} ms  {100 * seconds / total:5.1f} %")
+    verdict = "meets" if rates[2] >= BAR_SAMPLES_PER_S else "MISSES"
+    print(f"\nbar: >= {BAR_SAMPLES_PER_S:.0f} samples/s with 2 workers: {rates[2]:.1f} ({verdict})")
+    if not same:
+        raise SystemExit("results differ between 1 and 2 workers")
+
+
+if __name__ == "__main__":
+    main()
