@@ -271,6 +271,11 @@ async def serve(dut):
     bench = Bench(dut, soc)
     await bench.window(*soc.ddr_window(0))
     await bench.reset()
+    await obey(conn, bench, COMMANDS)
+
+
+async def obey(conn, bench, commands) -> None:
+    """Answer the session's commands (methods of ``bench`` named in ``commands``) until quit."""
     conn.send(("ok", None))
     while True:
         command, *args = conn.recv()     # simulated time stands still while we wait
@@ -279,8 +284,8 @@ async def serve(dut):
             conn.close()
             return
         try:
-            if command not in COMMANDS:
-                raise ValueError(f"unknown command {command!r}; expected one of {COMMANDS}")
+            if command not in commands:
+                raise ValueError(f"unknown command {command!r}; expected one of {commands}")
             result = await getattr(bench, command)(*args)
         except Exception as error:
             conn.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))

@@ -38,7 +38,7 @@ from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .core import Halt
 from .pysim import Retired
-from .verilog import TOP_NAME, core_verilog
+from .verilog import SOC_TOP_NAME, TOP_NAME, core_verilog, soc_verilog
 
 __all__ = ["RtlSession", "RunResult", "RtlSimulationError", "SIMULATORS", "SPACES",
            "choose_simulator", "simulator_missing", "build", "space_sizes", "DEFAULT_BUILD_ROOT"]
@@ -134,8 +134,9 @@ def _verilator_environment():
 
 
 @functools.lru_cache(maxsize=8)
-def _verilog(soc: SocConfig) -> str:
-    return core_verilog(soc)
+def _verilog(soc: SocConfig, top: str = TOP_NAME) -> str:
+    """``fenn_core`` (the benches reach its memories by VPI) or the SoC top ``fenn_soc``."""
+    return {TOP_NAME: core_verilog, SOC_TOP_NAME: soc_verilog}[top](soc)
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,14 +154,15 @@ def _generator_digest() -> str:
     return h.hexdigest()
 
 
-def _verilog_digest(soc: SocConfig, root: pathlib.Path) -> str:
+def _verilog_digest(soc: SocConfig, root: pathlib.Path, top: str = TOP_NAME) -> str:
     """The digest of ``soc``'s Verilog text, remembered on disk per generator sources so
     a new process need not emit the Verilog again (20 s for the default SoC)."""
-    key = hashlib.sha256((_generator_digest() + json.dumps(soc.to_dict(), sort_keys=True)).encode())
+    key = hashlib.sha256((_generator_digest() + json.dumps(soc.to_dict(), sort_keys=True)
+                          + ("" if top == TOP_NAME else top)).encode())
     memo = root / "verilog-digests" / key.hexdigest()[:24]
     if memo.exists():
         return memo.read_text().strip()
-    digest = hashlib.sha256(_verilog(soc).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(_verilog(soc, top).encode()).hexdigest()[:16]
     memo.parent.mkdir(parents=True, exist_ok=True)
     partial = memo.with_name(f"{memo.name}.{os.getpid()}")
     partial.write_text(digest + "\n")
@@ -168,18 +170,19 @@ def _verilog_digest(soc: SocConfig, root: pathlib.Path) -> str:
     return digest
 
 
-def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
-    """Build ``fenn_core`` for ``soc`` with ``simulator`` unless already built; its directory.
+def build(soc: SocConfig, simulator: str, build_root=None, top: str = TOP_NAME) -> pathlib.Path:
+    """Build ``top`` (``fenn_core``, or ``fenn_soc``) for ``soc`` with ``simulator`` unless
+    already built; its directory.
 
     One directory per simulator and Verilog text; a lock file keeps concurrent processes
     from building the same one twice.
     """
     from cocotb_tools.runner import get_runner
     root = pathlib.Path(build_root or DEFAULT_BUILD_ROOT)
-    digest = _verilog_digest(soc, root)
+    digest = _verilog_digest(soc, root, top)
     if simulator == "verilator":
         digest = hashlib.sha256((digest + repr(VERILATOR_ARGS)).encode()).hexdigest()[:16]
-    build_dir = root / f"{TOP_NAME}-{simulator}-{digest}"
+    build_dir = root / f"{top}-{simulator}-{digest}"
     done = build_dir / "built"
     if done.exists():
         return build_dir
@@ -188,11 +191,11 @@ def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if done.exists():
             return build_dir
-        source = build_dir / f"{TOP_NAME}.v"
-        source.write_text(_verilog(soc))
+        source = build_dir / f"{top}.v"
+        source.write_text(_verilog(soc, top))
         runner = get_runner(simulator)
         started = time.perf_counter()
-        options = dict(sources=[source], hdl_toplevel=TOP_NAME, build_dir=build_dir, timescale=TIMESCALE,
+        options = dict(sources=[source], hdl_toplevel=top, build_dir=build_dir, timescale=TIMESCALE,
                        always=True, log_file=build_dir / "build.log")
         try:
             if simulator == "verilator":
@@ -201,7 +204,7 @@ def build(soc: SocConfig, simulator: str, build_root=None) -> pathlib.Path:
             else:
                 runner.build(**options)
         except (Exception, SystemExit) as error:
-            raise RtlSimulationError(f"building fenn_core with {simulator} failed ({error}); "
+            raise RtlSimulationError(f"building {top} with {simulator} failed ({error}); "
                                      f"{_log_tail(build_dir / 'build.log')}") from None
         done.write_text(f"{time.perf_counter() - started:.1f} s\n")
     return build_dir
@@ -231,7 +234,8 @@ class _Simulator:
     """The simulator process and the connection to its bench (no reference to the session,
     so the session's finalizer can close it)."""
 
-    def __init__(self, simulator: str, build_dir: pathlib.Path, soc: SocConfig):
+    def __init__(self, simulator: str, build_dir: pathlib.Path, soc: SocConfig,
+                 bench: str = "fenn.hw.cocotb_bench", top: str = TOP_NAME):
         from cocotb_tools.runner import get_runner
         self.simulator = simulator
         self.work = pathlib.Path(tempfile.mkdtemp(prefix="fenn-rtl-"))
@@ -250,7 +254,7 @@ class _Simulator:
         runner = self.runner = get_runner(simulator)
         runner._execute_cmds = self._launch          # keeps the process handle, so close() can end it
         self.thread = threading.Thread(target=self._test, daemon=True, name=f"fenn-rtl-{simulator}", kwargs=dict(
-            runner=runner, test_module="fenn.hw.cocotb_bench", hdl_toplevel=TOP_NAME, hdl_toplevel_lang="verilog",
+            runner=runner, test_module=bench, hdl_toplevel=top, hdl_toplevel_lang="verilog",
             build_dir=build_dir, test_dir=self.work, timescale=TIMESCALE,
             extra_env={"FENN_RTL_SESSION": address}, results_xml=str(self.work / "results.xml"),
             log_file=self.log))
