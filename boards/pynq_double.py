@@ -14,7 +14,8 @@ Time: the SoC runs only while the double does something. Each MMIO access first 
 ``access_cycles`` clock cycles pass (a Python MMIO access on a board takes about a
 microsecond, a few hundred cycles of the PL clock), so a driver polling STATUS sees the
 core progress by a fixed amount per poll: its timeouts count polls, never seconds.
-``accesses`` counts MMIO accesses (the host work the benchmarks compare).
+``accesses`` counts MMIO calls and ``words`` the 32-bit AXI4-Lite transactions they made
+(the host work the benchmarks compare).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class RtlPynq:
         self.soc = soc
         self.session = SocSession(soc, simulator=simulator, build_root=build_root)
         self.access_cycles = int(access_cycles)
-        self.accesses = 0
+        self.accesses = 0                   # MMIO calls
+        self.words = 0                      # 32-bit AXI4-Lite transactions they made
         self.downloaded: list[str] = []
         self._live: dict[int, int] = {}     # physical address -> bytes of each live buffer
         double = self
@@ -109,10 +111,12 @@ class RtlPynq:
 
     def _read(self, address: int, words: int) -> np.ndarray:
         self._tick()
+        self.words += words
         return self.session.mmio_read(address, words)
 
     def _write(self, address: int, data: bytes) -> None:
         self._tick()
+        self.words += -(-len(data) // 4)
         self.session.mmio_write(address, data)
 
 

@@ -65,7 +65,7 @@ NETWORKS = {"dense": _dense,
             "ddr-streamed": ddr_streamed_network}
 
 
-def _compare(device, build, batch):
+def _compare(device, build, batch, memories=True):
     rng = np.random.default_rng(13)
     net, options = build(rng)
     program = fenn.compile(net, T, soc=SOC, batch=batch, **options)
@@ -73,7 +73,8 @@ def _compare(device, build, batch):
     sim_device = open_device("sim", soc=SOC)
     sim = fenn.run(program, inputs, device=sim_device, progress=False)
     board = fenn.run(program, inputs, device=device, progress=False)
-    diff = network_run_differences({"sim": sim, "pynq": board}, {"sim": sim_device, "pynq": device}, SOC)
+    diff = network_run_differences({"sim": sim, "pynq": board}, {"sim": sim_device, "pynq": device},
+                                   SOC if memories else None)
     assert not diff, "; ".join(diff)
     assert board.stats.cycles == sim.stats.cycles and board.stats.instructions == sim.stats.instructions
     assert sum(sim.raw[k].sum() for k in sim.raw if k.endswith("spikes")) > 0, "no spikes: vacuous"
@@ -81,15 +82,13 @@ def _compare(device, build, batch):
 
 @pytest.mark.parametrize("name", NETWORKS)
 def test_compiled_network_through_pynq_equals_sim(device, name):
-    _compare(device, NETWORKS[name], batch=False)
+    """Recordings and cycles of every sample; the final memories for the DDR-streamed one
+    (reading them all back through the windows costs as much as the run)."""
+    _compare(device, NETWORKS[name], batch=False, memories=name == "ddr-streamed")
 
 
-@pytest.mark.parametrize("name", ["recurrent", "ddr-streamed"])
-def test_batch_through_the_firmware_on_pynq_equals_sim(board, device, name):
-    double, _ = board
-    before = double.accesses
-    _compare(device, NETWORKS[name], batch=True)
-    assert double.accesses > before
+def test_batch_through_the_firmware_on_pynq_equals_sim(device):
+    _compare(device, NETWORKS["ddr-streamed"], batch=True)
 
 
 def test_a_bitstream_for_another_soc_is_refused(device):
