@@ -77,12 +77,8 @@ class PynqDevice:
         self._reg = {name: r.offset for name, r in BY_NAME.items()}
         self.overlay_path = pathlib.Path(overlay)
         self.overlay = self._pynq.Overlay(str(self.overlay_path), download=download)
-        hosts = sorted(name for name in self.overlay.ip_dict if name.lower().startswith(IP_PREFIX))
-        if not hosts:
-            raise FennError(f"overlay {self.overlay_path} has no FeNN SoC (no IP named {IP_PREFIX}*; "
-                            f"it has {sorted(self.overlay.ip_dict)}); build one with `fenn build`")
-        self.cores = [self._pynq.MMIO(self.overlay.ip_dict[name]["phys_addr"],
-                                      self.overlay.ip_dict[name]["addr_range"]) for name in hosts]
+        self.manifest = _manifest(self.overlay_path)
+        self.cores = [self._pynq.MMIO(base, size) for base, size in self._host_windows()]
         self._mmio = self.cores[0]
         self.soc_id = self._mmio.read(self._reg["ID"])
         self.version = self._mmio.read(self._reg["VERSION"])
@@ -91,7 +87,6 @@ class PynqDevice:
                 f"overlay {self.overlay_path} has RTL version {self.version >> 16}.{self.version & 0xFFFF}, "
                 f"this fenn drives {RTL_VERSION >> 16}.{RTL_VERSION & 0xFFFF}; rebuild the bitstream "
                 f"with this fenn (`fenn build`)")
-        self.manifest = _manifest(self.overlay_path)
         self.polls = max(1, math.ceil(timeout / poll_interval))
         self.timeout, self.poll_interval = timeout, poll_interval
         self.soc: SocConfig | None = None
@@ -180,6 +175,19 @@ class PynqDevice:
         self.close()
 
     # ------------------------------------------------------------------ the SoC
+    def _host_windows(self) -> list[tuple[int, int]]:
+        """(base, bytes) of every core's host port: the manifest's core map (``fenn build``),
+        else the overlay's ``fenn*`` IPs."""
+        core_map = self.manifest.get("core_map")
+        if core_map:
+            return [(core["host_base"], core["host_bytes"]) for core in sorted(core_map, key=lambda c: c["index"])]
+        ip = self.overlay.ip_dict
+        hosts = sorted(name for name in ip if name.lower().startswith(IP_PREFIX))
+        if not hosts:
+            raise FennError(f"overlay {self.overlay_path} has no FeNN SoC (no {MANIFEST} core map beside "
+                            f"it and no IP named {IP_PREFIX}*; it has {sorted(ip)}); build one with `fenn build`")
+        return [(ip[name]["phys_addr"], ip[name]["addr_range"]) for name in hosts]
+
     def _check_soc(self, soc: SocConfig) -> None:
         if soc.soc_id == self.soc_id:
             return

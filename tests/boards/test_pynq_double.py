@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("cocotb_tools")
 import fenn  # noqa: E402
 from fenn.boards.pynq import BitstreamMismatch, PynqDevice, PynqTimeout  # noqa: E402
-from fenn.boards.pynq_double import RtlPynq  # noqa: E402
+from fenn.boards.pynq_double import HOST_BASE, RtlPynq  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.errors import MachineFault  # noqa: E402
 from fenn.faults import CAUSES  # noqa: E402
@@ -36,8 +36,10 @@ def board(tmp_path_factory):
     """The "bitstream" (the double's SoC) and its overlay files, as `fenn build` writes them."""
     folder = tmp_path_factory.mktemp("overlay")
     (folder / "fenn.bit").write_bytes(b"stand-in bitstream")
+    core_map = [{"index": 0, "host_base": HOST_BASE, "host_bytes": 1 << 28}]
     (folder / "fenn_overlay.json").write_text(json.dumps({"soc": SOC.to_dict(), "soc_id": SOC.soc_id,
-                                                          "board": "kv260", "cores": 1}))
+                                                          "board": "kv260", "cores": 1,
+                                                          "core_map": core_map}))
     double = RtlPynq(SOC, simulator="verilator")
     yield double, folder / "fenn.bit"
     double.close()
