@@ -164,3 +164,25 @@ def test_import_fenn_loads_neither_torch_nor_matplotlib():
             "assert 'torch' not in sys.modules and 'matplotlib' not in sys.modules, "
             "[m for m in sys.modules if m.startswith(('torch', 'matplotlib'))]")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_trained_parameters_go_back_as_a_tuned_model_the_float_model_reads():
+    rng = np.random.default_rng(8)
+    net = fenn.Network()
+    inp = net.input(10, name="inp")
+    hid = net.population(12, fenn.models.LIF(tau_mem=15.0, v_thresh=0.6), name="hid")
+    net.connect(inp, hid, weights=rng.normal(0.2, 0.2, (10, 12)))
+    net.record(hid.v)
+    model = fenn.train.Trainable(net, params=True, dtype=torch.float64)
+    assert sorted(k for k, _ in model.named_parameters()) == [
+        "params.hid__alpha", "params.hid__leak", "params.hid__v_reset", "params.hid__v_thresh",
+        "weights.inp_to_hid"]
+    with torch.no_grad():
+        model.params["hid__alpha"].copy_(torch.linspace(0.8, 0.99, 12))
+        model.params["hid__v_thresh"].add_(torch.linspace(-0.1, 0.1, 12))
+    model.write_back()
+    assert isinstance(hid.model, fenn.train.Tuned) and hid.model.name == "LIF"
+    x = rng.random((2, 25, 10)) < 0.3
+    _compare(net, {"inp": x}, 25)                    # the float model reads the Tuned model
+    program = fenn.compile(net, 25)                  # and so does the compiler
+    assert program.meta["report"]["parameters"]["hid"]["alpha"]["neurons"] == 12
