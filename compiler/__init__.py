@@ -42,6 +42,9 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights,
                        profile=profile, batch=batch)
     program.meta["compile_seconds"] = time.perf_counter() - started
+    shapes = {g.name: list(g.shape) for g in net.inputs if g.shape != (g.size,)}
+    if shapes:
+        program.meta["input_shapes"] = shapes
     program.network = net
     return program
 

@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "fenn.boards.cli",
     "fenn.plot.cli",
     "fenn.evaluation",
+    "fenn.run_cli",
 ]
 
 

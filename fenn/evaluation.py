@@ -98,8 +98,9 @@ class Evaluation:
                 f"{self.clock_hz / 1e6:.0f} MHz); {self.samples_per_second:.1f} samples/s here")
 
     def save(self, path) -> None:
-        """An ``.npz`` that ``fenn plot`` and numpy read (labels, predictions, scores, confusion)."""
-        np.savez(Path(path), labels=self.labels, predictions=self.predictions,
+        """An ``.npz`` that ``fenn plot`` (its confusion matrix) and numpy read: labels,
+        predicted, scores, confusion, cycles_per_sample."""
+        np.savez(Path(path), labels=self.labels, predicted=self.predictions,
                  scores=self.scores, confusion=self.confusion,
                  cycles_per_sample=self.cycles_per_sample)
 

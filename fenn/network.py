@@ -60,10 +60,17 @@ class _Group:
 
 
 class Input(_Group):
-    """A spike source whose spikes the host supplies each run."""
+    """A spike source whose spikes the host supplies each run. ``shape`` is how the host
+    lays out its channels (e.g. ``(2, 34, 34)`` for event-camera frames); inputs of that
+    shape are flattened in C order (last axis fastest) to the ``size`` channels."""
+
+    def __init__(self, network, size: int, name: str, shape: tuple[int, ...] | None = None):
+        super().__init__(network, size, name)
+        self.shape = tuple(shape) if shape is not None else (size,)
 
     def __repr__(self):
-        return f"Input({self.size}, name={self.name!r})"
+        shape = f", shape={self.shape}" if self.shape != (self.size,) else ""
+        return f"Input({self.size}, name={self.name!r}{shape})"
 
 
 class Population(_Group):
@@ -208,11 +215,21 @@ class Network:
     def groups(self) -> list:
         return [*self.inputs, *self.populations]
 
-    def input(self, size: int, name: str | None = None) -> Input:
-        """A spike source of ``size`` channels, fed by ``fenn.run(inputs={name: ...})``."""
+    def input(self, size, name: str | None = None) -> Input:
+        """A spike source of ``size`` channels, fed by ``fenn.run(inputs={name: ...})``.
+
+        ``size`` may be a shape such as ``(2, 34, 34)``: then ``fenn.run`` also takes
+        rasters shaped ``(timesteps, *shape)`` (or ``(samples, timesteps, *shape)``) and
+        flattens them in C order (channel ``(c, y, x)`` is ``c*34*34 + y*34 + x``)."""
         name = name or f"input{len(self.inputs)}"
         self._check_name(name)
-        group = Input(self, self._check_size(size), name)
+        shape = None
+        if isinstance(size, (tuple, list)):
+            shape = tuple(size)
+            if not shape or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in shape):
+                raise NetworkError(f"an input shape is a tuple of positive integers, got {size!r}")
+            size = int(np.prod(shape))
+        group = Input(self, self._check_size(size), name, shape)
         self.inputs.append(group)
         return group
 

@@ -93,7 +93,9 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
         raise InputError(f"missing spikes for inputs {sorted(missing)}; pass "
                          f"inputs={{{', '.join(repr(m) + ': ...' for m in sorted(missing))}}}")
     rasters, batched = {}, False
+    shapes = program.meta.get("input_shapes", {})
     for name, value in inputs.items():
+        value = _flattened(value, shapes.get(name), name)
         if isinstance(value, (str, Path)):          # an SHD-format HDF5 file: every sample
             from .inputs import read_shd
             value = read_shd(value, dt=dt, timesteps=T, n_units=sizes[name])
@@ -110,6 +112,24 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
         raise InputError(f"inputs have different numbers of samples: {counts}")
     samples = next(iter(counts.values())) if counts else 1
     return rasters, batched, samples
+
+
+def _flattened(value, shape, name: str):
+    """An array laid out in an input's shape, (T, *shape) or (S, T, *shape), as rasters
+    (T, N) or (S, T, N), flattened in C order; anything else unchanged."""
+    if shape is None or not isinstance(value, np.ndarray) or value.ndim < len(shape) + 1:
+        return value
+    shape, size = tuple(shape), int(np.prod(shape))
+    if value.shape[-1] == size and value.ndim in (2, 3):
+        return value                                  # already flat
+    if value.shape[-len(shape):] != shape:
+        if value.ndim in (len(shape) + 1, len(shape) + 2):
+            raise InputError(f"inputs[{name!r}] has shape {value.shape}; the input is shaped "
+                             f"{shape}, so pass (timesteps, {', '.join(map(str, shape))}), a "
+                             f"batch (samples, timesteps, ...) of those, or flat rasters "
+                             f"(timesteps, {size})")
+        return value
+    return value.reshape(*value.shape[:-len(shape)], size)
 
 
 def _is_pair(value) -> bool:

@@ -158,6 +158,7 @@ def test_the_command_line_prints_accuracy_and_saves_the_results(program, data, u
     with np.load(tmp_path / "out.npz") as saved:
         np.testing.assert_array_equal(saved["scores"], unsharded[0])
         np.testing.assert_array_equal(saved["labels"], labels)
+        np.testing.assert_array_equal(saved["predicted"], unsharded[0].argmax(axis=1))
 
 
 def test_the_command_line_names_a_data_file_without_labels(program, tmp_path, capsys):
