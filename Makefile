@@ -7,8 +7,6 @@ PIP    := $(VENV)/bin/pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_EXTRAS := dev,hdl,torch,plot,dask
 DEMO_EXTRAS := dev,torch,plot
-# torch's CPU wheels (the default index would bring the CUDA build)
-TORCH_INDEX := --extra-index-url https://download.pytorch.org/whl/cpu
 
 .PHONY: demo test tools venv clean
 
@@ -29,7 +27,7 @@ $(VENV)/bin/activate:
 	$(PIP) install -q --upgrade pip
 
 $(VENV)/.installed-%: $(VENV)/bin/activate pyproject.toml
-	$(PIP) install -q $(TORCH_INDEX) -e ".[$*]"
+	$(PIP) install -q -e ".[$*]"
 	touch $@
 
 venv: $(VENV)/.installed-dev

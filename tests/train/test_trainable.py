@@ -186,3 +186,36 @@ def test_trained_parameters_go_back_as_a_tuned_model_the_float_model_reads():
     _compare(net, {"inp": x}, 25)                    # the float model reads the Tuned model
     program = fenn.compile(net, 25)                  # and so does the compiler
     assert program.meta["report"]["parameters"]["hid"]["alpha"]["neurons"] == 12
+
+
+def test_missing_extras_name_what_to_install():
+    import subprocess
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['matplotlib'] = None\n"
+            "import fenn\n"
+            "for get in (lambda: fenn.train.Trainable, lambda: fenn.plot.raster([[True]])):\n"
+            "    try:\n"
+            "        get()\n"
+            "    except fenn.FennError as error:\n"
+            "        print(error)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'fenn[torch]'" in out and "pip install 'fenn[plot]'" in out, out
+
+
+def test_fit_reads_a_file_backed_split_in_batches(tmp_path):
+    rng = np.random.default_rng(3)
+    times = [np.sort(rng.uniform(0, 0.05, 40)) for _ in range(6)]
+    units = [rng.integers(0, 700, 40) for _ in range(6)]
+    for split in ("train", "test"):
+        fenn.inputs.write_shd(tmp_path / f"shd_{split}.h5", times, units, [0, 1, 2, 0, 1, 2])
+    shd = fenn.datasets.SHD(tmp_path, dt=5.0, timesteps=10)
+    net = fenn.Network(dt=5.0)
+    inp = net.input(700, name="inp")
+    out = net.population(3, fenn.models.LI(), name="out")
+    net.connect(inp, out, weights=rng.normal(0, 0.1, (700, 3)))
+    net.record(out.v, reduce="max")
+    model = fenn.train.Trainable(net)
+    history = fenn.train.fit(model, shd.train, test=shd.test, readout="out.v", epochs=3,
+                             batch_size=3, lr=0.05, log=None)
+    assert len(history.loss) == 3 and history.loss[-1] < history.loss[0]
+    scores = fenn.train.predict(model, shd.test.rasters, "out.v")
+    assert history.test_accuracy[-1] == np.mean(scores.argmax(1) == shd.test.labels)
