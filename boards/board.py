@@ -73,6 +73,13 @@ class Board:
         return "ultra" if self.resources.uram else "block"
 
     @property
+    def ps_preset(self) -> str:
+        """The PS configuration the block design starts from: the board files' preset
+        (``apply_board_preset``: DDR, MIO, clocks as the board is wired); fenn then sets only
+        the ports, PL clock, reset and interrupts it uses."""
+        return f"{self.board_part} board preset"
+
+    @property
     def board_part_latest(self) -> str:
         """The board part with the version the script was written against."""
         return f"{self.board_part}:{self.board_part_version}"

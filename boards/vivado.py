@@ -123,6 +123,7 @@ def build_tcl(board: Board, top: TopInterfaces, *, verilog_files: list[str], fen
     add("fenn_step 2 \"block design\"")
     add("create_bd_design fenn")
     add(f"create_bd_cell -type ip -vlnv xilinx.com:ip:zynq_ultra_ps_e {PS}")
+    add(f"# the PS starts from the {board.ps_preset}")
     add(f"apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {{apply_board_preset \"1\"}} "
         f"[get_bd_cells {PS}]")
     config = {"PSU__USE__M_AXI_GP0": 1, "PSU__MAXIGP0__DATA_WIDTH": 32,
