@@ -14,7 +14,7 @@ import numpy as np
 
 from .program import Program
 
-__all__ = ["Device", "RunStatus", "open_device", "BACKENDS", "check_range"]
+__all__ = ["Device", "RunStatus", "open_device", "BACKENDS", "check_range", "device_cores"]
 
 
 @dataclasses.dataclass
@@ -36,19 +36,31 @@ def check_range(action: str, memory: str, address: int, nbytes: int, size: int) 
 
 @runtime_checkable
 class Device(Protocol):
+    """A FeNN SoC of one or more cores (``cores``, from ``SocConfig.cores``). Memory access
+    names a core (``core=``, default 0); ``ddr`` addresses are offsets inside that core's DDR
+    window. ``fenn.run`` shards a batch's samples across the cores with ``run_cores``."""
+
     name: str
 
     def load(self, program: Program) -> None:
-        """Reset the machine, load the text and every initial image of ``program``."""
+        """Reset the machine, load the text and every initial image of ``program`` (every core)."""
 
-    def write(self, memory: str, address: int, data: np.ndarray) -> None:
+    def write(self, memory: str, address: int, data: np.ndarray, core: int = 0) -> None:
         """Write raw bytes (any numpy array, taken as its bytes) into a memory space."""
 
-    def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
+    def read(self, memory: str, address: int, nbytes: int, core: int = 0) -> np.ndarray:
         """Read ``nbytes`` raw bytes (uint8) from a memory space."""
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
-        """Run from pc 0 until ``ecall``/``ebreak`` (or the budget); raise on a fault."""
+        """Run core 0 from pc 0 until ``ecall``/``ebreak`` (or the budget); raise on a fault."""
+
+    def run_cores(self, cores, max_cycles: int | None = None) -> list[RunStatus]:
+        """Run the cores numbered ``cores`` from pc 0, together; their statuses in that order."""
+
+
+def device_cores(device) -> int:
+    """How many cores a device has (1 for one that predates several)."""
+    return int(getattr(device, "cores", 1))
 
 
 #: backend name -> (module, class, extra that provides it)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .device import Device, open_device
+from .device import Device, device_cores, open_device
 from .errors import FennError, InputError, ReferenceMismatch
 
 __all__ = ["run", "Results", "RunStats", "InputError"]
@@ -157,8 +157,8 @@ def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
 
 # ----------------------------------------------------------------------- outputs
 
-def _read_raw(device: Device, program, key: str, buffer) -> np.ndarray:
-    return _decode(key, buffer, device.read(buffer.memory, buffer.address, buffer.nbytes))
+def _read_raw(device: Device, program, key: str, buffer, **where) -> np.ndarray:
+    return _decode(key, buffer, device.read(buffer.memory, buffer.address, buffer.nbytes, **where))
 
 
 def _decode(key: str, buffer, raw: np.ndarray) -> np.ndarray:
@@ -299,7 +299,19 @@ def _count(stats: RunStats, status, what: str) -> int:
     return status.cycles
 
 
+def _on(device, core: int) -> dict:
+    """The ``core=`` argument for a device's memory access (none on a one-core device)."""
+    return {"core": core} if device_cores(device) > 1 else {}
+
+
+def _run_cores(device, cores: list[int]) -> list:
+    """Run these cores together (a one-core device: ``run``); their statuses."""
+    return device.run_cores(cores) if device_cores(device) > 1 else [device.run()]
+
+
 def _run_device(program, rasters, samples, device, stats, progress, first_sample):
+    """Sample after sample; on a device of N cores, N samples at a time, sample ``s`` of a
+    wave on core ``s - first`` (the results do not depend on the core count)."""
     from .compiler.ir import seeds_for
     if "batch" in program.meta:
         return _run_batch(program, rasters, samples, device, stats, progress, first_sample)
@@ -308,18 +320,22 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
     raw = {k: [] for k in outputs}
     seeds = seeds_for(program.meta["seed"], samples, first_sample)
     bar = _progress(samples, progress, "fenn.run")
-    for s in range(samples):
-        seed = program.io["rng_seed"]
-        device.write(seed.memory, seed.address, seeds[s])
-        for name, raster in rasters.items():
-            buffer = program.io[f"input.{name}"]
-            stream = encode_events(raster[s], buffer.shape[0], name)
-            device.write(buffer.memory, buffer.address, stream)
-        stats.cycles_per_sample.append(_count(stats, device.run(), f"sample {s}: the program"))
-        for key, buffer in outputs.items():
-            raw[key].append(_read_raw(device, program, key, buffer))
+    cores = device_cores(device)
+    for first in range(0, samples, cores):
+        wave = range(first, min(first + cores, samples))
+        for core, s in enumerate(wave):
+            seed = program.io["rng_seed"]
+            device.write(seed.memory, seed.address, seeds[s], **_on(device, core))
+            for name, raster in rasters.items():
+                buffer = program.io[f"input.{name}"]
+                stream = encode_events(raster[s], buffer.shape[0], name)
+                device.write(buffer.memory, buffer.address, stream, **_on(device, core))
+        for core, (s, status) in enumerate(zip(wave, _run_cores(device, list(range(len(wave)))))):
+            stats.cycles_per_sample.append(_count(stats, status, f"sample {s}: the program"))
+            for key, buffer in outputs.items():
+                raw[key].append(_read_raw(device, program, key, buffer, **_on(device, core)))
         if bar is not None:
-            bar.update(1)
+            bar.update(len(wave))
     if bar is not None:
         bar.close()
     return {k: np.stack(v) for k, v in raw.items()}
@@ -327,34 +343,47 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
 
 def _run_batch(program, rasters, samples, device, stats, progress, first_sample):
     """A batch Program (``fenn.compile(..., batch=True)``): the whole batch in DDR, one run
-    of the resident firmware per part that fits (``fenn.firmware``)."""
+    of the resident firmware per part that fits (``fenn.firmware``). On N cores the batch
+    is cut into N consecutive shards, and the cores run their shards' parts together."""
     from .compiler.ir import seeds_for
     from .firmware import Batch
     device.load(program)
     batch = Batch(program)
     outputs = {k: b for k, b in program.io.items() if b.role == "output"}
-    raw = {k: [] for k in outputs}
     seeds = seeds_for(program.meta["seed"], samples, first_sample)
     streams = [[encode_events(rasters[name[len("input."):]][s], program.io[name].shape[0],
                               name[len("input."):]) for name in batch.meta["inputs"]]
                for s in range(samples)]
     bar = _progress(samples, progress, "fenn.run")
     out_bytes = batch.meta["out_bytes"]
-    for part in batch.split(streams):
-        blob, table, outs = batch.pack(seeds[part.start:part.stop], streams[part.start:part.stop])
-        device.write("ddr", batch.base, blob)
-        device.write("dmem", batch.meta["area"], np.array([table, len(part)], dtype="<u4"))
-        _count(stats, device.run(), "the batch firmware")
-        blocks = device.read("ddr", outs[0], out_bytes * len(part)).reshape(len(part), out_bytes)
-        for index, block in enumerate(blocks):
-            counts, recordings = batch.unpack(block, index)
-            stats.cycles_per_sample.append(counts["cycles"])
-            for key, buffer in outputs.items():
-                raw[key].append(_decode(key, buffer, recordings[key]))
-        if bar is not None:
-            bar.update(len(part))
+    cores = device_cores(device)
+    shard = -(-samples // cores)
+    # per core, its parts as ranges of sample numbers
+    parts = [[range(lo + part.start, lo + part.stop) for part in batch.split(streams[lo:min(lo + shard, samples)])]
+             for lo in range(0, samples, shard)]
+    per_sample: list = [None] * samples
+    for wave in range(max(len(p) for p in parts)):
+        running = [(core, p[wave]) for core, p in enumerate(parts) if wave < len(p)]
+        outs_of = {}
+        for core, part in running:
+            blob, table, outs = batch.pack(seeds[part.start:part.stop], streams[part.start:part.stop])
+            device.write("ddr", batch.base, blob, **_on(device, core))
+            device.write("dmem", batch.meta["area"], np.array([table, len(part)], dtype="<u4"), **_on(device, core))
+            outs_of[core] = outs[0]
+        for (core, part), status in zip(running, _run_cores(device, [core for core, _ in running])):
+            _count(stats, status, "the batch firmware")
+            blocks = device.read("ddr", outs_of[core], out_bytes * len(part), **_on(device, core))
+            for index, block in enumerate(blocks.reshape(len(part), out_bytes)):
+                per_sample[part.start + index] = batch.unpack(block, index)
+            if bar is not None:
+                bar.update(len(part))
     if bar is not None:
         bar.close()
+    raw = {k: [] for k in outputs}
+    for counts, recordings in per_sample:
+        stats.cycles_per_sample.append(counts["cycles"])
+        for key, buffer in outputs.items():
+            raw[key].append(_decode(key, buffer, recordings[key]))
     return {k: np.stack(v) for k, v in raw.items()}
 
 

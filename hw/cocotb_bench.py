@@ -22,10 +22,11 @@ import numpy as np
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, First, Timer
+from cocotb.utils import get_sim_time
 from cocotb.types import Logic
 
 from fenn.hw.core import Halt, HostSpace
-from fenn.hw.ddr_model import attach_ddr
+from fenn.hw.ddr_model import attach_ddr, port_prefixes
 from fenn.soc import SocConfig
 
 #: what a session may ask for (besides "quit")
@@ -40,11 +41,27 @@ def value(handle) -> int:
     return int(v) if isinstance(v, Logic) else v.to_unsigned()
 
 
+class CorePins:
+    """One core's ports and its instance (memories, register files) in the bench's top:
+    the bare core itself (one core), or core ``i`` of :class:`fenn.hw.soc.CoreArray`
+    (ports ``c{i}__*``, instance ``core{i}``)."""
+
+    def __init__(self, dut, soc: SocConfig, index: int):
+        self._dut = dut
+        self._prefix = "" if soc.cores == 1 else f"c{index}__"
+        self.instance = dut if soc.cores == 1 else getattr(dut, f"core{index}")
+        self.axi_prefix = f"{self._prefix}axi_"
+        self.clk = dut.clk
+
+    def __getattr__(self, name: str):
+        return getattr(self._dut, self._prefix + name)
+
+
 class HostPort:
     """The core's word-wide host port (used for the RNG state, which is no array)."""
 
-    def __init__(self, dut):
-        self.dut = dut
+    def __init__(self, pins: CorePins):
+        self.dut = pins
 
     async def write(self, space: int, first: int, words: np.ndarray) -> None:
         dut = self.dut
@@ -133,25 +150,29 @@ class Arrays:
 
 
 class Bench:
-    """The commands a session sends, carried out on the simulated SoC."""
+    """The commands a session sends, carried out on the simulated SoC: every core's own
+    spaces by core number, one DDR (``cores x ddr_bytes``) shared by all DMA masters."""
 
     def __init__(self, dut, soc: SocConfig):
         self.dut = dut
         self.soc = soc
-        self.host = HostPort(dut)
-        self.arrays = Arrays(dut, soc)
-        self.ddr = attach_ddr(dut, soc, "axi_")
+        self.cores = [CorePins(dut, soc, i) for i in range(soc.cores)]
+        self.hosts = [HostPort(pins) for pins in self.cores]
+        self.arrays = [Arrays(pins.instance, soc) for pins in self.cores]
+        self.ddr = attach_ddr(dut, soc, prefixes=[prefix for pins in self.cores
+                                                  for prefix in port_prefixes(soc, pins.axi_prefix)])
         self.rng_bytes = 2 * soc.vector_bytes
-        #: spaces that may hold non-zero bytes (the emitted Verilog starts all memories at zero)
+        #: (space, core) that may hold non-zero bytes (the emitted Verilog starts all memories
+        #: at zero); DDR is ("ddr", 0)
         self.dirty = set()
         self.pending = False     # deposits not yet seen by the simulator
 
     def size(self, space: str) -> int:
         if space == "ddr":
-            return self.soc.ddr_bytes
+            return self.soc.cores * self.soc.ddr_bytes
         if space == "rng":
             return self.rng_bytes
-        return self.arrays.size(space)
+        return self.arrays[0].size(space)
 
     async def settle(self) -> None:
         """Let the simulator apply deposits made since the last time step."""
@@ -166,69 +187,82 @@ class Bench:
         await FallingEdge(dut.clk)
         await FallingEdge(dut.clk)
         dut.rst.value = 0
-        for space in ("xreg", "vreg"):
-            self.arrays.clear(space)
+        for arrays in self.arrays:
+            for space in ("xreg", "vreg"):
+                arrays.clear(space)
         self.pending = True
         await FallingEdge(dut.clk)
 
-    async def clear(self, space: str) -> None:
-        """Zero a whole memory."""
-        if space in self.dirty:
+    async def clear(self, space: str, core: int = 0) -> None:
+        """Zero a whole memory (DDR: all of it, every core's)."""
+        key = (space, 0 if space == "ddr" else core)
+        if key in self.dirty:
             if space == "ddr":
-                self.ddr.write(0, bytes(self.soc.ddr_bytes))
+                self.ddr.write(0, bytes(self.size("ddr")))
             else:
-                self.arrays.clear(space)
+                self.arrays[core].clear(space)
                 self.pending = True
-            self.dirty.discard(space)
+            self.dirty.discard(key)
 
-    async def write(self, space: str, address: int, data: bytes) -> None:
-        self._check(space, address, len(data))
+    async def write(self, space: str, address: int, data: bytes, core: int = 0) -> None:
+        self._check(space, address, len(data), core)
         if not data:
             return
-        self.dirty.add(space)
+        self.dirty.add((space, 0 if space == "ddr" else core))
         if space == "ddr":
             self.ddr.write(address, data)
         elif space == "rng":
             await self.settle()
             if address % 4 or len(data) % 4:
                 raise ValueError("RNG writes must be whole, aligned 32-bit words")
-            await self.host.write(HostSpace.RNG, address // 4, np.frombuffer(data, dtype="<u4"))
+            await self.hosts[core].write(HostSpace.RNG, address // 4, np.frombuffer(data, dtype="<u4"))
         else:
-            self.arrays.write(space, address, data)
+            self.arrays[core].write(space, address, data)
             self.pending = True
 
-    async def read(self, space: str, address: int, nbytes: int) -> bytes:
-        self._check(space, address, nbytes)
+    async def read(self, space: str, address: int, nbytes: int, core: int = 0) -> bytes:
+        self._check(space, address, nbytes, core)
         await self.settle()
         if space == "ddr":
             return bytes(self.ddr.read(address, nbytes))
         if space == "rng":
             first, end = address // 4, -(-(address + nbytes) // 4)
-            words = await self.host.read(HostSpace.RNG, first, end - first)
+            words = await self.hosts[core].read(HostSpace.RNG, first, end - first)
             raw = words.astype("<u4").tobytes()
             return raw[address - 4 * first: address - 4 * first + nbytes]
-        return self.arrays.read(space, address, nbytes)
+        return self.arrays[core].read(space, address, nbytes)
 
-    async def window(self, base: int, size: int) -> None:
-        """Set the DDR window (what the host does through DDR_BASE and DDR_SIZE)."""
+    async def window(self, base: int, size: int, core: int = 0) -> None:
+        """Set a core's DDR window (what the host does through DDR_BASE and DDR_SIZE)."""
+        self._check("ddr", 0, 0, core)
         if base % 64 or size % 64 or base < 0 or size < 0 or base + size > self.size("ddr"):
             raise ValueError(f"DDR window of {size} bytes at 0x{base:x}: base and size must be multiples "
                              f"of 64 inside the bench's {self.size('ddr')}-byte DDR")
-        self.dut.ddr_base.value = base
-        self.dut.ddr_size.value = size
+        self.cores[core].ddr_base.value = base
+        self.cores[core].ddr_size.value = size
 
-    async def run(self, max_cycles: int, trace: bool) -> dict:
-        """Start the core at pc 0 and wait until it halts or ``max_cycles`` pass; with
-        ``trace``, record every retired instruction as (cycle, pc, x rd or -1, x data,
-        v rd or -1) plus its v lanes."""
+    async def run(self, max_cycles: int, trace: bool, cores=None):
+        """Start cores at pc 0 (``cores``: their numbers, all in the same cycle; None: core 0
+        alone, and one result rather than a list) and wait until each halts or ``max_cycles``
+        pass; with ``trace`` (one core), record every retired instruction as (cycle, pc,
+        x rd or -1, x data, v rd or -1) plus its v lanes."""
         await self.settle()
-        dut = self.dut
-        await FallingEdge(dut.clk)
-        dut.start.value = 1
-        await FallingEdge(dut.clk)
-        dut.start.value = 0
+        numbers = [0] if cores is None else list(cores)
+        for core in numbers:
+            self._check("imem", 0, 0, core)
+        if trace and len(numbers) != 1:
+            raise ValueError("a traced run starts one core")
+        pins = [self.cores[core] for core in numbers]
+        clk = self.dut.clk
+        await FallingEdge(clk)
+        for dut in pins:
+            dut.start.value = 1
+        await FallingEdge(clk)
+        for dut in pins:
+            dut.start.value = 0
         retired, lanes = [], []
         if trace:
+            dut = pins[0]
             for _ in range(max_cycles):
                 if value(dut.status) != Halt.RUNNING:
                     break
@@ -240,22 +274,31 @@ class Bench:
                 if value(dut.retire):
                     retired.append([value(dut.cycles), value(dut.retire_pc), -1, 0, -1])
                     lanes.append(None)
-                await FallingEdge(dut.clk)
-        elif value(dut.status) == Halt.RUNNING:
-            await First(dut.status.value_change, Timer(PERIOD_NS * max_cycles, unit="ns"))
-        await FallingEdge(dut.clk)          # last write-back
-        await FallingEdge(dut.clk)
-        written = value(dut.written)
-        for bit, space in enumerate(("dmem", "vmem", "llm")):
-            if written >> bit & 1:
-                self.dirty.add(space)
-        self.dirty.update({"xreg", "vreg", "ddr"})
+                await FallingEdge(clk)
+        else:
+            deadline = get_sim_time("ns") + PERIOD_NS * max_cycles
+            for dut in pins:
+                left = deadline - get_sim_time("ns")
+                if value(dut.status) == Halt.RUNNING and left > 0:
+                    await First(dut.status.value_change, Timer(left, unit="ns"))
+        await FallingEdge(clk)          # last write-back
+        await FallingEdge(clk)
         empty = bytes(self.soc.vector_bytes)
-        return {"status": value(dut.status), "fault": value(dut.fault), "halt_pc": value(dut.halt_pc),
-                "cycles": value(dut.cycles), "instructions": value(dut.retired), "written": written,
-                "trace": retired, "trace_v": [v if v is not None else empty for v in lanes]}
+        results = []
+        for core, dut in zip(numbers, pins):
+            written = value(dut.written)
+            for bit, space in enumerate(("dmem", "vmem", "llm")):
+                if written >> bit & 1:
+                    self.dirty.add((space, core))
+            self.dirty.update({("xreg", core), ("vreg", core), ("ddr", 0)})
+            results.append({"status": value(dut.status), "fault": value(dut.fault), "halt_pc": value(dut.halt_pc),
+                            "cycles": value(dut.cycles), "instructions": value(dut.retired), "written": written,
+                            "trace": retired, "trace_v": [v if v is not None else empty for v in lanes]})
+        return results[0] if cores is None else results
 
-    def _check(self, space: str, address: int, nbytes: int) -> None:
+    def _check(self, space: str, address: int, nbytes: int, core: int = 0) -> None:
+        if not 0 <= core < len(self.cores):
+            raise ValueError(f"core {core} does not exist (this SoC has {len(self.cores)})")
         size = self.size(space)
         if address < 0 or nbytes < 0 or address + nbytes > size:
             raise ValueError(f"{nbytes} bytes at {space} 0x{address:x} lie outside {space} ({size} bytes)")
@@ -266,10 +309,11 @@ async def serve(dut):
     conn = Client(os.environ["FENN_RTL_SESSION"], family="AF_UNIX")
     soc = SocConfig.from_dict(conn.recv())
     cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
-    for name in ("start", "host_we", "host_space", "host_addr", "host_wdata"):
-        getattr(dut, name).value = 0
     bench = Bench(dut, soc)
-    await bench.window(*soc.ddr_window(0))
+    for core, pins in enumerate(bench.cores):
+        for name in ("start", "host_we", "host_space", "host_addr", "host_wdata"):
+            getattr(pins, name).value = 0
+        await bench.window(*soc.ddr_window(core), core)
     await bench.reset()
     await obey(conn, bench, COMMANDS)
 

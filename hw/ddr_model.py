@@ -62,13 +62,13 @@ class ExactLatencyDdr:
     """``write(address, data)`` / ``read(address, n)`` touch the memory without simulated
     time; :meth:`serve` answers the masters cycle by cycle."""
 
-    def __init__(self, dut, soc: SocConfig, prefix: str, read_delay: int):
+    def __init__(self, dut, soc: SocConfig, prefixes: list[str], read_delay: int):
         if read_delay < 1:
             raise ValueError(f"a DDR read answers at least one cycle after its address, not {read_delay}")
         self.dut = dut
-        self.mem = bytearray(soc.ddr_bytes)
+        self.mem = bytearray(soc.cores * soc.ddr_bytes)
         self.read_delay = read_delay
-        self.ports = [_Port(dut, p) for p in port_prefixes(soc, prefix)]
+        self.ports = [_Port(dut, p) for p in prefixes]
         for port in self.ports:
             for name in ("arready", "awready", "wready"):
                 port.sig[name].value = 1
@@ -174,9 +174,10 @@ AXIRAM_READ_DELAY = 2
 MODELS = ("exact", "axiram")
 
 
-def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact"):
-    """A DDR model on every AXI4 master of the DUT (``prefix`` names port 0's signals; see
-    :func:`port_prefixes`). Call from a running cocotb test.
+def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact", prefixes: list[str] | None = None):
+    """A DDR model of ``cores x ddr_bytes`` on every AXI4 master of the DUT: ``prefixes``
+    names them all, or ``prefix`` names one core's port 0 (see :func:`port_prefixes`). Call
+    from a running cocotb test.
 
     ``model="exact"`` is :class:`ExactLatencyDdr` at the slowest delay the RTL tolerates;
     ``model="axiram"`` is cocotbext-axi's AxiRam (one per master, one shared memory), an
@@ -188,6 +189,7 @@ def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact"):
 
     from .dma import ddr_read_delay
     delay = ddr_read_delay(soc)
+    prefixes = port_prefixes(soc, prefix) if prefixes is None else prefixes
     if model == "axiram":
         if delay < AXIRAM_READ_DELAY:
             raise ValueError(f"AxiRam answers {AXIRAM_READ_DELAY} cycles after AR, but this SoC "
@@ -195,13 +197,13 @@ def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact"):
                              f"needs {delay}; use model='exact' or raise dma_read_latency")
         from cocotbext.axi import AxiBus, AxiRam
         rams = []
-        for name in port_prefixes(soc, prefix):
+        for name in prefixes:
             shared = rams[0].mem if rams else None
             rams.append(AxiRam(AxiBus.from_prefix(dut, name), dut.clk, dut.rst,
-                               size=soc.ddr_bytes, mem=shared))
+                               size=soc.cores * soc.ddr_bytes, mem=shared))
         return rams[0]
     if model != "exact":
         raise ValueError(f"unknown DDR model {model!r}; expected one of {MODELS}")
-    ddr = ExactLatencyDdr(dut, soc, prefix, max(1, delay))
+    ddr = ExactLatencyDdr(dut, soc, prefixes, max(1, delay))
     cocotb.start_soon(ddr.serve())
     return ddr

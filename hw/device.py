@@ -40,7 +40,7 @@ class RtlDevice:
         self.simulator = choose_simulator(simulator)     # refuse a bad choice now, not at the first run
         self.soc = soc
         self._session = None
-        self._window = None           # the DDR window the host set, if not the reset one
+        self._windows = {}            # core -> the DDR window the host set, if not the reset one
 
     # ------------------------------------------------------------------ lifetime
     def _live(self, fresh: bool = False):
@@ -53,8 +53,8 @@ class RtlDevice:
         if self._session is None:
             from .session import RtlSession
             self._session = RtlSession(self.soc, simulator=self.simulator, build_root=self._build_root)
-            if self._window is not None:
-                self._session.set_ddr_window(*self._window)
+            for core, window in self._windows.items():
+                self._session.set_ddr_window(*window, core)
         return self._session
 
     def close(self) -> None:
@@ -70,72 +70,90 @@ class RtlDevice:
         self.close()
 
     # ------------------------------------------------------------------ Device protocol
+    @property
+    def cores(self) -> int:
+        """Cores of the SoC (``SocConfig.cores``): each runs its own copy of the program."""
+        return self.soc.cores if self.soc is not None else 1
+
     def load(self, program: Program) -> None:
-        """As ``sim``: every memory zeroed, the text and images written, then a core reset
-        (registers, RNG, CSRs, counters, DMA channels)."""
+        """As ``sim``: every memory of every core zeroed, a core reset (registers, RNG, CSRs,
+        counters, DMA channels), then each core gets the text and images (DDR images at the
+        start of its DDR window)."""
         if self._session is not None and self.soc != program.soc:
             self.close()
-            self._window = None
+            self._windows = {}
         self.soc = program.soc
         session = self._live(fresh=True)
-        for memory in _MEMORIES:
-            session.clear(memory)
+        for core in range(self.cores):
+            for memory in _MEMORIES:
+                session.clear(memory, core)
         session.reset()
-        session.write("imem", 0, np.asarray(program.text, dtype=np.uint32))
         lane_bytes = self.soc.llm_bytes_per_lane
-        for name, (address, data) in program.images.items():
-            if name == "llm":            # int16[lanes, n] at a byte address inside every lane
-                data = np.asarray(data, dtype=np.int16)
-                for lane in range(data.shape[0]):
-                    session.write("llm", lane * lane_bytes + address, data[lane])
-            else:
-                self.write(name, address, data)
+        for core in range(self.cores):
+            session.write("imem", 0, np.asarray(program.text, dtype=np.uint32), core)
+            for name, (address, data) in program.images.items():
+                if name == "llm":            # int16[lanes, n] at a byte address inside every lane
+                    data = np.asarray(data, dtype=np.int16)
+                    for lane in range(data.shape[0]):
+                        session.write("llm", lane * lane_bytes + address, data[lane], core)
+                else:
+                    self.write(name, address, data, core)
 
-    def write(self, memory: str, address: int, data: np.ndarray) -> None:
-        """Raw bytes into a memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane;
-        ``ddr`` addresses are offsets inside the DDR window)."""
+    def write(self, memory: str, address: int, data: np.ndarray, core: int = 0) -> None:
+        """Raw bytes into a core's memory (``llm`` is lane-major: lane i at i * llm_bytes_per_lane;
+        ``ddr`` addresses are offsets inside the core's DDR window)."""
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
-        self._live().write(self._memory(memory), self._physical(memory, address, raw.size, "write"), raw)
+        self._live().write(self._memory(memory), self._physical(memory, address, raw.size, "write", core), raw, core)
 
-    def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
-        return self._live().read(self._memory(memory), self._physical(memory, address, nbytes, "read"), nbytes)
+    def read(self, memory: str, address: int, nbytes: int, core: int = 0) -> np.ndarray:
+        return self._live().read(self._memory(memory), self._physical(memory, address, nbytes, "read", core),
+                                 nbytes, core)
 
-    @property
-    def ddr_window(self) -> tuple[int, int]:
-        """(base, size) of the DDR window (DDR_BASE, DDR_SIZE)."""
+    def ddr_window(self, core: int = 0) -> tuple[int, int]:
+        """(base, size) of a core's DDR window (DDR_BASE, DDR_SIZE)."""
         if self.soc is None:
             raise RuntimeError("RtlDevice: load(program) first (or create it with a SocConfig)")
-        return self._window or self.soc.ddr_window(0)
+        return self._windows.get(core) or self.soc.ddr_window(core)
 
-    def set_ddr_window(self, base: int, size: int) -> None:
-        """Set the DDR window, as the host does through DDR_BASE and DDR_SIZE: the DMA's DDR
-        addresses become offsets below ``size`` added to ``base``."""
-        self._live().set_ddr_window(base, size)
-        self._window = (int(base), int(size))
+    def set_ddr_window(self, base: int, size: int, core: int = 0) -> None:
+        """Set a core's DDR window, as the host does through DDR_BASE and DDR_SIZE: its DMA's
+        DDR addresses become offsets below ``size`` added to ``base``."""
+        self._live().set_ddr_window(base, size, core)
+        self._windows[core] = (int(base), int(size))
 
-    def _physical(self, memory: str, address: int, nbytes: int, action: str) -> int:
+    def _physical(self, memory: str, address: int, nbytes: int, action: str, core: int) -> int:
         if memory != "ddr":
             return address
-        base, size = self.ddr_window
+        base, size = self.ddr_window(core)
         check_range(action, "the DDR window", address, nbytes, size)
         return base + address
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
+        """Run core 0 from pc 0 until ``ecall``/``ebreak``; raise on a fault or the budget."""
+        return self.run_cores([0], max_cycles)[0]
+
+    def run_cores(self, cores, max_cycles: int | None = None) -> list[RunStatus]:
+        """Start the cores numbered ``cores`` together and wait for all; their statuses in
+        that order (a fault or an exhausted budget on any raises, naming the core)."""
         session = self._live()
         budget = DEFAULT_MAX_CYCLES if max_cycles is None else int(max_cycles)
-        result = session.run(budget)
-        if result.status == Halt.FAULT:
-            word = int(session.read("imem", result.halt_pc & ~3, 4).view(np.uint32)[0]) \
-                if result.halt_pc < self.soc.imem_bytes else None
-            raise MachineFault(FAULT_CAUSES.get(result.fault, result.fault.name), result.halt_pc, word,
-                               disassemble(word) if word is not None else None, code=result.fault)
-        if result.status not in (Halt.ECALL, Halt.EBREAK):
-            raise MachineFault(f"run exceeded its budget (max_cycles={budget})", result.halt_pc,
-                               hint="raise max_cycles or look for an endless loop; the next run "
-                                    "restarts the core at pc 0")
-        return RunStatus("ecall" if result.status == Halt.ECALL else "ebreak", result.halt_pc,
-                         result.cycles, result.instructions,
-                         {"instructions": result.instructions, "cycles": result.cycles})
+        cores = list(cores)
+        statuses = []
+        for core, result in zip(cores, session.run_cores(budget, cores)):
+            on = f" (core {core})" if self.cores > 1 else ""
+            if result.status == Halt.FAULT:
+                word = int(session.read("imem", result.halt_pc & ~3, 4, core).view(np.uint32)[0]) \
+                    if result.halt_pc < self.soc.imem_bytes else None
+                raise MachineFault(FAULT_CAUSES.get(result.fault, result.fault.name) + on, result.halt_pc, word,
+                                   disassemble(word) if word is not None else None, code=result.fault)
+            if result.status not in (Halt.ECALL, Halt.EBREAK):
+                raise MachineFault(f"run exceeded its budget (max_cycles={budget}){on}", result.halt_pc,
+                                   hint="raise max_cycles or look for an endless loop; the next run "
+                                        "restarts the core at pc 0")
+            statuses.append(RunStatus("ecall" if result.status == Halt.ECALL else "ebreak", result.halt_pc,
+                                      result.cycles, result.instructions,
+                                      {"instructions": result.instructions, "cycles": result.cycles}))
+        return statuses
 
     @staticmethod
     def _memory(memory: str) -> str:

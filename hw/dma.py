@@ -31,6 +31,8 @@ from amaranth.lib.wiring import In, Out
 from fenn.isa import DMA_STATUS_BITS
 from fenn.soc import SocConfig
 
+from .ports import numbered
+
 __all__ = ["AxiMaster", "DmaChannelModel", "Dma", "CHANNELS", "SUPPORTED_DMA_PORTS", "min_dma_read_latency",
            "ddr_read_delay", "check_rtl_dma", "axi_port_names"]
 
@@ -100,7 +102,7 @@ def check_rtl_dma(soc: SocConfig) -> None:
 def axi_port_names(soc: SocConfig, base: str = "axi") -> list[str]:
     """Names of the AXI4 masters: ``base`` for port 0 (as before ports were added), then
     ``base1``, ``base2``, ..."""
-    return [base if p == 0 else f"{base}{p}" for p in range(soc.dma_ports)]
+    return [numbered(base, p) for p in range(soc.dma_ports)]
 
 
 def AxiMaster(addr_width: int = 32, data_width: int = 128) -> wiring.Signature:

@@ -14,6 +14,7 @@ from fenn.faults import FAULT_BITS
 from fenn.soc import SocConfig
 
 from .core import Halt
+from .ports import HOST_APERTURE_BITS
 from .regmap import BY_NAME, REGISTERS, WINDOW_SHIFT, WINDOWS, register_values
 
 __all__ = ["AxiLite", "AxiLiteHost"]
@@ -73,11 +74,11 @@ class AxiLiteHost(wiring.Component):
             "DMA_MM2S_STATUS": self.dma_status[:8], "DMA_S2MM_STATUS": self.dma_status[8:],
             "DDR_BASE": self.ddr_base, "DDR_SIZE": self.ddr_size,
         }
-        constants = register_values(self.soc)
+        constants = register_values(self.soc, self.core)
 
         def decode(address):
             """(is a register, register value, window known, host space) for one address."""
-            window = address[WINDOW_SHIFT:WINDOW_SHIFT + 4]
+            window = address[WINDOW_SHIFT:HOST_APERTURE_BITS]
             value = Const(0, 32)
             for reg in REGISTERS:
                 source = live.get(reg.name, constants.get(reg.name))

@@ -1,8 +1,9 @@
 """The host's AXI4-Lite register map: ONE description, from which the RTL decoder
 (``fenn.hw.host``), the drivers' offsets and docs/host_registers.md are all generated.
 
-The address space is split by bits 27:24: window 0 holds the control registers below,
-windows 1.. map the SoC's memories (byte offsets within a window are the memory's own
+Each core has its own host port, decoding 27 address bits (a 128 MiB aperture; its place
+in the host's address space: ``fenn.hw.ports``), split by bits 26:24: window 0 holds the
+control registers below, windows 1.. map the core's memories (byte offsets within a window are the memory's own
 byte addresses; accesses are 32-bit words). Memory windows are reachable only while the
 core is stopped (STATUS.running = 0); while it runs, window accesses answer SLVERR
 (writes are dropped, reads return 0), as do addresses in no window.
@@ -21,6 +22,7 @@ from fenn.faults import CAUSES, FAULT_BITS
 from fenn.soc import SocConfig
 
 from .core import HostSpace
+from .ports import HOST_APERTURE_BITS
 
 __all__ = ["Register", "REGISTERS", "BY_NAME", "WINDOWS", "WINDOW_SHIFT", "RTL_VERSION",
            "markdown", "window_base"]
@@ -66,6 +68,9 @@ REGISTERS: tuple[Register, ...] = (
     Register("DDR_SIZE", 0x38, "rw", "DDR window size in bytes (bits 5:0 are 0): a DMA whose DDR offset + "
                                      "COUNT exceeds it faults with DMA_WINDOW (a host start: SLVERR). The core "
                                      "cannot write either register. Reset: SocConfig.ddr_bytes"),
+    Register("CORES", 0x3C, "r", "the SoC's cores (each with its own host port, memories, DMA masters "
+                                 "and DDR window: fenn.hw.ports)",
+             (("count", 0, 8, "SocConfig.cores"), ("index", 8, 8, "this core's number (its mhartid)"))),
     *(Register(f"DMA_{ch}_{name}", base + offset, access, doc.format(ch=ch), fields)
       for ch, base in (("MM2S", 0x40), ("S2MM", 0x60))
       for name, offset, access, doc, fields in (
@@ -97,11 +102,11 @@ def window_base(name: str) -> int:
     raise KeyError(f"no window {name!r}; windows: {[w for w, _ in WINDOWS.values()]}")
 
 
-def register_values(soc: SocConfig) -> dict[str, int]:
-    """The constant read-only registers of one configuration."""
+def register_values(soc: SocConfig, core: int = 0) -> dict[str, int]:
+    """The constant read-only registers of one configuration's core ``core``."""
     return {"ID": soc.soc_id, "VERSION": RTL_VERSION, "IMEM_BYTES": soc.imem_bytes,
             "DMEM_BYTES": soc.dmem_bytes, "VMEM_BYTES": soc.vmem_bytes,
-            "LLM_BYTES_PER_LANE": soc.llm_bytes_per_lane}
+            "LLM_BYTES_PER_LANE": soc.llm_bytes_per_lane, "CORES": soc.cores | core << 8}
 
 
 def markdown() -> str:

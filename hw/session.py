@@ -56,9 +56,10 @@ VERILATOR_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3"]
 
 
 def space_sizes(soc: SocConfig) -> dict[str, int]:
-    """Bytes in each of a session's :data:`SPACES` for ``soc``."""
+    """Bytes in each of a session's :data:`SPACES` for ``soc`` (per core; ``ddr`` is the
+    one DDR every core's DMA reaches, ``cores x ddr_bytes``)."""
     return {"imem": soc.imem_bytes, "dmem": soc.dmem_bytes, "vmem": soc.vmem_bytes,
-            "llm": soc.lanes * soc.llm_bytes_per_lane, "ddr": soc.ddr_bytes,
+            "llm": soc.lanes * soc.llm_bytes_per_lane, "ddr": soc.cores * soc.ddr_bytes,
             "xreg": 4 * 32, "vreg": 32 * soc.vector_bytes, "rng": 2 * soc.vector_bytes}
 
 
@@ -358,7 +359,9 @@ class _Simulator:
 
 
 class RtlSession:
-    """One live simulation of ``fenn_core`` for one SocConfig."""
+    """One live simulation of ``fenn_core`` for one SocConfig: with ``cores`` > 1, that many
+    cores side by side (:class:`fenn.hw.soc.CoreArray`) sharing one DDR; the commands name
+    a core by number (``core=``, default 0)."""
 
     def __init__(self, soc: SocConfig = DEFAULT_SOC, simulator: str | None = None, build_root=None):
         self.soc = soc
@@ -389,26 +392,27 @@ class RtlSession:
         """Core reset: pc, x and v registers, RNG, CSRs, counters, DMA channels; memories kept."""
         self._sim.call("reset")
 
-    def clear(self, space: str) -> None:
-        """Zero a whole memory."""
+    def clear(self, space: str, core: int = 0) -> None:
+        """Zero a whole memory (``ddr``: all of it)."""
         self._space(space)
-        self._sim.call("clear", space)
+        self._sim.call("clear", space, int(core))
 
-    def write(self, space: str, address: int, data) -> None:
+    def write(self, space: str, address: int, data, core: int = 0) -> None:
         """Raw bytes (any array, taken as its bytes) into a space at a byte address."""
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         check_range("write", space, int(address), raw.size, self._space(space))
-        self._sim.call("write", space, int(address), raw.tobytes())
+        self._sim.call("write", space, int(address), raw.tobytes(), int(core))
 
-    def read(self, space: str, address: int, nbytes: int) -> np.ndarray:
+    def read(self, space: str, address: int, nbytes: int, core: int = 0) -> np.ndarray:
         """``nbytes`` raw bytes (uint8) of a space."""
         check_range("read", space, int(address), int(nbytes), self._space(space))
-        return np.frombuffer(self._sim.call("read", space, int(address), int(nbytes)), dtype=np.uint8).copy()
+        return np.frombuffer(self._sim.call("read", space, int(address), int(nbytes), int(core)),
+                             dtype=np.uint8).copy()
 
-    def set_ddr_window(self, base: int, size: int) -> None:
-        """Set the DDR window: the DMA's DDR addresses become offsets below ``size`` added to
-        ``base`` (an address of the ``ddr`` space); it survives core resets."""
-        self._sim.call("window", int(base), int(size))
+    def set_ddr_window(self, base: int, size: int, core: int = 0) -> None:
+        """Set a core's DDR window: its DMA's DDR addresses become offsets below ``size``
+        added to ``base`` (an address of the ``ddr`` space); it survives core resets."""
+        self._sim.call("window", int(base), int(size), int(core))
 
     def run(self, max_cycles: int, trace: bool = False) -> RunResult:
         """Start the core at pc 0 and wait for it to halt, at most ``max_cycles`` cycles.
@@ -416,7 +420,16 @@ class RtlSession:
         A run that exhausts its budget leaves the core where it was (status RUNNING);
         the next run restarts it at pc 0.
         """
-        r = self._sim.call("run", int(max_cycles), bool(trace), timeout=None)
+        return self._result(self._sim.call("run", int(max_cycles), bool(trace), timeout=None))
+
+    def run_cores(self, max_cycles: int, cores) -> list[RunResult]:
+        """Start the cores numbered ``cores`` at pc 0 in the same cycle and wait for every
+        one to halt (each at most ``max_cycles`` cycles); their results, in that order."""
+        results = self._sim.call("run", int(max_cycles), False, [int(c) for c in cores], timeout=None)
+        return [self._result(r) for r in results]
+
+    @staticmethod
+    def _result(r: dict) -> RunResult:
         records = [Retired(c, pc, 0, (xr, xd) if xr >= 0 else None,
                            (vr, np.frombuffer(r["trace_v"][i], dtype="<i2").copy()) if vr >= 0 else None)
                    for i, (c, pc, xr, xd, vr) in enumerate(r["trace"])]

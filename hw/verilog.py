@@ -20,9 +20,12 @@ def _header(what: str, soc: SocConfig) -> str:
 
 
 def core_verilog(soc: SocConfig = DEFAULT_SOC) -> str:
-    """The core with its memories and DMA engine as one module ``fenn_core`` (host word port, AXI4 master)."""
+    """The core with its memories and DMA engine as one module ``fenn_core`` (host word port, AXI4 master);
+    with ``soc.cores`` > 1, that many cores side by side (``fenn.hw.soc.CoreArray``, the benches' top)."""
     from .core import Core
-    return _header("FeNN core", soc) + verilog.convert(Core(soc), name=TOP_NAME, emit_src=False)
+    from .soc import CoreArray
+    top = Core(soc) if soc.cores == 1 else CoreArray(soc)
+    return _header("FeNN core", soc) + verilog.convert(top, name=TOP_NAME, emit_src=False)
 
 
 def soc_verilog(soc: SocConfig = DEFAULT_SOC) -> str:

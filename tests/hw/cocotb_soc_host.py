@@ -16,8 +16,22 @@ from cocotb.triggers import FallingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
 from fenn.hw.ddr_model import attach_ddr
+from fenn.hw.ports import soc_ports
 from fenn.hw.regmap import BY_NAME, window_base
 from fenn.soc import SocConfig
+
+
+class WindowView:
+    """The shared DDR as the driven core's DMA sees it after reset: from its window's base."""
+
+    def __init__(self, ram, base):
+        self.ram, self.base = ram, base
+
+    def write(self, address, data):
+        self.ram.write(self.base + address, data)
+
+    def read(self, address, n):
+        return self.ram.read(self.base + address, n)
 
 
 async def read32(master, address):
@@ -29,8 +43,12 @@ async def host_runs_a_program(dut):
     job = json.loads(open(os.environ["FENN_SOC_JOB"]).read())
     soc = SocConfig.from_dict(job["soc"])
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    host = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil_"), dut.clk, dut.rst)
-    ddr = attach_ddr(dut, soc, "m_axi_", model="axiram")   # cocotbext-axi, as a board's DDR would be: not ours
+    ports = soc_ports(soc)
+    core = job.get("core", 0)                # the core this test drives; the others stay idle
+    host = AxiLiteMaster(AxiLiteBus.from_prefix(dut, ports.cores[core].host + "_"), dut.clk, dut.rst)
+    # cocotbext-axi, as a board's DDR would be: not ours
+    ram = attach_ddr(dut, soc, model="axiram", prefixes=[name + "_" for name in ports.dma_masters])
+    ddr = WindowView(ram, soc.ddr_window(core)[0])
     ddr.write(0, bytes(job["ddr"]))
     dut.rst.value = 1
     for _ in range(3):
@@ -39,6 +57,7 @@ async def host_runs_a_program(dut):
     reg = {name: r.offset for name, r in BY_NAME.items()}
 
     assert await read32(host, reg["ID"]) == soc.soc_id
+    assert await read32(host, reg["CORES"]) == soc.cores | core << 8
     assert await read32(host, reg["DMEM_BYTES"]) == soc.dmem_bytes
     for i, word in enumerate(job["words"]):
         await host.write(window_base("IMEM") + 4 * i, int(word).to_bytes(4, "little"))
@@ -86,10 +105,10 @@ async def host_runs_a_program(dut):
     assert await transfer("MM2S", 0, 3072, 100) == AxiResp.SLVERR        # count not a multiple of 64
 
     # the DDR window: reset to all of the modelled DDR; moved, DMA offsets land inside it
-    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == soc.ddr_window(0)
-    await host.write(reg["DDR_BASE"], (16384 + 5).to_bytes(4, "little"))    # bits 5:0 are 0
+    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == soc.ddr_window(core)
+    await host.write(reg["DDR_BASE"], (ddr.base + 16384 + 5).to_bytes(4, "little"))    # bits 5:0 are 0
     await host.write(reg["DDR_SIZE"], (4096).to_bytes(4, "little"))
-    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == (16384, 4096)
+    assert (await read32(host, reg["DDR_BASE"]), await read32(host, reg["DDR_SIZE"])) == (ddr.base + 16384, 4096)
     assert await transfer("S2MM", 3072, 4096 - 512, 512) == AxiResp.OKAY
     assert ddr.read(16384 + 4096 - 512, 512) == before, "S2MM did not land at DDR_BASE + DST"
     around = ddr.read(16384 + 3072, 2048)
@@ -99,4 +118,4 @@ async def host_runs_a_program(dut):
 
     await host.write(reg["CONTROL"], (2).to_bytes(4, "little"))           # reset
     assert await read32(host, reg["STATUS"]) & 0b111 == 0
-    assert await read32(host, reg["DDR_BASE"]) == 16384, "a core reset must keep the DDR window"
+    assert await read32(host, reg["DDR_BASE"]) == ddr.base + 16384, "a core reset must keep the DDR window"

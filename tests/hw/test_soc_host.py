@@ -40,16 +40,18 @@ def _program():
     return words
 
 
-@pytest.mark.parametrize("soc", [SOC, dataclasses.replace(SOC, dma_ports=2, dma_read_latency=8)],
-                         ids=["1-master", "2-masters"])
-def test_host_interface_runs_a_program(tmp_path, soc):
-    """The SoC top behind cocotbext-axi's AxiLiteMaster (host) and AxiRam (DDR) equals fenn.sim."""
+@pytest.mark.parametrize("soc, core", [(SOC, 0), (dataclasses.replace(SOC, dma_ports=2, dma_read_latency=8), 0),
+                                       (dataclasses.replace(SOC, cores=2, dma_ports=2, dma_read_latency=8), 1)],
+                         ids=["1-master", "2-masters", "2-cores-2-masters"])
+def test_host_interface_runs_a_program(tmp_path, soc, core):
+    """The SoC top behind cocotbext-axi's AxiLiteMaster (host) and AxiRam (DDR) equals fenn.sim
+    (on a 2-core SoC, core 1 through its own host port, DMA masters and DDR window)."""
     words = _program()
     ddr = np.random.default_rng(7).integers(0, 256, 8192, dtype=np.uint8)
     m = Machine(soc)
     m.load(words, dmem=np.array([7], np.uint32), ddr=ddr)
     status = m.run()
-    job = {"soc": soc.to_dict(), "words": [int(w) for w in words], "dmem0": 7, "ddr": ddr.tolist(),
+    job = {"soc": soc.to_dict(), "core": core, "words": [int(w) for w in words], "dmem0": 7, "ddr": ddr.tolist(),
            "expect_dmem": [int(w) for w in m.dmem[:8].view(np.uint32)],
            "expect_ddr": [int(b) for b in m.ddr[:8192]]}
     job_path = tmp_path / "job.json"
