@@ -153,8 +153,11 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
                                   f"transfer per spiking row")
             ddr_data[ddr] = rows.image
             table = plan.alloc("dmem", f"{c.name}.row_table", rows.offsets.nbytes,
-                               what="row offsets in DDR (64-byte units; one more than rows)")
-            dmem_data[table] = rows.offsets
+                               what="DDR address of every row, and where the last ends")
+            if ddr + rows.image.nbytes >= 1 << 32:
+                raise MemoryPlanError(f"{c.name}: sparse rows must end below DDR address 4 GiB "
+                                      f"(32-bit DMA addresses)", "ddr")
+            dmem_data[table] = (ddr + 64 * rows.offsets.astype(np.int64)).astype(np.uint32)
             list_base = None if c.pre_is_input else plan.alloc(
                 "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
             buffers = plan.alloc("vmem", f"{c.name}.row_buffers", 2 * rows.buffer_bytes(),

@@ -16,12 +16,14 @@ __all__ = ["MemoryPlan", "MemoryPlanError", "Region"]
 
 #: what to try when a memory overflows
 _HINTS = {
-    "vmem": "stream the weights from DDR (fenn.compile(..., weights='ddr'); 'auto' does so "
-            "only for dense connections without delays), use sparse "
+    "vmem": "stream the weights from DDR (fenn.compile(..., weights='ddr'); 'auto' streams "
+            "the largest connections, dense or sparse, only as far as needed), use sparse "
             "connectivity for weakly connected layers, record reductions (reduce='mean'/'max'/"
             "'last') instead of whole state traces, or use a SocConfig with a larger vmem_bytes",
     "dmem": "run fewer timesteps per call, record fewer populations' spikes, lower "
-            "input_capacity, or use a SocConfig with a larger dmem_bytes",
+            "input_capacity, keep small sparse connections in VMEM (weights='auto' rather than "
+            "'ddr': a streamed one keeps a row table and a spike list in DMEM), or use a "
+            "SocConfig with a larger dmem_bytes",
     "llm": "use fewer delay slots (smaller maximum delay) or fewer neurons in delayed/sparse "
            "targets, or a SocConfig with a larger llm_bytes_per_lane",
     "ddr": "use a SocConfig with a larger ddr_bytes or sparse connectivity",

@@ -13,15 +13,16 @@ vectors (so one DMA transfer per spiking row; DDR rows are 64-byte aligned):
   (``vadd`` the step's slot offset, ``vandadd`` to mask and add the base), and padding
   lanes carry weight 0. 128 bytes per 32 synapses.
 
-``m`` is the row's most synapses in one lane, rounded up to whole loop passes
-(:data:`PASS` vectors). A per-row offset table in DMEM (32-bit, in 64-byte units, one
-entry more than rows) gives each row's place and length. Within a lane, a row's
+``m`` is the row's most synapses in one lane, rounded up to a multiple of
+:data:`QUANTUM`. A DMEM table of ``pre + 1`` 32-bit DDR addresses gives each row's
+place and (with the next entry) its length. Within a lane, a row's
 synapses keep the connection's order (by target, duplicates as given), and each vector
 is stored before the next is loaded, so the saturating sums equal the reference
 model's.
 
 Per timestep the spiking rows are listed (as for dense streaming), then fetched one
-transfer per row into two VMEM buffers: row ``r + 1`` streams while row ``r`` is added.
+transfer per row into two VMEM buffers: row ``r + 1`` streams while row ``r`` is added,
+by an unrolled loop entered part-way so that a row pays for no padding to whole passes.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ import numpy as np
 from ..isa import CSR_ADDRESSES, DMA_STATUS_BITS
 from .emit import Code, V, X
 
-__all__ = ["SparseRows", "sparse_rows", "emit_sparse_streamed", "PASS"]
+__all__ = ["SparseRows", "sparse_rows", "emit_sparse_streamed", "SparseStreamLayout"]
 
-#: address vectors per loop pass (a multiple of 6: the address registers rotate by 3,
-#: the weight registers by 2)
-PASS = 6
+#: rows hold a multiple of this many vectors (the address registers rotate by 4, the
+#: weight registers by 2, so every entry into the unrolled loop finds them in place)
+QUANTUM = 4
+#: vectors per pass of the unrolled loop, by layout (immediate offsets stay below 2048)
+UNROLL = {"shared": 16, "pairs": 8}
 #: vectors read ahead of the one being added (the buffers keep this much slack)
 AHEAD = 2
 PAD_ADDRESS = -2          # a negative lane address: vloadl/vstorel leave the lane alone
@@ -93,7 +96,7 @@ def sparse_rows(c, post, ring: tuple) -> SparseRows:
     position[order] = np.arange(key.size) - run_start
     m = np.zeros(c.pre_size, np.int64)
     np.maximum.at(m, pre, position + 1)
-    m = np.maximum(-(-m // PASS) * PASS, PASS)             # whole passes, at least one
+    m = np.maximum(-(-m // QUANTUM) * QUANTUM, QUANTUM)             # whole passes, at least one
     low = np.full(c.pre_size, np.iinfo(np.int16).max, np.int64)
     high = np.full(c.pre_size, np.iinfo(np.int16).min, np.int64)
     np.minimum.at(low, pre, w)
@@ -121,11 +124,11 @@ def sparse_rows(c, post, ring: tuple) -> SparseRows:
 
 # --------------------------------------------------------------------------- the kernel
 
-NEXTP, N, TBL, CURB, NXTB, WDDR, CURLEN, NXTLEN, P, PEND = (
-    X(5), X(6), X(7), X(8), X(9), X(10), X(11), X(12), X(13), X(15))
-S, S2, IDX, ONE, SUMB, LEND = X(16), X(17), X(18), X(19), X(20), X(21)
+NEXTP, N, TBL, CURB, NXTB, CURLEN, NXTLEN, P, PEND = (
+    X(5), X(6), X(7), X(8), X(9), X(11), X(12), X(13), X(15))
+S, S2, IDX, ONE, SUMB, LEND, BLK, IPV = X(16), X(17), X(18), X(19), X(20), X(21), X(22), X(23)
 WV = [V(10), V(11)]
-AV = [V(12), V(13), V(14)]
+AV = [V(12), V(13), V(14), V(18)]
 CV, UV, TV = V(15), V(16), V(17)
 
 
@@ -139,77 +142,89 @@ class SparseStreamLayout:
 
 
 def _start(code: Code, destination: X, length: X):
-    """Fetch the row of the next listed spike into ``destination``; ``length`` = its bytes."""
+    """Fetch the row of the next listed spike into ``destination``; ``length`` = its bytes
+    (the table holds each row's DDR address; the next entry is where the row ends)."""
     code.lhu(IDX, 0, NEXTP)
     code.addi(NEXTP, NEXTP, 2)
     code.slli(IDX, IDX, 2)
     code.add(IDX, IDX, TBL)
     code.lw(S, 0, IDX)
     code.lw(length, 4, IDX)
-    code.slli(S, S, 6)
-    code.slli(length, length, 6)
-    code.sub(length, length, S)
-    code.add(S, S, WDDR)
     code.csrrw(X(0), CSR_ADDRESSES["mm2s_src"], S)
+    code.sub(length, length, S)
     code.csrrw(X(0), CSR_ADDRESSES["mm2s_dst"], destination)
     code.csrrw(X(0), CSR_ADDRESSES["mm2s_count"], length)
     code.csrrw(X(0), CSR_ADDRESSES["mm2s_control"], ONE)
 
 
-def _add_shared(code: Code):
-    """acc[address] += W over the row at CURB (weight vector, then address vectors)."""
-    body = code.new_label("shared_pass")
-    code.vloadv(WV[0], CURB, 0)
-    code.addi(P, CURB, 64)
-    code.add(PEND, CURB, CURLEN)
-    code.vloadv(AV[0], P, 0)
-    code.vloadv(AV[1], P, 64)
-    code.label(body)
-    for k in range(PASS):
-        a = AV[k % 3]
-        code.vloadl(CV, a, 0)
-        code.vloadv(AV[(k + 2) % 3], P, 64 * (k + 2))
-        code.vadd_s(CV, CV, WV[0])
-        code.vstorel(CV, a, 0)
-    code.addi(P, P, 64 * PASS)
-    code.bne(P, PEND, body)
+def _instructions_per_vector(rows: SparseRows) -> int:
+    return 4 if rows.shared else 5 if rows.direct else 7
 
 
-def _add_pairs(code: Code, direct: bool, mask_bits: int):
-    """acc[address] += w over the row of (address, weight) pairs at CURB; with a ring the
-    address is wrapped first (TQV: the step's slot offset, XBASE: the ring base)."""
+def _unrolled(code: Code, rows: SparseRows, mask_bits: int, done: str):
+    """The loop the rows enter (at the vector that leaves a whole number of passes, so a
+    row costs no padding to whole passes): per vector, ``vloadl`` the accumulators, read
+    the address two vectors ahead (and the next weight), ``vadd_s``, ``vstorel``. No
+    instruction reads the vector loaded just before it, wherever the loop is entered."""
     from .propagate import TQV, XBASE
-    body = code.new_label("pairs_pass")
-    code.addi(P, CURB, 0)
-    code.add(PEND, CURB, CURLEN)
-
-    def address(reg: V, offset: int):
-        if direct:
-            code.vloadv(reg, P, offset)
-        else:
-            code.vloadv(UV, P, offset)
-            code.vadd(TV, UV, TQV)
-            code.vandadd(mask_bits, reg, TV, XBASE)
-    address(AV[0], 0)
-    code.vloadv(WV[0], P, 64)
-    address(AV[1], 128)
+    unroll, step = UNROLL[rows.kind], 64 if rows.shared else 128
+    body = code.new_label("sparse_pass")
     code.label(body)
-    for k in range(PASS):
-        a = AV[k % 3]
+    for k in range(unroll):
+        a = AV[k % 4]
         code.vloadl(CV, a, 0)
-        if direct:
-            code.vloadv(AV[(k + 2) % 3], P, 128 * (k + 2))
-            code.vloadv(WV[(k + 1) % 2], P, 128 * (k + 1) + 64)
+        if rows.shared:
+            code.vloadv(AV[(k + 2) % 4], P, step * (k + 2))
+            code.vadd_s(CV, CV, WV[0])
+        elif rows.direct:
+            code.vloadv(AV[(k + 2) % 4], P, step * (k + 2))
+            code.vloadv(WV[(k + 1) % 2], P, step * (k + 1) + 64)
             code.vadd_s(CV, CV, WV[k % 2])
         else:
-            code.vloadv(UV, P, 128 * (k + 2))
-            code.vloadv(WV[(k + 1) % 2], P, 128 * (k + 1) + 64)
+            code.vloadv(UV, P, step * (k + 2))
+            code.vloadv(WV[(k + 1) % 2], P, step * (k + 1) + 64)
             code.vadd(TV, UV, TQV)
             code.vadd_s(CV, CV, WV[k % 2])
-            code.vandadd(mask_bits, AV[(k + 2) % 3], TV, XBASE)
+            code.vandadd(mask_bits, AV[(k + 2) % 4], TV, XBASE)
         code.vstorel(CV, a, 0)
-    code.addi(P, P, 128 * PASS)
+    code.addi(P, P, step * unroll)
     code.bne(P, PEND, body)
+    code.j(done)
+
+
+def _enter(code: Code, rows: SparseRows, mask_bits: int):
+    """Add the row at CURB (CURLEN bytes): its first vectors into the rotating registers,
+    then jump into the unrolled loop (BLK) ``j = -m mod unroll`` vectors in."""
+    from .propagate import TQV, XBASE
+    unroll, step = UNROLL[rows.kind], 64 if rows.shared else 128
+    header = 64 if rows.shared else 0                 # the weight vector
+    code.srli(S, CURLEN, 6 if rows.shared else 7)     # vectors (+ 1 for the weight vector)
+    if rows.shared:
+        code.vloadv(WV[0], CURB, 0)
+        code.addi(S, S, -1)
+    code.sub(S, X(0), S)
+    code.andi(S, S, unroll - 1)                       # j
+    code.slli(S2, S, 6 if rows.shared else 7)
+    code.sub(P, CURB, S2)
+    if header:
+        code.addi(P, P, header)                       # vector k of the pass at P + step * k
+    code.add(PEND, CURB, CURLEN)
+    code.mul(S, S, IPV)
+    code.add(S, S, BLK)
+    if rows.shared or rows.direct:
+        code.vloadv(AV[0], CURB, header)
+        code.vloadv(AV[1], CURB, header + step)
+        if not rows.shared:
+            code.vloadv(WV[0], CURB, 64)
+    else:                                             # addresses wrapped into the ring
+        code.vloadv(UV, CURB, 0)
+        code.vloadv(WV[0], CURB, 64)
+        code.vadd(TV, UV, TQV)
+        code.vloadv(UV, CURB, step)
+        code.vandadd(mask_bits, AV[0], TV, XBASE)
+        code.vadd(TV, UV, TQV)
+        code.vandadd(mask_bits, AV[1], TV, XBASE)
+    code.jalr(X(0), 0, S)
 
 
 def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots, ln,
@@ -225,13 +240,17 @@ def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots,
     code.slli(S, N, 1)
     code.add(LEND, NEXTP, S)
     code.li(TBL, layout.table)
-    code.li(WDDR, layout.ddr)
     code.li(ONE, 1)
     code.li(CURB, layout.buffers)
     code.li(NXTB, layout.buffers + rows.buffer_bytes())
     code.li(SUMB, 2 * layout.buffers + rows.buffer_bytes())
     _start(code, CURB, CURLEN)               # the channel is idle: the kernel's first transfer
     row, wait, alone = code.new_label("srow"), code.new_label("swait"), code.new_label("slast")
+    added, setup = code.new_label("sadded"), code.new_label("ssetup")
+    code.li(IPV, 4 * _instructions_per_vector(rows))
+    code.jal(BLK, setup)                     # BLK = the unrolled loop's address
+    _unrolled(code, rows, mask_bits, added)
+    code.label(setup)
     code.label(row)
     code.phase("propagation")
     code.label(wait)                          # the one transfer in flight is this row's
@@ -241,10 +260,8 @@ def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots,
     code.bgeu(NEXTP, LEND, alone)
     _start(code, NXTB, NXTLEN)               # the next row streams while this one is added
     code.label(alone)
-    if rows.shared:
-        _add_shared(code)
-    else:
-        _add_pairs(code, rows.direct, mask_bits)
+    _enter(code, rows, mask_bits)
+    code.label(added)
     code.sub(CURB, SUMB, CURB)               # swap buffers
     code.sub(NXTB, SUMB, NXTB)
     code.addi(CURLEN, NXTLEN, 0)

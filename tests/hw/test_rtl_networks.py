@@ -64,11 +64,25 @@ def sparse_with_delays(rng):
     return net, {}
 
 
+def sparse_rows_from_ddr(rng):
+    """The sparse + delayed network with every connection's rows streamed from DDR, plus
+    shared-weight rows into a target without delays (both DDR row layouts)."""
+    net, _ = sparse_with_delays(rng)
+    inp, a = net.inputs[0], net.populations[0]
+    b = net.population(50, fenn.models.LIF(tau_mem=10.0, v_thresh=0.6), name="b")
+    pre, post = rng.integers(0, 40, 120), rng.integers(0, 50, 120)
+    net.connect(a, b, sparse=(pre, post, np.where(pre % 2, 0.5, -0.25)))
+    net.connect(inp, b, sparse=(rng.integers(0, 30, 60), rng.integers(0, 50, 60), rng.normal(0.3, 0.2, 60)))
+    net.record(b.spikes)
+    return net, {"weights": "ddr"}
+
+
 @pytest.mark.parametrize("build, rounding, soc", [(dense_all_models, "stochastic", SOC),
                                                   (sparse_with_delays, "nearest", SOC),
+                                                  (sparse_rows_from_ddr, "nearest", SOC),
                                                   (ddr_streamed_network, "floor", SOC),
                                                   (ddr_streamed_network, "floor", SOC2)],
-                         ids=["dense", "sparse", "ddr", "ddr-2-ports"])
+                         ids=["dense", "sparse", "sparse-ddr", "ddr", "ddr-2-ports"])
 def test_compiled_network_runs_identically(build, rounding, soc):
     rng = np.random.default_rng(11)
     net, options = build(rng)
