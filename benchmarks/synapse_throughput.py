@@ -16,9 +16,9 @@ DDR floor with one port is 4 cycles per vector (64 bytes at 16 bytes per cycle).
 against the reference model (final membrane potentials of all neurons).
 
 Sparse: the same kind of connectivity compressed into (target, weight) vector pairs
-accumulated lane-locally (vloadl/vstorel), from VMEM (sparse rows are not streamed from
-DDR yet), so fewer pre neurons fit; reported per stored vector pair and per 32 real
-synapses.
+accumulated lane-locally (vloadl/vstorel), from VMEM, so fewer pre neurons fit; reported
+per stored vector pair and per 32 real synapses (sparse rows streamed from DDR at full
+scale: benchmarks/vogels_abbott.py).
 
     python benchmarks/synapse_throughput.py [--timesteps 50] [--neurons 16000]
 """
