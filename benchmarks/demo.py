@@ -51,6 +51,8 @@ def main() -> int:
          f"{100 * figures['float_accuracy']:.1f}%)", abs(gap) <= 1.0),
         ("fixed point - float before QAT", f"{100 * (figures['fixed_accuracy'] - figures['float_accuracy_before_qat']):+.1f} points",
          f"(float training alone: {100 * figures['float_accuracy_before_qat']:.1f}%)", None),
+        ("fixed point without fine-tuning", f"{100 * figures['fixed_accuracy_before_qat']:.1f}%",
+         "(float-trained weights compiled as they are)", None),
         ("fixed-point accuracy / chance", f"{times_chance:.1f}x",
          f">= 5x (chance {100 * figures['chance']:.0f}%)", times_chance >= 5),
         ("cycles per timestep", f"{figures['cycles_per_timestep']:.1f}",

@@ -82,6 +82,9 @@ def run_demo(config: Config = Config(), out_dir="build/demo", log=print) -> dict
                              seed=config.seed, log=log)
     model.write_back()
     float_before = _float_accuracy(net, data.test, config.timesteps)
+    unaware = fenn.run(fenn.compile(net, config.timesteps), {"input": data.test.rasters},
+                       backend="sim", progress=False)["output.v"].mean(axis=1).argmax(axis=1)
+    fixed_before = float(np.mean(unaware == data.test.labels))
 
     formats = model.quantise()
     log(f"\nquantisation-aware fine-tuning in the compiler's formats {formats}:")
@@ -125,6 +128,8 @@ def run_demo(config: Config = Config(), out_dir="build/demo", log=print) -> dict
     chance = 1.0 / config.classes
     log(f"\n{'test samples':34s} {len(data.test)} (chance {100 * chance:.0f}%)")
     log(f"{'float accuracy, float training':34s} {100 * float_before:.1f}%  (float64 model)")
+    log(f"{'fixed point, no fine-tuning':34s} {100 * fixed_before:.1f}%  (the float-trained "
+        f"weights compiled as they are)")
     log(f"{'float accuracy, after fine-tuning':34s} {100 * float_accuracy:.1f}%  (float64 model "
         f"of the deployed weights)")
     log(f"{'fixed-point accuracy (FeNN sim)':34s} {100 * fixed_accuracy:.1f}%  "
@@ -140,7 +145,8 @@ def run_demo(config: Config = Config(), out_dir="build/demo", log=print) -> dict
     for path in paths:
         log(f"  {path}")
     return {"float_accuracy": float_accuracy, "float_accuracy_before_qat": float_before,
-            "fixed_accuracy": fixed_accuracy, "chance": chance,
+            "fixed_accuracy": fixed_accuracy, "fixed_accuracy_before_qat": fixed_before,
+            "chance": chance,
             "cycles_per_timestep": cycles_per_step, "clock_hz": clock,
             "board_seconds_per_sample": board_seconds / len(data.test), "seconds": seconds,
             "train_seconds": train_seconds, "paths": [str(p) for p in paths]}

@@ -219,3 +219,22 @@ def test_fit_reads_a_file_backed_split_in_batches(tmp_path):
     assert len(history.loss) == 3 and history.loss[-1] < history.loss[0]
     scores = fenn.train.predict(model, shd.test.rasters, "out.v")
     assert history.test_accuracy[-1] == np.mean(scores.argmax(1) == shd.test.labels)
+
+
+def test_regulariser_adds_to_the_loss():
+    """A constant regulariser has no gradient: training is the same, the loss 5 higher."""
+    from fenn.datasets import Randman
+    data = Randman(classes=2, units=10, timesteps=15, samples_per_class=12, seed=1)
+    losses = []
+    for regulariser in (None, lambda recordings: 5.0 + 0.0 * recordings["out.v"].sum()):
+        rng = np.random.default_rng(0)
+        net = fenn.Network()
+        inp = net.input(10, name="inp")
+        out = net.population(2, fenn.models.LI(), name="out")
+        net.connect(inp, out, weights=rng.normal(0, 0.3, (10, 2)))
+        net.record(out.v, reduce="mean")
+        history = fenn.train.fit(fenn.train.Trainable(net, dtype=torch.float64), data.train,
+                                 readout="out.v", epochs=2, batch_size=5, regulariser=regulariser,
+                                 log=None)
+        losses.append(np.array(history.loss))
+    np.testing.assert_allclose(losses[1], losses[0] + 5.0, rtol=0, atol=1e-9)
