@@ -107,11 +107,14 @@ class Trainable(torch.nn.Module):
             x = inputs[g.name]
             x = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
             x = x.to(self.dtype)
+            shape = tuple(getattr(g, "shape", (g.size,)))
+            if shape != (g.size,) and tuple(x.shape[-len(shape):]) == shape:
+                x = x.reshape(*x.shape[:-len(shape)], g.size)     # C order, as fenn.run
             if x.ndim == 2:
                 x = x[None]
             if x.ndim != 3 or x.shape[2] != g.size:
                 raise TrainError(f"input {g.name!r}: expected a batch (samples, timesteps, "
-                                 f"{g.size}), got shape {tuple(x.shape)}")
+                                 f"{', '.join(map(str, shape))}), got shape {tuple(x.shape)}")
             rasters[g.name] = x
         shapes = {tuple(x.shape[:2]) for x in rasters.values()}
         if len(shapes) != 1:

@@ -238,3 +238,20 @@ def test_regulariser_adds_to_the_loss():
                                  log=None)
         losses.append(np.array(history.loss))
     np.testing.assert_allclose(losses[1], losses[0] + 5.0, rtol=0, atol=1e-9)
+
+
+def test_shaped_inputs_are_flattened_like_fenn_run():
+    rng = np.random.default_rng(9)
+    net = fenn.Network()
+    inp = net.input((2, 3, 4), name="inp")
+    pop = net.population(5, fenn.models.LIF(v_thresh=0.5), name="pop")
+    net.connect(inp, pop, weights=rng.normal(0.1, 0.3, (24, 5)))
+    net.record(pop.spikes)
+    shaped = rng.random((3, 10, 2, 3, 4)) < 0.3
+    model = fenn.train.Trainable(net, dtype=torch.float64)
+    got = model(shaped)["pop.spikes"]
+    assert torch.equal(got, model(shaped.reshape(3, 10, 24))["pop.spikes"])
+    expected = simulate_float(net, {"inp": shaped.reshape(3, 10, 24)}, 10)["pop.spikes"]
+    assert np.array_equal(got.detach().numpy().astype(bool), expected) and expected.any()
+    with pytest.raises(fenn.train.TrainError, match=r"\(samples, timesteps, 2, 3, 4\)"):
+        model(np.zeros((3, 10, 25)))
