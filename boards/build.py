@@ -117,8 +117,6 @@ def cached_soc_verilog(soc: SocConfig) -> str:
 
 def write_project(board: Board, out, soc: SocConfig | None = None) -> Project:
     """Write the SoC Verilog, the block-design wrapper, the Tcl script and the overlay manifest."""
-    from fenn.hw.verilog import SOC_TOP_NAME
-
     from .top import bd_wrapper_verilog, interfaces
 
     soc = soc or board.soc
@@ -126,10 +124,10 @@ def write_project(board: Board, out, soc: SocConfig | None = None) -> Project:
     answer = _check_fit(board, soc)
     top = interfaces(soc)
     out.mkdir(parents=True, exist_ok=True)
-    soc_v = out / f"{SOC_TOP_NAME}.v"
+    soc_v = out / f"{top.top_module}.v"
     soc_v.write_text(device_verilog(cached_soc_verilog(soc), board))
     wrapper = out / WRAPPER
-    wrapper.write_text(bd_wrapper_verilog(top, SOC_TOP_NAME))
+    wrapper.write_text(bd_wrapper_verilog(top))
     script = out / SCRIPT
     script.write_text(build_tcl(board, top, verilog_files=[soc_v.name, wrapper.name], fenn_version=fenn_version()))
     manifest = out / MANIFEST

@@ -1,11 +1,12 @@
-"""The SoC top's interfaces as the block design sees them, read from the RTL's own signature.
+"""The SoC top's interfaces as the block design sees them.
 
-``fenn.hw.soc.FennSoc(soc).signature`` is the one place that says which ports the top
-has: AXI4-Lite host slaves, AXI4 DMA masters and ``halted`` lines (plus the ``clk``/``rst``
-of its ``sync`` domain). :func:`interfaces` classifies them; :func:`bd_wrapper_verilog`
-writes ``fenn_soc_bd``, a wrapper with the same ports renamed the way Vivado's IP
-integrator expects (``s_axil_awaddr``) and tagged with ``X_INTERFACE_INFO`` attributes, so
-the block design sees bus interfaces, their clock and reset, and the interrupts.
+Which ports the top has, and which core each belongs to, comes from the one list in
+``fenn.hw.ports.soc_ports`` (AXI4-Lite host slaves, AXI4 DMA masters, ``halted`` lines,
+``clk``/``rst``); the signals inside each port and their widths and directions come from
+the RTL top's own signature (``fenn.hw.soc.FennSoc``), and the two must agree.
+:func:`bd_wrapper_verilog` writes ``fenn_soc_bd``, a wrapper with the same ports renamed the
+way Vivado's IP integrator expects (``s_axil_awaddr``) and tagged with ``X_INTERFACE_INFO``
+attributes, so the block design sees bus interfaces, their clock and reset, and the interrupts.
 """
 
 from __future__ import annotations
@@ -15,20 +16,13 @@ import dataclasses
 from fenn.errors import FennError
 from fenn.soc import SocConfig
 
-__all__ = ["Interface", "TopInterfaces", "interfaces", "bd_wrapper_verilog", "BD_MODULE", "CORE_WINDOW_BYTES",
-           "TopMismatch"]
+__all__ = ["Interface", "TopInterfaces", "interfaces", "bd_wrapper_verilog", "BD_MODULE", "TopMismatch"]
 
 BD_MODULE = "fenn_soc_bd"
-CLOCK, RESET = "clk", "rst"
-
-
-def _core_window_bytes() -> int:
-    from fenn.hw.regmap import WINDOW_SHIFT
-    return 1 << (WINDOW_SHIFT + 4)       # the host slave decodes address bits [WINDOW_SHIFT + 3 : 0]
 
 
 class TopMismatch(FennError):
-    """The RTL top does not have the ports the SocConfig asks for."""
+    """The RTL top's ports are not the ones ``fenn.hw.ports`` lists."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,71 +39,75 @@ class Interface:
 @dataclasses.dataclass(frozen=True)
 class TopInterfaces:
     soc: SocConfig
+    top_module: str
+    clock: str
+    reset: str                      #: synchronous, active high
     host: tuple[Interface, ...]
     dma: tuple[Interface, ...]
     interrupts: tuple[Interface, ...]
-    #: bytes of host address space one host slave decodes
+    #: bytes of host address space one host slave decodes, and each core's suggested offset
     host_window_bytes: int
+    host_offsets: tuple[int, ...]
 
     @property
     def all(self) -> tuple[Interface, ...]:
         return self.host + self.dma + self.interrupts
 
 
-def interfaces(soc: SocConfig) -> TopInterfaces:
-    """Classify the ports of the SoC top for ``soc``; refuse a top that lacks a core's ports."""
+def _signals(member, name: str) -> tuple[tuple[str, str, int, str], ...]:
     from amaranth.lib import wiring
 
+    from fenn.hw.ports import verilog_name
+
+    # member.signature is already seen from the top (flipped for an In member)
+    return tuple((verilog_name(name, path[-1]), "output" if sub.flow == wiring.Out else "input",
+                  sub.shape.width if hasattr(sub.shape, "width") else int(sub.shape), path[-1])
+                 for path, sub in member.signature.members.flatten() if sub.is_port)
+
+
+def interfaces(soc: SocConfig) -> TopInterfaces:
+    """Every core's ports of the SoC top for ``soc`` (``fenn.hw.ports``), with their signals."""
+    from fenn.hw.ports import soc_ports
     from fenn.hw.soc import FennSoc
 
+    ports = soc_ports(soc)
     top = FennSoc(soc)
     top._MustUse__silence = True            # read for its signature only, never elaborated here
     members = top.signature.members
+    listed = {name for core in ports.cores for name in (core.host, *core.dma, core.halted)}
+    if listed != set(members.keys()):
+        raise TopMismatch(f"fenn.hw.ports lists {sorted(listed)} but the RTL top fenn.hw.soc.FennSoc has "
+                          f"{sorted(members.keys())}")
     host, dma, irq = [], [], []
-    for name, member in members.items():
-        if member.is_signature:
-            ports = []
-            for path, sub in member.signature.members.flatten():
-                if sub.is_port:
-                    # member.signature is already seen from the top (flipped for an In member)
-                    ports.append(("__".join((name, *path)), "output" if sub.flow == wiring.Out else "input",
-                                  sub.shape.width if hasattr(sub.shape, "width") else int(sub.shape), path[-1]))
-            widths = {axi: width for _, _, width, axi in ports}
-            if "awlen" in widths:
-                dma.append(Interface(name, "axi_master", 0, widths["wdata"], widths["awaddr"], tuple(ports)))
-            else:
-                host.append(Interface(name, "axilite_slave", 0, widths["wdata"], widths["awaddr"], tuple(ports)))
-        elif name.startswith("halted"):
-            irq.append(Interface(name, "interrupt", 0, ports=((name, "output", 1, "INTERRUPT"),)))
-    cores = soc.cores
-    for what, group in (("AXI4-Lite host port", host), ("halted line", irq)):
-        if len(group) != cores:
-            raise TopMismatch(f"the RTL top (fenn.hw.soc.FennSoc) has {len(group)} {what}(s) for SocConfig.cores = "
-                              f"{cores}: this fenn.hw does not build {cores} cores in one top yet; use --cores "
-                              f"{len(group)}")
-    if len(dma) % cores:
-        raise TopMismatch(f"the RTL top has {len(dma)} DMA masters, not a whole number per core for {cores} cores")
-    per_core = len(dma) // cores
-
-    def owned(group, share):
-        return tuple(dataclasses.replace(item, core=i // share) for i, item in enumerate(group))
-
-    return TopInterfaces(soc, owned(host, 1), owned(dma, per_core), owned(irq, 1), _core_window_bytes())
+    for core in ports.cores:
+        host.append(Interface(core.host, "axilite_slave", core.index, ports.host_data_width, ports.host_addr_width,
+                              _signals(members[core.host], core.host)))
+        dma += [Interface(name, "axi_master", core.index, ports.dma_data_width, ports.dma_addr_width,
+                          _signals(members[name], name)) for name in core.dma]
+        irq.append(Interface(core.halted, "interrupt", core.index, ports=((core.halted, "output", 1, "INTERRUPT"),)))
+    for intf in host + dma:
+        widths = {signal: width for _, _, width, signal in intf.ports}
+        if (widths["wdata"], widths["awaddr"]) != (intf.data_bits, intf.addr_bits):
+            raise TopMismatch(f"{intf.name}: the RTL top has {widths['wdata']}-bit data and {widths['awaddr']}-bit "
+                              f"addresses, fenn.hw.ports says {intf.data_bits} and {intf.addr_bits}")
+    return TopInterfaces(soc, ports.top, ports.clock, ports.reset, tuple(host), tuple(dma), tuple(irq),
+                         ports.host_aperture, tuple(core.host_offset for core in ports.cores))
 
 
-def bd_wrapper_verilog(top: TopInterfaces, top_module: str) -> str:
-    """Verilog of ``fenn_soc_bd``: ``top_module`` with its ports tagged for the IP integrator."""
+def bd_wrapper_verilog(top: TopInterfaces) -> str:
+    """Verilog of ``fenn_soc_bd``: the SoC top with its ports tagged for the IP integrator."""
+    clock, reset = top.clock, top.reset
     clock_hz = top.soc.clock_hz
     buses = ":".join(i.name for i in top.host + top.dma)
-    lines = [f"// {BD_MODULE}: {top_module} (SocConfig id 0x{top.soc.soc_id:08x}) with its ports tagged for "
+    lines = [f"// {BD_MODULE}: {top.top_module} (SocConfig id 0x{top.soc.soc_id:08x}) with its ports tagged for "
              f"Vivado's IP integrator; generated by fenn.boards.top",
              f"module {BD_MODULE} ("]
-    decls = [f'  (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 {CLOCK} CLK" *)\n'
-             f'  (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF {buses}, ASSOCIATED_RESET {RESET}, '
-             f'FREQ_HZ {clock_hz}" *)\n  input wire {CLOCK}',
-             f'  (* X_INTERFACE_INFO = "xilinx.com:signal:reset:1.0 {RESET} RST" *)\n'
-             f'  (* X_INTERFACE_PARAMETER = "POLARITY ACTIVE_HIGH" *)\n  input wire {RESET}']
-    connections = [f".{CLOCK}({CLOCK})", f".{RESET}({RESET})"]
+    decls = [f'  (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 {clock} CLK" *)\n'
+             f'  (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF {buses}, ASSOCIATED_RESET {reset}, '
+             f'FREQ_HZ {clock_hz}" *)\n  input wire {clock}',
+             f'  (* X_INTERFACE_INFO = "xilinx.com:signal:reset:1.0 {reset} RST" *)\n'
+             f'  (* X_INTERFACE_PARAMETER = "POLARITY ACTIVE_HIGH" *)\n  input wire {reset}']
+    connections = [f".{clock}({clock})", f".{reset}({reset})"]
     for intf in top.all:
         for index, (port, direction, width, signal) in enumerate(intf.ports):
             outer = port.replace("__", "_")
@@ -122,13 +120,14 @@ def bd_wrapper_verilog(top: TopInterfaces, top_module: str) -> str:
                 if index == 0:
                     protocol = "AXI4LITE" if intf.kind == "axilite_slave" else "AXI4"
                     mode = "Slave" if intf.kind == "axilite_slave" else "Master"
+                    id_bits = next((w for _, _, w, s in intf.ports if s == "awid"), 0)
                     info += (f'  (* X_INTERFACE_PARAMETER = "XIL_INTERFACENAME {intf.name}, MODE {mode}, '
                              f'PROTOCOL {protocol}, DATA_WIDTH {intf.data_bits}, ADDR_WIDTH {intf.addr_bits}, '
-                             f'ID_WIDTH {1 if protocol == "AXI4" else 0}, FREQ_HZ {clock_hz}" *)\n')
+                             f'ID_WIDTH {id_bits}, FREQ_HZ {clock_hz}" *)\n')
             decls.append(f"{info}  {direction} wire {rng}{outer}")
             connections.append(f".{port}({outer})")
     lines.append(",\n".join(decls))
     lines.append(");")
-    lines.append(f"  {top_module} soc (\n    " + ",\n    ".join(connections) + "\n  );")
+    lines.append(f"  {top.top_module} soc (\n    " + ",\n    ".join(connections) + "\n  );")
     lines.append("endmodule\n")
     return "\n".join(lines)

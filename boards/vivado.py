@@ -22,7 +22,7 @@ import dataclasses
 from fenn.errors import FennError
 
 from .board import HP_PORT_BITS, Board
-from .top import BD_MODULE, CLOCK, RESET, Interface, TopInterfaces
+from .top import BD_MODULE, Interface, TopInterfaces
 
 __all__ = ["VIVADO_VERSION", "HPM0_WINDOWS", "HostWindow", "DmaRoute", "host_windows", "dma_routes",
            "build_tcl", "OUTPUTS", "TooManyCores"]
@@ -58,13 +58,12 @@ class DmaRoute:
 
 
 def host_windows(top: TopInterfaces) -> list[HostWindow]:
-    """Each host port's address on HPM0_FPD: the 256 MiB window at 0xA000_0000 when they all fit
-    there (one core), else consecutive windows from 0x4_0000_0000."""
-    need = len(top.host) * top.host_window_bytes
+    """Each host port's address on HPM0_FPD: its offset (``fenn.hw.ports``) from 0xA000_0000 when
+    they all fit that 256 MiB window, else from 0x4_0000_0000 (4 GiB)."""
+    need = max(top.host_offsets) + top.host_window_bytes
     for base, size in HPM0_WINDOWS:
         if need <= size:
-            return [HostWindow(i, base + n * top.host_window_bytes, top.host_window_bytes)
-                    for n, i in enumerate(top.host)]
+            return [HostWindow(i, base + offset, top.host_window_bytes) for i, offset in zip(top.host, top.host_offsets)]
     raise TooManyCores(f"{len(top.host)} host windows of {top.host_window_bytes >> 20} MiB do not fit "
                        f"M_AXI_HPM0_FPD's {HPM0_WINDOWS[-1][1] >> 20} MiB")
 
@@ -160,11 +159,11 @@ def build_tcl(board: Board, top: TopInterfaces, *, verilog_files: list[str], fen
             add(f"set_property -dict [list CONFIG.NUM_PORTS {{{len(group)}}}] [get_bd_cells irq_concat{n}]")
 
     # clock and reset
-    clocked = [f"{SOC_CELL}/{CLOCK}", f"{PS}/maxihpm0_fpd_aclk", f"{RESETTER}/slowest_sync_clk", f"{HOST_IC}/aclk"]
+    clocked = [f"{SOC_CELL}/{top.clock}", f"{PS}/maxihpm0_fpd_aclk", f"{RESETTER}/slowest_sync_clk", f"{HOST_IC}/aclk"]
     clocked += [f"{PS}/saxihp{r.hp_port}_fpd_aclk" for r in routes] + [f"hp_ic{r.hp_port}/aclk" for r in shared]
     add(f"connect_bd_net [get_bd_pins {PS}/pl_clk0] " + " ".join(f"[get_bd_pins {p}]" for p in clocked))
     add(f"connect_bd_net [get_bd_pins {PS}/pl_resetn0] [get_bd_pins {RESETTER}/ext_reset_in]")
-    add(f"connect_bd_net [get_bd_pins {RESETTER}/peripheral_reset] [get_bd_pins {SOC_CELL}/{RESET}]")
+    add(f"connect_bd_net [get_bd_pins {RESETTER}/peripheral_reset] [get_bd_pins {SOC_CELL}/{top.reset}]")
     add(f"connect_bd_net [get_bd_pins {RESETTER}/peripheral_aresetn] [get_bd_pins {HOST_IC}/aresetn]"
         + "".join(f" [get_bd_pins hp_ic{r.hp_port}/aresetn]" for r in shared))
 

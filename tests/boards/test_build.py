@@ -9,7 +9,7 @@ import pytest
 
 from fenn.boards import BOARDS
 from fenn.boards.build import BuildError, board_soc, device_verilog, write_project
-from fenn.boards.top import TopMismatch, interfaces
+from fenn.boards.top import interfaces
 from fenn.cli import main
 from fenn.soc import SocConfig
 
@@ -58,16 +58,16 @@ def test_too_many_cores_and_bad_clock_are_refused(tmp_path):
 
 
 def test_cores_follow_the_rtl_top():
-    """Two cores: the block design follows the top's ports (one host port, its masters and a
-    halted line per core); a top with one core's ports is refused by name."""
-    soc = SocConfig(**SMALL, cores=2)
-    try:
-        top = interfaces(soc)
-    except TopMismatch as error:
-        assert "1 AXI4-Lite host port(s) for SocConfig.cores = 2" in str(error) and "--cores 1" in str(error)
-        return
-    assert [i.core for i in top.host] == [0, 1] and [i.core for i in top.interrupts] == [0, 1]
-    assert sorted({i.core for i in top.dma}) == [0, 1]
+    """The block design's view of the top: one host port, its masters and a halted line per
+    core, as fenn.hw.ports lists them, with the signals of the RTL top's signature."""
+    from fenn.hw.ports import soc_ports
+    soc = SocConfig(**SMALL, cores=3, dma_ports=2, dma_read_latency=8)
+    top, ports = interfaces(soc), soc_ports(soc)
+    assert [(i.name, i.core) for i in top.host] == [(c.host, c.index) for c in ports.cores]
+    assert [(i.name, i.core) for i in top.dma] == [(m, c.index) for c in ports.cores for m in c.dma]
+    assert [i.name for i in top.interrupts] == [c.halted for c in ports.cores]
+    assert {i.data_bits for i in top.dma} == {128} and {i.data_bits for i in top.host} == {32}
+    assert top.host_window_bytes == ports.host_aperture
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 from fenn.boards import BOARDS
 from fenn.boards.build import BuildError, collect, write_project
+from fenn.boards.top import interfaces
 from fenn.boards.vivado import OUTPUTS
 from fenn.soc import SocConfig
 
@@ -62,6 +63,37 @@ def test_two_dma_masters_take_two_hp_ports(tmp_path):
     assert result.returncode == 0, result.stderr
     _, dmas = host_and_dma(result.stdout)
     assert [(d[0], d[1]) for d in dmas] == [("fenn/m_axi", "ps/S_AXI_HP0_FPD"), ("fenn/m_axi1", "ps/S_AXI_HP1_FPD")]
+
+
+def test_two_cores_share_the_hpm0_window(tmp_path):
+    board = BOARDS["kv260"]
+    project = write_project(board, tmp_path, small_soc(board, cores=2))
+    result = run_script(tmp_path)
+    assert result.returncode == 0, result.stderr
+    hosts, dmas = host_and_dma(result.stdout)
+    aperture = interfaces(project.soc).host_window_bytes
+    assert [(h[0], int(h[1], 16), int(h[2], 16)) for h in hosts] == [
+        ("fenn/s_axil/reg0", 0xA000_0000, aperture), ("fenn/s_axil1/reg0", 0xA000_0000 + aperture, aperture)]
+    assert [(d[0], d[1]) for d in dmas] == [("fenn/m_axi", "ps/S_AXI_HP0_FPD"), ("fenn/m_axi1", "ps/S_AXI_HP1_FPD")]
+    assert "create_bd_cell -type ip -vlnv xilinx.com:ip:xlconcat irq_concat0" in project.files["script"].read_text()
+
+
+def test_more_masters_than_hp_ports(tmp_path):
+    """3 cores x 2 masters: six masters on four HP ports (SmartConnects on two of them), host
+    windows in HPM0's 4 GiB window, three interrupts through a concat."""
+    board = BOARDS["zcu102"]
+    project = write_project(board, tmp_path, small_soc(board, cores=3, dma_ports=2, dma_read_latency=8))
+    result = run_script(tmp_path)
+    assert result.returncode == 0, result.stderr
+    hosts, dmas = host_and_dma(result.stdout)
+    assert [int(h[1], 16) for h in hosts] == [0x4_0000_0000 + offset for offset in interfaces(project.soc).host_offsets]
+    routes = {d[0]: d[1] for d in dmas}
+    assert sorted(routes) == sorted(f"fenn/{m.name}" for m in interfaces(project.soc).dma)
+    assert sorted(routes.values()).count("ps/S_AXI_HP0_FPD") == 2 and len(set(routes.values())) == 4
+    script = project.files["script"].read_text()
+    assert "smartconnect hp_ic0" in script and "smartconnect hp_ic1" in script and "hp_ic2" not in script
+    manifest = json.loads(project.files["manifest"].read_text())
+    assert [c["interrupt"]["bit"] for c in manifest["core_map"]] == [0, 1, 2]
 
 
 def test_clock_reaches_the_ps_and_the_module(tmp_path):
