@@ -223,6 +223,10 @@ class _Lowerer:
         if op == "where":
             cond, a, b = node.args
             mask = self.mask(cond)
+            if a.op == "const" and b.op == "const":     # where(spike, 0.3, 0.0): value format
+                f = self.input_format.frac
+                va, vb = self.const(a.value, f, "where"), self.const(b.value, f, "where")
+                return self.emit("select", (mask, va, vb), frac=f, note="where"), f
             va, vb, f = self._pair(a, b, "where")
             return self.emit("select", (mask, va, vb), frac=f, note="where"), f
         raise ModelError(f"{self.population}: cannot lower {op!r} as a number")
