@@ -142,10 +142,15 @@ def save(fig, path) -> Path:
 
 # --------------------------------------------------------------------------- results files
 
-def save_results(path, results, *, labels=None, predicted=None) -> Path:
-    """Save recordings (a ``fenn.run`` Results or a dict of arrays, batched) and, for a
-    classifier, ``labels`` and ``predicted`` classes, in one ``.npz`` for ``fenn plot``."""
-    arrays = {key: np.asarray(results[key]) for key in results.keys()}
+def save_results(path, results, *, labels=None, predicted=None, **extra) -> Path:
+    """Save recordings (a ``fenn.run`` Results, or a dict of batched arrays) and, for a
+    classifier, ``labels`` and ``predicted`` classes (plus any ``extra`` arrays), in one
+    ``.npz`` for ``fenn plot``. Recordings are saved batched (samples first), also from a
+    one-sample run."""
+    one = getattr(results, "batched", True) is False
+    arrays = {key: np.asarray(results[key])[None] if one else np.asarray(results[key])
+              for key in results.keys()}
+    arrays.update({key: np.asarray(value) for key, value in extra.items()})
     if labels is not None:
         arrays["labels"] = np.asarray(labels)
     if predicted is not None:

@@ -65,6 +65,20 @@ def test_fenn_plot_draws_a_saved_run(tmp_path, capsys):
         assert open(p, "rb").read(8) == PNG
 
 
+def test_a_one_sample_run_is_saved_batched(tmp_path):
+    net = fenn.Network()
+    inp = net.input(3, name="inp")
+    pop = net.population(2, fenn.models.IF(v_thresh=0.5), name="pop")
+    net.connect(inp, pop, weights=np.full((3, 2), 0.3))
+    net.record(pop.spikes)
+    result = fenn.run(fenn.compile(net, 5), {"inp": np.ones((5, 3), bool)}, backend="float")
+    path = fenn.plot.save_results(tmp_path / "one.npz", result, cycles=np.array([7]))
+    saved = np.load(path)
+    assert saved["pop.spikes"].shape == (1, 5, 2) and saved["pop.spikes"].any()
+    assert saved["cycles"].tolist() == [7]
+    assert len(fenn.plot.plot_results(path)) == 1
+
+
 def test_fenn_plot_errors_name_the_problem(tmp_path, capsys):
     assert main(["plot", str(tmp_path / "none.npz")]) == 1
     assert "no such results file" in capsys.readouterr().err
