@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FennError
+from .nir_conv import CONV_NODES, ConvShapeError, as_linear
 from .nir_exporters import EXPORTERS, check, exporter_of, plain, undo
 
 __all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGroup",
@@ -44,9 +45,13 @@ __all__ = ["SUPPORTED_NODES", "UnsupportedNIRNode", "NIRImportError", "NeuronGro
            "import_nir", "from_nir"]
 
 NEURON_NODES = ("IF", "LIF", "LI", "CubaLIF", "CubaLI")
-#: nodes that pass a signal on, linearly, without state (multiplied into projections)
+#: nodes that pass a signal on, linearly, without state (multiplied into projections);
+#: convolutions and pooling (CONV_NODES) become Linear/Affine nodes first (fenn.nir_conv)
 LINEAR_NODES = ("Linear", "Affine", "Scale", "Flatten", "Delay", "Identity")
-SUPPORTED_NODES = ("Input", "Output", "NIRGraph") + LINEAR_NODES + NEURON_NODES
+SUPPORTED_NODES = ("Input", "Output", "NIRGraph") + LINEAR_NODES + CONV_NODES + NEURON_NODES
+#: a connection whose matrix has fewer non-zero weights than this fraction is imported as
+#: sparse rows (what convolutions and pooling give), not dense ones
+SPARSE_BELOW = 0.1
 METHODS = ("exact", "euler")
 #: a Delay node's delay must be within this many timesteps of a whole number of steps
 _DELAY_TOLERANCE = 1e-6
@@ -143,6 +148,8 @@ class LoweredGraph:
     projections: list[Projection]
     #: Output node name -> (input or group name, "spikes" or "v")
     outputs: dict[str, tuple[str, str]]
+    #: Input name -> its shape when it has more than one axis (e.g. (2, 34, 34))
+    input_shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- graph walking
@@ -254,6 +261,12 @@ def _type_size(types) -> int | None:
     if len(values) != 1 or np.size(values[0]) == 0:
         return None
     return int(np.prod(values[0]))
+
+
+def _shape_of(types) -> tuple[int, ...] | None:
+    """The shape of a node's single port, if the graph states it."""
+    values = [v for v in (types or {}).values() if v is not None and np.size(v)]
+    return tuple(int(d) for d in np.asarray(values[0]).reshape(-1)) if len(values) == 1 else None
 
 
 def _sizes(flat: _Flat) -> dict[str, tuple[int, int]]:
@@ -399,6 +412,11 @@ def lower(graph_or_path, dt: float, method: str = "exact",
     for name, node in flat.nodes.items():
         if _kind(node) not in SUPPORTED_NODES:
             raise UnsupportedNIRNode(name, node)
+        if _kind(node) in CONV_NODES:
+            try:
+                flat.nodes[name] = as_linear(name, node)
+            except ConvShapeError as error:
+                raise NIRImportError(str(error)) from None
     if not any(_kind(n) == "Input" and name not in flat.relays for name, n in flat.nodes.items()):
         raise NIRImportError(
             f"the graph has no Input node, so nothing can drive it and it would import as an "
@@ -498,7 +516,9 @@ def lower(graph_or_path, dt: float, method: str = "exact",
                                          sorted(lin.items()) if np.any(m)})
                    for (src, dst), lin in weights.items()]
     projections = [p for p in projections if p.weights]
-    return LoweredGraph(dt, method, inputs, groups, projections, outputs)
+    shapes = {n: _shape_of(flat.nodes[n].input_type) for n in inputs}
+    return LoweredGraph(dt, method, inputs, groups, projections, outputs,
+                        {n: shape for n, shape in shapes.items() if shape and len(shape) > 1})
 
 
 def _discretise(name: str, node, n: int, bias: np.ndarray, dt: float,
@@ -641,7 +661,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
     taken, names, groups, scales, scales_v, clocks = set(), {}, {}, {}, {}, {}
     for name, size in lowered.inputs.items():
         names[name] = _identifier(name, taken)
-        groups[name] = net.input(size, name=names[name])
+        groups[name] = net.input(lowered.input_shapes.get(name, size), name=names[name])
     for name, group in lowered.groups.items():
         model, scale, clock_weights, v_scale = _fenn_neuron(group)
         names[name] = _identifier(name, taken)
@@ -654,7 +674,12 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         if len(p.weights) == 1 or _disjoint(p.weights):
             total = sum(w * scale[None, :] for w in p.weights.values())
             delays = sum(np.where(w != 0, d, 0) for d, w in p.weights.items()).astype(np.int64)
-            net.connect(pre, post, weights=total, delays=delays if delays.any() else None)
+            if np.count_nonzero(total) < SPARSE_BELOW * total.size:
+                rows, cols = np.nonzero(total)
+                net.connect(pre, post, sparse=(rows, cols, total[rows, cols]),
+                            delays=delays[rows, cols] if delays.any() else None)
+            else:
+                net.connect(pre, post, weights=total, delays=delays if delays.any() else None)
         else:
             for d, w in p.weights.items():
                 net.connect(pre, post, weights=w * scale[None, :], delays=d if d else None)

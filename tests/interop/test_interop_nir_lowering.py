@@ -301,10 +301,26 @@ def test_unsupported_node_names_node_type_and_supported_set():
     assert "'threshold'" in message and "type Threshold" in message
     for kind in SUPPORTED_NODES:
         assert kind in message
-    conv = seq(nir.Conv1d(input_shape=8, weight=np.ones((2, 1, 3)), stride=1, padding=0,
-                          dilation=1, groups=1, bias=np.zeros(2)))
-    with pytest.raises(UnsupportedNIRNode, match="'conv1d' has type Conv1d"):
-        lower(conv, 1e-3)
+    integrator = seq(nir.I(r=np.ones(3)))
+    with pytest.raises(UnsupportedNIRNode, match="has type I"):
+        lower(integrator, 1e-3)
+
+
+def test_a_convolution_lowers_to_the_projection_of_its_matrix():
+    weight = np.arange(1.0, 7.0).reshape(2, 1, 3)
+    conv = nir.Conv1d(input_shape=8, weight=weight, stride=1, padding=0, dilation=1, groups=1,
+                      bias=np.zeros(2))
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([1, 8])}), "conv": conv,
+               "lif": lif(12), "output": nir.Output(output_type={"output": np.array([12])})},
+        edges=[("input", "conv"), ("conv", "lif"), ("lif", "output")], type_check=False)
+    low = lower(graph, 1e-3)
+    (projection,) = low.projections
+    matrix = projection.weights[0]                  # (pre, post) = (8 inputs, 2 x 6 outputs)
+    for o in range(2):
+        for x in range(6):
+            np.testing.assert_array_equal(matrix[x:x + 3, o * 6 + x], weight[o, 0])
+    assert np.count_nonzero(matrix) == 2 * 6 * 3
 
 
 def test_loop_without_a_neuron_is_refused():
