@@ -98,6 +98,7 @@ def confusion(labels, predicted, *, classes: int | None = None, ax=None, title: 
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, shrink=0.8)
     if len(matrix) <= 20:
+        ax.set(xticks=range(len(matrix)), yticks=range(len(matrix)))
         for (i, j), count in np.ndenumerate(matrix):
             if count:
                 ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
