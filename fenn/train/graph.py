@@ -15,13 +15,17 @@ __all__ = ["evaluate"]
 _FLIP = {"ge": (False, False), "gt": (False, True), "le": (True, False), "lt": (True, True)}
 
 
-def evaluate(tr, state: dict, current, params: dict, surrogate, quantise=None, nodes=None):
+def evaluate(tr, state: dict, current, params: dict, surrogate, quantise=None, nodes=None,
+             detach_reset: bool = False):
     """One timestep of trace ``tr``: returns (new state dict, spike tensor or None).
 
     ``state`` maps variable -> tensor (samples, neurons); ``current`` is this step's
     synaptic input of that shape; ``params`` maps per-neuron parameter -> tensor
     (neurons,). ``quantise`` (variable -> function) rounds stored values for
     quantisation-aware training. ``nodes``: ``tr.nodes()``, if the caller kept it.
+    ``detach_reset``: no gradient through the condition of a ``where`` (snnTorch's
+    ``reset_mechanism`` with ``reset_delay``/detached reset: the surrogate still flows
+    through the spike itself, not through the reset it causes).
     """
     values = {}
     for node in nodes or tr.nodes():
@@ -59,6 +63,8 @@ def evaluate(tr, state: dict, current, params: dict, surrogate, quantise=None, n
             out = 1.0 - args[0]
         elif op == "where":
             c, x, y = args
+            if detach_reset and hasattr(c, "detach"):
+                c = c.detach()
             out = c * x + (1.0 - c) * y
         else:
             raise ValueError(f"torch model: unknown node {op!r}")

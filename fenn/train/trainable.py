@@ -31,15 +31,19 @@ class Trainable(torch.nn.Module):
     ``surrogate``: the spike's pseudo-derivative (``"fast_sigmoid"`` by default, a name or
     a :class:`fenn.train.Surrogate`). ``params``: ``False`` (weights only), ``True`` (also
     every ``s.param`` of every model, per neuron) or names ``["hidden.alpha", ...]``.
-    ``dtype``: ``torch.float32`` for speed, ``torch.float64`` to match the float model.
+    ``detach_reset=True``: no gradient through the condition of any ``where`` (the reset
+    a spike causes), as snnTorch's detached reset. ``dtype``: ``torch.float32`` for speed,
+    ``torch.float64`` to match the float model.
     """
 
-    def __init__(self, net, *, surrogate="fast_sigmoid", params=False, dtype=torch.float32):
+    def __init__(self, net, *, surrogate="fast_sigmoid", params=False, detach_reset: bool = False,
+                 dtype=torch.float32):
         super().__init__()
         if not net.populations:
             raise TrainError("the network has no populations; add one with net.population(...)")
         self.net, self.dtype = net, dtype
         self.surrogate = _surrogate(surrogate)
+        self.detach_reset = bool(detach_reset)
         self.weights = torch.nn.ParameterDict()
         for c in net.connections:
             w = c.weights if c.weights is not None else c.sparse[2]
@@ -177,7 +181,7 @@ class Trainable(torch.nn.Module):
                 ring[p.name][k] = None
                 state[p.name], spike = evaluate(self.traces[p.name], state[p.name], current,
                                                 params[p.name], self.surrogate, store[p.name],
-                                                self._nodes[p.name])
+                                                self._nodes[p.name], self.detach_reset)
                 if spike is not None:
                     prev[p.name] = spike
             for r in net.recordings:

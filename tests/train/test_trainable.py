@@ -255,3 +255,24 @@ def test_shaped_inputs_are_flattened_like_fenn_run():
     assert np.array_equal(got.detach().numpy().astype(bool), expected) and expected.any()
     with pytest.raises(fenn.train.TrainError, match=r"\(samples, timesteps, 2, 3, 4\)"):
         model(np.zeros((3, 10, 25)))
+
+
+@pytest.mark.parametrize("detach", [False, True])
+def test_detach_reset_removes_the_gradient_through_the_reset(detach):
+    """IF neuron, one input spike of weight w = 1.2 at step 0, v read after step 1:
+    v = w - 1 = 0.2. Each reset where(s, v - 1, v) multiplies dv/dw by 1 - g(v - 1)
+    (g: the surrogate's derivative) unless the reset is detached: dv/dw = 1."""
+    net = fenn.Network()
+    inp = net.input(1, name="inp")
+    hid = net.population(1, fenn.models.IF(v_thresh=1.0), name="hid")
+    net.connect(inp, hid, weights=[[1.2]])
+    net.record(hid.v, reduce="last")
+    model = fenn.train.Trainable(net, detach_reset=detach, dtype=torch.float64)
+    x = torch.tensor([[[1.0], [0.0]]], dtype=torch.float64)
+    out = model(x)["hid.v"]
+    assert float(out.detach()) == pytest.approx(0.2)
+    out.sum().backward()
+    g = lambda v: float(model.surrogate.derivative(torch.tensor(v - 1.0, dtype=torch.float64)))
+    expected = 1.0 if detach else (1.0 - g(1.2)) * (1.0 - g(0.2))
+    assert float(model.weights["inp_to_hid"].grad) == pytest.approx(expected, rel=1e-12)
+    assert detach or expected < 0.99
