@@ -37,8 +37,9 @@ __all__ = ["SparseRows", "sparse_rows", "emit_sparse_streamed", "SparseStreamLay
 #: rows hold a multiple of this many vectors (the address registers rotate by 4, the
 #: weight registers by 2, so every entry into the unrolled loop finds them in place)
 QUANTUM = 4
-#: vectors per pass of the unrolled loop, by layout (immediate offsets stay below 2048)
-UNROLL = {"shared": 16, "pairs": 8}
+#: vectors per pass of the unrolled loop, by layout (a second pointer half-way keeps the
+#: immediate offsets below 2048)
+UNROLL = {"shared": 32, "pairs": 16}
 #: vectors read ahead of the one being added (the buffers keep this much slack)
 AHEAD = 2
 PAD_ADDRESS = -2          # a negative lane address: vloadl/vstorel leave the lane alone
@@ -124,9 +125,9 @@ def sparse_rows(c, post, ring: tuple) -> SparseRows:
 
 # --------------------------------------------------------------------------- the kernel
 
-NEXTP, N, TBL, CURB, NXTB, CURLEN, NXTLEN, P, PEND = (
-    X(5), X(6), X(7), X(8), X(9), X(11), X(12), X(13), X(15))
-S, S2, IDX, ONE, SUMB, LEND, BLK, IPV = X(16), X(17), X(18), X(19), X(20), X(21), X(22), X(23)
+NEXTP, N, TBL, IPV, P, PEND, S, S2, IDX, ONE, P2, LEND = (
+    X(5), X(6), X(7), X(10), X(13), X(15), X(16), X(17), X(18), X(19), X(20), X(21))
+BUF, LENGTH, BLK = (X(8), X(9)), (X(11), X(12)), (X(22), X(23))
 WV = [V(10), V(11)]
 AV = [V(12), V(13), V(14), V(18)]
 CV, UV, TV = V(15), V(16), V(17)
@@ -161,66 +162,78 @@ def _instructions_per_vector(rows: SparseRows) -> int:
     return 4 if rows.shared else 5 if rows.direct else 7
 
 
-def _unrolled(code: Code, rows: SparseRows, mask_bits: int, done: str):
-    """The loop the rows enter (at the vector that leaves a whole number of passes, so a
-    row costs no padding to whole passes): per vector, ``vloadl`` the accumulators, read
-    the address two vectors ahead (and the next weight), ``vadd_s``, ``vstorel``. No
-    instruction reads the vector loaded just before it, wherever the loop is entered."""
+def _unrolled(code: Code, rows: SparseRows, mask_bits: int):
+    """The loop rows enter part-way (so a row pays for no padding to whole passes): per
+    vector, ``vloadl`` the accumulators, read the address two vectors ahead (and the next
+    weight), ``vadd_s``, ``vstorel``. No instruction reads the vector loaded just before
+    it, wherever the loop is entered. The second half of a pass reads through P2."""
     from .propagate import TQV, XBASE
-    unroll, step = UNROLL[rows.kind], 64 if rows.shared else 128
+    unroll, step = UNROLL[rows.kind], _step(rows)
+    half = unroll // 2
     body = code.new_label("sparse_pass")
     code.label(body)
+    def at(vector: int, extra: int = 0) -> tuple:
+        """(pointer, offset) of ``vector`` of the pass (+ ``extra`` bytes)."""
+        return (P, step * vector + extra) if vector < half else (P2, step * (vector - half) + extra)
+
     for k in range(unroll):
         a = AV[k % 4]
         code.vloadl(CV, a, 0)
         if rows.shared:
-            code.vloadv(AV[(k + 2) % 4], P, step * (k + 2))
+            code.vloadv(AV[(k + 2) % 4], *at(k + 2))
             code.vadd_s(CV, CV, WV[0])
         elif rows.direct:
-            code.vloadv(AV[(k + 2) % 4], P, step * (k + 2))
-            code.vloadv(WV[(k + 1) % 2], P, step * (k + 1) + 64)
+            code.vloadv(AV[(k + 2) % 4], *at(k + 2))
+            code.vloadv(WV[(k + 1) % 2], *at(k + 1, 64))
             code.vadd_s(CV, CV, WV[k % 2])
         else:
-            code.vloadv(UV, P, step * (k + 2))
-            code.vloadv(WV[(k + 1) % 2], P, step * (k + 1) + 64)
+            code.vloadv(UV, *at(k + 2))
+            code.vloadv(WV[(k + 1) % 2], *at(k + 1, 64))
             code.vadd(TV, UV, TQV)
             code.vadd_s(CV, CV, WV[k % 2])
             code.vandadd(mask_bits, AV[(k + 2) % 4], TV, XBASE)
         code.vstorel(CV, a, 0)
-    code.addi(P, P, step * unroll)
+    code.addi(P, P2, step * half)                 # the next pass
+    code.addi(P2, P, step * half)
     code.bne(P, PEND, body)
-    code.j(done)
 
 
-def _enter(code: Code, rows: SparseRows, mask_bits: int):
-    """Add the row at CURB (CURLEN bytes): its first vectors into the rotating registers,
-    then jump into the unrolled loop (BLK) ``j = -m mod unroll`` vectors in."""
+def _step(rows: SparseRows) -> int:
+    return 64 if rows.shared else 128
+
+
+def _enter(code: Code, rows: SparseRows, mask_bits: int, buf: X, length: X, blk: X):
+    """Add the row at ``buf`` (``length`` bytes): its first vectors into the rotating
+    registers, then jump into the unrolled loop at ``blk``, ``j = -m mod unroll`` vectors in."""
     from .propagate import TQV, XBASE
-    unroll, step = UNROLL[rows.kind], 64 if rows.shared else 128
+    unroll, step = UNROLL[rows.kind], _step(rows)
     header = 64 if rows.shared else 0                 # the weight vector
-    code.srli(S, CURLEN, 6 if rows.shared else 7)     # vectors (+ 1 for the weight vector)
+    shift = step.bit_length() - 1
+    code.srli(S, length, shift)                       # m (+ 1 for the weight vector)
     if rows.shared:
-        code.vloadv(WV[0], CURB, 0)
-        code.addi(S, S, -1)
-    code.sub(S, X(0), S)
+        code.vloadv(WV[0], buf, 0)
+        code.sub(S, ONE, S)                           # -m
+    else:
+        code.sub(S, X(0), S)
     code.andi(S, S, unroll - 1)                       # j
-    code.slli(S2, S, 6 if rows.shared else 7)
-    code.sub(P, CURB, S2)
+    code.slli(S2, S, shift)
+    code.sub(P, buf, S2)
     if header:
-        code.addi(P, P, header)                       # vector k of the pass at P + step * k
-    code.add(PEND, CURB, CURLEN)
+        code.addi(P, P, header)                       # vector k of a pass at P + step * k
+    code.addi(P2, P, step * (unroll // 2))
+    code.add(PEND, buf, length)
     code.mul(S, S, IPV)
-    code.add(S, S, BLK)
+    code.add(S, S, blk)
     if rows.shared or rows.direct:
-        code.vloadv(AV[0], CURB, header)
-        code.vloadv(AV[1], CURB, header + step)
+        code.vloadv(AV[0], buf, header)
+        code.vloadv(AV[1], buf, header + step)
         if not rows.shared:
-            code.vloadv(WV[0], CURB, 64)
+            code.vloadv(WV[0], buf, 64)
     else:                                             # addresses wrapped into the ring
-        code.vloadv(UV, CURB, 0)
-        code.vloadv(WV[0], CURB, 64)
+        code.vloadv(UV, buf, 0)
+        code.vloadv(WV[0], buf, 64)
         code.vadd(TV, UV, TQV)
-        code.vloadv(UV, CURB, step)
+        code.vloadv(UV, buf, step)
         code.vandadd(mask_bits, AV[0], TV, XBASE)
         code.vadd(TV, UV, TQV)
         code.vandadd(mask_bits, AV[1], TV, XBASE)
@@ -230,7 +243,11 @@ def _enter(code: Code, rows: SparseRows, mask_bits: int):
 def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots, ln,
                          mask_bits: int):
     """Rows of the spiking pre neurons of ``c`` fetched from DDR one transfer each, double
-    buffered, and added into ``post``'s lane-local ring (TQV and XBASE set by the group)."""
+    buffered, and added into ``post``'s lane-local ring (TQV and XBASE set by the group).
+
+    The row loop is written twice, once per buffer (no swapping), each half with its own
+    copy of the unrolled loop, placed so that it falls through to the half's end; its
+    address is taken once per call by a ``jal`` just before it."""
     from .stream import _mm2s_idle, _spike_list
     rows = layout.rows
     code.note = f"{c.name}: propagation ({rows.kind} rows streamed from DDR)"
@@ -241,30 +258,35 @@ def emit_sparse_streamed(code: Code, c, post, layout: SparseStreamLayout, slots,
     code.add(LEND, NEXTP, S)
     code.li(TBL, layout.table)
     code.li(ONE, 1)
-    code.li(CURB, layout.buffers)
-    code.li(NXTB, layout.buffers + rows.buffer_bytes())
-    code.li(SUMB, 2 * layout.buffers + rows.buffer_bytes())
-    _start(code, CURB, CURLEN)               # the channel is idle: the kernel's first transfer
-    row, wait, alone = code.new_label("srow"), code.new_label("swait"), code.new_label("slast")
-    added, setup = code.new_label("sadded"), code.new_label("ssetup")
     code.li(IPV, 4 * _instructions_per_vector(rows))
-    code.jal(BLK, setup)                     # BLK = the unrolled loop's address
-    _unrolled(code, rows, mask_bits, added)
-    code.label(setup)
-    code.label(row)
-    code.phase("propagation")
-    code.label(wait)                          # the one transfer in flight is this row's
-    _mm2s_idle(code, S)
-    code.beq(S, X(0), wait)
-    code.phase("dma_wait")
-    code.bgeu(NEXTP, LEND, alone)
-    _start(code, NXTB, NXTLEN)               # the next row streams while this one is added
-    code.label(alone)
-    _enter(code, rows, mask_bits)
-    code.label(added)
-    code.sub(CURB, SUMB, CURB)               # swap buffers
-    code.sub(NXTB, SUMB, NXTB)
-    code.addi(CURLEN, NXTLEN, 0)
-    code.addi(N, N, -1)
-    code.bne(N, X(0), row)
+    code.li(BUF[0], layout.buffers)
+    code.li(BUF[1], layout.buffers + rows.buffer_bytes())
+    grab = [code.new_label("sgrab") for _ in range(2)]
+    back = [code.new_label("sback") for _ in range(2)]
+    for h in range(2):                       # BLK[h] = the address of half h's loop
+        code.j(grab[h])
+        code.label(back[h])
+    _start(code, BUF[0], LENGTH[0])          # the channel is idle: the kernel's first transfer
+    first_half = code.new_label("srow")
+    for h in range(2):
+        wait, alone = code.new_label("swait"), code.new_label("slast")
+        if h == 0:
+            code.label(first_half)
+        code.phase("propagation")
+        code.label(wait)                      # the one transfer in flight is this row's
+        _mm2s_idle(code, S)
+        code.beq(S, X(0), wait)
+        code.phase("dma_wait")
+        code.bgeu(NEXTP, LEND, alone)
+        _start(code, BUF[1 - h], LENGTH[1 - h])   # the next row streams while this one is added
+        code.label(alone)
+        _enter(code, rows, mask_bits, BUF[h], LENGTH[h], BLK[h])
+        code.label(grab[h])
+        code.jal(BLK[h], back[h])             # run once per call: BLK[h] = the next address
+        _unrolled(code, rows, mask_bits)
+        code.addi(N, N, -1)
+        if h == 0:
+            code.beq(N, X(0), finished)
+        else:
+            code.bne(N, X(0), first_half)
     code.label(finished)

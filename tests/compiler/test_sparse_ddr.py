@@ -116,3 +116,23 @@ def test_rows_in_ddr_layout(rng):
     assert (row0[0] == c.sparse[2][0]).all()
     assert row0[1:4, 1].tolist() == [0, 2, 2]       # lane 1: targets 1, 33, 33 (addresses 2 k)
     assert (row0[4:, 1] == -2).all() and (row0[1:, 5] == -2).all()      # padding lanes
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_long_rows_take_several_passes(rng, shared):
+    """Rows longer than one pass of the unrolled loop (shared: 32 vectors, pairs: 16),
+    entered part-way, with and without one weight per row."""
+    net = fenn.Network()
+    inp = net.input(12, name="inp")
+    pop = net.population(2500, fenn.models.IF(v_thresh=50.0), name="pop")
+    pre, post = np.nonzero(rng.random((12, 2500)) < 0.6)
+    w = np.where(pre % 2, 0.02, -0.03) if shared else rng.normal(0.0, 0.03, pre.size)
+    net.connect(inp, pop, sparse=(pre, post, w))
+    net.record(pop.v)
+    inputs = {"inp": poisson(rng, 1, 4, 12, 0.5)}
+    program, device, reference = run_both(net, 4, inputs, weights="ddr")
+    assert program.dma_schedule[0]["layout"] == ("shared" if shared else "pairs")
+    lowered = program.lowered
+    rows = sparse_rows(lowered.conns[0], lowered.pop("pop"), (0, 1, 256))
+    assert np.diff(rows.offsets.astype(np.int64)).min() > (33 if shared else 2 * 17)
+    assert_bit_exact(device, reference)
