@@ -309,9 +309,11 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     code.note = "prologue: spike rows and input pointers"
     for name, (base, rows) in spike_rows.items():
         p = ln.pop(name)
-        code.li(X(6), base)
         for w in range(p.nwords):             # row 0, "the spikes of step -1": none
-            code.sw(X(0), 4 * w, X(6))
+            if w % 512 == 0:                  # 12-bit store offsets: a new base every 2 KiB
+                code.li(X(6), base + 4 * w)
+            code.sw(X(0), 4 * (w % 512), X(6))
+        code.li(X(6), base)
         code.sw(X(6), slots[f"prev:{name}"], X(0))
         code.li(X(6), base + 4 * p.nwords)
         code.sw(X(6), slots[f"cur:{name}"], X(0))
