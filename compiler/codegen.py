@@ -360,7 +360,11 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
             code.sw(prev, slots[f"cur:{name}"], X(0))
         else:                                     # recorded: move on one row
             code.sw(cur, slots[f"prev:{name}"], X(0))
-            code.addi(cur, cur, 4 * p.nwords)
+            if 4 * p.nwords < 2048:
+                code.addi(cur, cur, 4 * p.nwords)
+            else:
+                code.li(X(7), 4 * p.nwords)
+                code.add(cur, cur, X(7))
             code.sw(cur, slots[f"cur:{name}"], X(0))
     code.phase("bookkeeping")
     code.addi(T_REG, T_REG, 1)

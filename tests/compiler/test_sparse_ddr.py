@@ -8,6 +8,7 @@ import fenn
 from conftest import assert_bit_exact, poisson, run_both
 from fenn.compiler.plan import MemoryPlanError
 from fenn.compiler.stream_sparse import sparse_rows
+from fenn.models.networks import va_kick, vogels_abbott
 from fenn.soc import SocConfig
 
 
@@ -136,3 +137,17 @@ def test_long_rows_take_several_passes(rng, shared):
     rows = sparse_rows(lowered.conns[0], lowered.pop("pop"), (0, 1, 256))
     assert np.diff(rows.offsets.astype(np.int64)).min() > (33 if shared else 2 * 17)
     assert_bit_exact(device, reference)
+
+
+@pytest.mark.slow
+def test_recurrent_sparse_population_beyond_16k_neurons():
+    """A Vogels-Abbott-like network of 17,000 neurons (spike rows past 2 KiB, the LLM ring
+    of 1,024 bytes per lane) with its sparse rows in DDR equals the reference."""
+    T = 4
+    net = vogels_abbott(17_000, connectivity=0.001, rng=np.random.default_rng(3), sparse=True)
+    net.record(net.populations[0].spikes)
+    program, device, reference = run_both(net, T, {"kick": va_kick(T)}, weights="ddr",
+                                          soc=SocConfig(ddr_bytes=1 << 27))
+    assert program.meta["streamed"] == ["kick", "recurrent"]
+    assert_bit_exact(device, reference)
+    assert device["va.spikes"].sum() > 0
