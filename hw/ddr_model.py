@@ -174,7 +174,24 @@ AXIRAM_READ_DELAY = 2
 MODELS = ("exact", "axiram")
 
 
-def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact", prefixes: list[str] | None = None):
+def random_pauses(seed: int, probability: float):
+    """An endless, seeded stream of pause decisions, one a clock cycle (cocotbext-axi's
+    ``set_pause_generator``): True holds the channel (VALID or READY low) that cycle."""
+    import random
+    rng = random.Random(seed)
+    while True:
+        yield rng.random() < probability
+
+
+def pause_channels(channels, probability: float, seed: int) -> None:
+    """Randomised back-pressure and delays on cocotbext-axi channel endpoints, each its own
+    seeded stream."""
+    for index, channel in enumerate(channels):
+        channel.set_pause_generator(random_pauses(seed * 1009 + index, probability))
+
+
+def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact", prefixes: list[str] | None = None,
+               pause: float = 0.0, seed: int = 0):
     """A DDR model of ``cores x ddr_bytes`` on every AXI4 master of the DUT: ``prefixes``
     names them all, or ``prefix`` names one core's port 0 (see :func:`port_prefixes`). Call
     from a running cocotb test.
@@ -183,7 +200,9 @@ def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact", 
     ``model="axiram"`` is cocotbext-axi's AxiRam (one per master, one shared memory), an
     independent implementation of the AXI4 slave side. The returned object has
     ``write(address, data: bytes)`` and ``read(address, n) -> bytes``, which touch the
-    memory without simulated time.
+    memory without simulated time. ``pause`` (AxiRam only): the probability that each of
+    its AR, R, AW, W and B channels stalls in a cycle (seeded by ``seed``), so the masters
+    meet random back-pressure and late responses.
     """
     import cocotb
 
@@ -201,7 +220,13 @@ def attach_ddr(dut, soc: SocConfig, prefix: str = "axi_", model: str = "exact", 
             shared = rams[0].mem if rams else None
             rams.append(AxiRam(AxiBus.from_prefix(dut, name), dut.clk, dut.rst,
                                size=soc.cores * soc.ddr_bytes, mem=shared))
+        if pause:
+            pause_channels([channel for ram in rams for channel in
+                            (ram.read_if.ar_channel, ram.read_if.r_channel, ram.write_if.aw_channel,
+                             ram.write_if.w_channel, ram.write_if.b_channel)], pause, seed)
         return rams[0]
+    if pause:
+        raise ValueError("pause= needs model='axiram' (the exact model answers at one fixed latency)")
     if model != "exact":
         raise ValueError(f"unknown DDR model {model!r}; expected one of {MODELS}")
     ddr = ExactLatencyDdr(dut, soc, prefixes, max(1, delay))

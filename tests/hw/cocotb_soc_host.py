@@ -15,7 +15,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
-from fenn.hw.ddr_model import attach_ddr
+from fenn.hw.ddr_model import attach_ddr, pause_channels
 from fenn.hw.ports import soc_ports
 from fenn.hw.regmap import BY_NAME, window_base
 from fenn.soc import SocConfig
@@ -47,7 +47,12 @@ async def host_runs_a_program(dut):
     core = job.get("core", 0)                # the core this test drives; the others stay idle
     host = AxiLiteMaster(AxiLiteBus.from_prefix(dut, ports.cores[core].host + "_"), dut.clk, dut.rst)
     # cocotbext-axi, as a board's DDR would be: not ours
-    ram = attach_ddr(dut, soc, model="axiram", prefixes=[name + "_" for name in ports.dma_masters])
+    pause = job.get("pause", 0.0)            # randomised back-pressure on every AXI channel
+    ram = attach_ddr(dut, soc, model="axiram", prefixes=[name + "_" for name in ports.dma_masters],
+                     pause=pause, seed=1)
+    if pause:
+        pause_channels([host.write_if.aw_channel, host.write_if.w_channel, host.write_if.b_channel,
+                        host.read_if.ar_channel, host.read_if.r_channel], pause, seed=2)
     ddr = WindowView(ram, soc.ddr_window(core)[0])
     ddr.write(0, bytes(job["ddr"]))
     dut.rst.value = 1

