@@ -78,8 +78,9 @@ class PynqDevice:
         self.overlay_path = pathlib.Path(overlay)
         self.overlay = self._pynq.Overlay(str(self.overlay_path), download=download)
         self.manifest = _manifest(self.overlay_path)
-        self.cores = [self._pynq.MMIO(base, size) for base, size in self._host_windows()]
-        self._mmio = self.cores[0]
+        # one MMIO per core's host port (not ``cores``: the Device protocol's core count)
+        self.host_ports = [self._pynq.MMIO(base, size) for base, size in self._host_windows()]
+        self._mmio = self.host_ports[0]
         self.soc_id = self._mmio.read(self._reg["ID"])
         self.version = self._mmio.read(self._reg["VERSION"])
         if self.version >> 16 != RTL_VERSION >> 16:
