@@ -73,9 +73,8 @@ class Evaluation:
     @property
     def confusion(self) -> np.ndarray:
         """``confusion[true, predicted]`` sample counts."""
-        matrix = np.zeros((self.classes, self.classes), dtype=np.int64)
-        np.add.at(matrix, (self.labels, self.predictions), 1)
-        return matrix
+        from .plot import confusion_matrix            # numpy only: matplotlib is not imported
+        return confusion_matrix(self.labels, self.predictions, self.classes)
 
     @property
     def samples_per_second(self) -> float:
@@ -100,9 +99,10 @@ class Evaluation:
     def save(self, path) -> None:
         """An ``.npz`` that ``fenn plot`` (its confusion matrix) and numpy read: labels,
         predicted, scores, confusion, cycles_per_sample."""
-        np.savez(Path(path), labels=self.labels, predicted=self.predictions,
-                 scores=self.scores, confusion=self.confusion,
-                 cycles_per_sample=self.cycles_per_sample)
+        from .plot import save_results
+        save_results(path, {}, labels=self.labels, predicted=self.predictions,
+                     scores=self.scores, confusion=self.confusion,
+                     cycles_per_sample=self.cycles_per_sample)
 
 
 def evaluate(program, dataset, labels=None, *, backend: str = "sim", workers: int = 1,

@@ -48,20 +48,17 @@ def _run(args) -> int:
                   progress=sys.stderr.isatty())
     out = Path(args.out) if args.out else Path(args.program).with_name(
         Path(args.program).stem + "_results.npz")
-    # batched always (samples first), as fenn.plot and fenn evaluate expect
-    arrays = {key: np.asarray(results[key]) if results.batched else np.asarray(results[key])[None]
-              for key in results.keys()}
-    arrays["cycles_per_sample"] = np.asarray(results.stats.cycles_per_sample)
-    if labels is not None:
-        arrays["labels"] = np.asarray(labels)
-    np.savez_compressed(out, **arrays)
+    from .plot import save_results               # numpy only: matplotlib is not imported
+    save_results(out, results, labels=labels,
+                 cycles_per_sample=np.asarray(results.stats.cycles_per_sample))
     stats = results.stats
     print(f"{stats.samples} sample{'s' * (stats.samples != 1)} on {args.backend}: "
           f"{stats.cycles} cycles ({stats.cycles_per_timestep:.1f} per timestep, "
           f"{1e3 * stats.cycles / max(stats.samples, 1) / program.soc.clock_hz:.3f} ms per "
           f"sample at {program.soc.clock_hz / 1e6:.0f} MHz)")
     for key in results.keys():
-        print(f"  {key}: {arrays[key].shape} {arrays[key].dtype}")
+        value = np.asarray(results[key])
+        print(f"  {key}: {(value if results.batched else value[None]).shape} {value.dtype}")
     print(f"wrote {out} (draw it with: fenn plot {out})")
     return 0
 
