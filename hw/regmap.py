@@ -27,8 +27,9 @@ from .ports import HOST_APERTURE_BITS
 __all__ = ["Register", "REGISTERS", "BY_NAME", "WINDOWS", "WINDOW_SHIFT", "RTL_VERSION",
            "markdown", "window_base"]
 
-#: RTL version readable by the host: (major << 16) | minor
-RTL_VERSION = (0 << 16) | 1
+#: RTL version readable by the host: (major << 16) | minor. Minor 2: the DDR window
+#: (DDR_BASE, DDR_SIZE, fault DMA_WINDOW) and the CORES register.
+RTL_VERSION = (0 << 16) | 2
 WINDOW_SHIFT = 24
 
 
