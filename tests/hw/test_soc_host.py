@@ -43,9 +43,8 @@ def _program():
 SOC2 = dataclasses.replace(SOC, dma_ports=2, dma_read_latency=8)
 
 
-@pytest.mark.parametrize("soc, core, pause", [(SOC, 0, 0.0), (SOC2, 0, 0.0),
-                                              (dataclasses.replace(SOC2, cores=2), 1, 0.0), (SOC2, 0, 0.5)],
-                         ids=["1-master", "2-masters", "2-cores-2-masters", "2-masters-back-pressure"])
+@pytest.mark.parametrize("soc, core, pause", [(SOC, 0, 0.0), (SOC2, 0, 0.0), (dataclasses.replace(SOC2, cores=2), 1, 0.5)],
+                         ids=["1-master", "2-masters", "2-cores-2-masters-back-pressure"])
 def test_host_interface_runs_a_program(tmp_path, soc, core, pause):
     """The SoC top behind cocotbext-axi's AxiLiteMaster (host) and AxiRam (DDR) equals fenn.sim
     (on a 2-core SoC, core 1 through its own host port, DMA masters and DDR window). With
