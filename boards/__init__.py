@@ -22,7 +22,10 @@ BOARDS: dict[str, Board] = {module.BOARD.name: module.BOARD for module in (kv260
 
 
 class UnknownBoard(FennError, ValueError):
-    """A board name that is not in :data:`BOARDS`."""
+    """A board name that is not in :data:`BOARDS`.
+
+    Fix: use one of the names ``fenn boards`` lists (docs/boards.md).
+    """
 
 
 def board(name: str) -> Board:

@@ -37,7 +37,10 @@ _ULTRA, _BLOCK = '(* ram_style = "ultra" *)', '(* ram_style = "block" *)'
 
 
 class BuildError(FennError):
-    """A build that cannot be made as asked (does not fit, Vivado failed, timing not met)."""
+    """A build that cannot be made as asked (does not fit, Vivado failed, timing not met).
+
+    Fix: the message names the step and its log; docs/boards.md lists what each needs.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,7 +41,10 @@ GLUE_PER_CORE = Resources(lut=1_500, ff=2_000, bram36=0, uram=0, dsp=0)
 
 
 class NoMeasuredFigures(FennError, LookupError):
-    """The fit check has no synthesis figures for this SocConfig."""
+    """The fit check has no synthesis figures for this SocConfig.
+
+    Fix: measure them (docs/boards.md, the fit check) or use a SocConfig that has them.
+    """
 
 
 @functools.cache

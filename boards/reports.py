@@ -17,7 +17,10 @@ UTILIZATION_ROWS = {"LUT": "CLB LUTs", "LUTRAM": "LUT as Memory", "FF": "CLB Reg
 
 
 class ReportError(FennError, ValueError):
-    """A report that is not in the format Vivado writes."""
+    """A report that is not in the format Vivado writes.
+
+    Fix: pass the report file Vivado wrote, unedited.
+    """
 
 
 def _number(text: str):

@@ -22,7 +22,10 @@ BD_MODULE = "fenn_soc_bd"
 
 
 class TopMismatch(FennError):
-    """The RTL top's ports are not the ones ``fenn.hw.ports`` lists."""
+    """The RTL top's ports are not the ones ``fenn.hw.ports`` lists.
+
+    Fix: regenerate the Verilog for this SocConfig (``fenn hw verilog``) before the build.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

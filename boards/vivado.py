@@ -41,7 +41,10 @@ PS, RESETTER, HOST_IC, SOC_CELL = "ps", "rst_pl", "host_ic", "fenn"
 
 
 class TooManyCores(FennError):
-    """More cores than the PS has interrupt lines or host address space for."""
+    """More cores than the PS has interrupt lines or host address space for.
+
+    Fix: use fewer cores per SoC (the message gives the most this board takes).
+    """
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,9 +14,17 @@ __all__ = ["register", "load_network", "describe"]
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("compile", help="compile a network (a Python file) to a Program .npz")
-    p.add_argument("network", help="Python file defining `net` (a fenn.Network) or build() -> Network")
-    p.add_argument("--timesteps", "-T", type=int, required=True)
+    p = subparsers.add_parser("compile", help="compile a network (a Python file or a NIR graph) "
+                                              "to a Program .npz")
+    p.add_argument("network", help="Python file defining `net` (a fenn.Network) or build() -> "
+                                   "Network, or a NIR graph (.nir, with --dt)")
+    p.add_argument("--timesteps", "-T", type=_positive, required=True)
+    p.add_argument("--dt", type=float, help="NIR graphs: the timestep in the graph's time unit "
+                                            "(seconds; snnTorch: 1e-4)")
+    p.add_argument("--method", default="exact", choices=["exact", "euler"],
+                   help="NIR graphs: the discretisation (docs/nir.md)")
+    p.add_argument("--exporter", choices=["snntorch", "norse"],
+                   help="NIR graphs: the tool that wrote the graph (docs/nir.md, Exporters)")
     p.add_argument("--formats", default="auto", help="'auto' or one format for all, e.g. s7.8")
     p.add_argument("--rounding", default="nearest", choices=["nearest", "stochastic", "floor"])
     p.add_argument("--weights", default="auto", choices=["auto", "vmem", "ddr"])
@@ -34,13 +42,43 @@ def register(subparsers) -> None:
     p.set_defaults(func=_inspect)
 
 
-def load_network(path: Path):
+def _positive(text: str) -> int:
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of timesteps, "
+                                         f"got {text!r}")
+    return value
+
+
+def load_network(path: Path, args=None):
+    """The fenn.Network a Python file defines, or a NIR graph (.nir) imports."""
     from ..cli import CliError, existing_file
+    from ..errors import FennError
     from ..network import Network
-    namespace = runpy.run_path(str(existing_file(path)))
-    net = namespace.get("net")
-    if net is None and callable(namespace.get("build")):
-        net = namespace["build"]()
+    path = existing_file(path)
+    if path.suffix == ".nir":
+        from ..nir import from_nir
+        if args is None or args.dt is None:
+            raise CliError(f"{path}: a NIR graph needs --dt, the timestep in the graph's time "
+                           f"unit (e.g. --dt 1e-4 for snnTorch's exports, docs/nir.md)")
+        return from_nir(path, args.dt, method=args.method, exporter=args.exporter)
+    if path.suffix != ".py":
+        raise CliError(f"{path}: expected a Python file (.py) that defines `net`, or a NIR graph "
+                       f"(.nir)")
+    try:
+        namespace = runpy.run_path(str(path))
+        net = namespace.get("net")
+        if net is None and callable(namespace.get("build")):
+            net = namespace["build"]()
+    except FennError:
+        raise
+    except Exception as error:          # the user's script failed: say where, one line
+        raise CliError(f"{path}: running it raised {type(error).__name__}: {error} (--debug "
+                       f"shows the stack)") from error
     if not isinstance(net, Network):
         raise CliError(f"{path}: define `net = fenn.Network(...)` or `def build(): return net`")
     return net
@@ -49,7 +87,7 @@ def load_network(path: Path):
 def _compile(args) -> int:
     from . import compile as compile_network
     source = Path(args.network)
-    net = load_network(source)
+    net = load_network(source, args)
     program = compile_network(net, args.timesteps, formats=args.formats, rounding=args.rounding,
                               weights=args.weights, seed=args.seed,
                               quantisation=args.quantisation)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import firmware
+from ..errors import CompileLimitError, OptionError
 from ..isa import CSR_ADDRESSES
 from ..program import IoBuffer, Program
 from .emit import Code, V, X
@@ -32,20 +33,36 @@ __all__ = ["generate", "T_REG", "TMAX"]
 
 T_REG, TMAX = X(3), X(4)
 _SLOT_AREA = 1024      # DMEM bytes for scalar slots (addressable from x0)
+_SLOT_AREA_MAX = 2048  # all that a 12-bit offset from x0 reaches: 512 slots
+
+
+class SlotsFull(CompileLimitError):
+    """More scalar slots than the slot area holds (the compiler retries with all 512 that
+    x0-relative loads reach before it gives up).
+
+    Fix: as for :class:`~fenn.errors.CompileLimitError`.
+    """
 
 
 class Slots:
     """Named 32-bit scalar slots at the bottom of DMEM (reachable with a 12-bit offset)."""
 
-    def __init__(self, plan: MemoryPlan):
-        self.base = plan.alloc("dmem", "slots", _SLOT_AREA, what="scalar slots")
+    def __init__(self, plan: MemoryPlan, area: int = _SLOT_AREA):
+        self.base = plan.alloc("dmem", "slots", area, what="scalar slots")
+        self.area = area
         self.names: dict[str, int] = {}
 
     def __getitem__(self, name: str) -> int:
         if name not in self.names:
             address = self.base + 4 * len(self.names)
-            if address + 4 > self.base + _SLOT_AREA:
-                raise RuntimeError("too many scalar slots")
+            if address + 4 > self.base + self.area:
+                raise SlotsFull(
+                    f"the network needs more than {self.area // 4} scalar slots (DMEM words that "
+                    f"x0-relative loads reach: 2 per spiking population, 1 per input and per "
+                    f"state trace recording, a few per DDR-streamed connection); {_SLOT_AREA_MAX // 4} "
+                    f"is the limit, about 250 spiking populations. Merge populations that share "
+                    f"a neuron model into one (parameters may differ per neuron, docs/models.md) "
+                    f"or record fewer traces")
             self.names[name] = address
         return self.names[name]
 
@@ -64,6 +81,17 @@ PHASES = ("propagation", "dma_wait", "update", "bookkeeping")
 
 def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto",
              profile: bool = False, batch: bool = False) -> Program:
+    """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc`` (see :func:`_fit`);
+    a network with more than 256 scalar slots gets a slot area of all that x0 reaches."""
+    options = dict(input_capacity=input_capacity, weights=weights, profile=profile, batch=batch)
+    try:
+        return _fit(ln, soc, slot_area=_SLOT_AREA, **options)
+    except SlotsFull:
+        return _fit(ln, soc, slot_area=_SLOT_AREA_MAX, **options)
+
+
+def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, batch: bool,
+         slot_area: int) -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
 
     ``weights``: ``"vmem"`` (every connection's weights in VMEM), ``"ddr"`` (every
@@ -74,16 +102,16 @@ def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto
     """
     streamable = list(range(len(ln.conns)))
     if weights == "vmem":
-        return _generate(ln, soc, input_capacity, set(), profile, batch)
+        return _generate(ln, soc, input_capacity, set(), profile, batch, slot_area)
     if weights == "ddr":
-        return _generate(ln, soc, input_capacity, set(streamable), profile, batch)
+        return _generate(ln, soc, input_capacity, set(streamable), profile, batch, slot_area)
     if weights != "auto":
-        raise ValueError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
+        raise OptionError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
     streamed: set[int] = set()
     by_size = sorted(streamable, key=lambda ci: -_vmem_bytes(ln, ln.conns[ci]))
     while True:
         try:
-            return _generate(ln, soc, input_capacity, streamed, profile, batch)
+            return _generate(ln, soc, input_capacity, streamed, profile, batch, slot_area)
         except MemoryPlanError as error:
             if error.memory != "vmem" or not by_size:
                 raise
@@ -103,9 +131,9 @@ def _vmem_bytes(ln, c) -> int:
 
 
 def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
-              batch: bool = False) -> Program:
+              batch: bool = False, slot_area: int = _SLOT_AREA) -> Program:
     plan = MemoryPlan(soc)
-    slots = Slots(plan)
+    slots = Slots(plan, slot_area)
     code = Code()
     io: dict[str, IoBuffer] = {}
     if profile:

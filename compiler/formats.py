@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 
+from ..errors import OptionError
+
 __all__ = ["Format", "parse_format", "auto_format", "quantise", "INT16_MIN", "INT16_MAX",
            "WEIGHT_HEADROOM"]
 
@@ -55,7 +57,7 @@ def parse_format(text) -> Format:
         return text
     match = _FORMAT.match(str(text))
     if not match or int(match.group(1)) + int(match.group(2)) != 15:
-        raise ValueError(f"bad fixed-point format {text!r}: write 'sI.F' with I + F = 15 "
+        raise OptionError(f"bad fixed-point format {text!r}: write 'sI.F' with I + F = 15 "
                          f"(e.g. 's7.8', 's2.13', 's15.0')")
     return Format(int(match.group(2)))
 

@@ -12,7 +12,9 @@ import dataclasses
 
 import numpy as np
 
+from ..errors import OptionError
 from ..models.language import trace
+from ..network import NetworkError
 from .formats import WEIGHT_HEADROOM, Format, auto_format, parse_format, quantise
 from .lower import ROUNDINGS, Kernel, lower
 
@@ -119,7 +121,7 @@ def resolve_formats(net, formats) -> dict[str, Format]:
         names = {p.name for p in net.populations}
         for key, value in formats.items():
             if key not in names:
-                raise ValueError(f"formats names {key!r}, which is not a population (have "
+                raise OptionError(f"formats names {key!r}, which is not a population (have "
                                  f"{sorted(names)}); give one format per population")
             if value != "auto":
                 explicit[key] = parse_format(value)
@@ -192,7 +194,7 @@ def _parameter_report(p: PopIR) -> dict:
 def _check_params(pop, traced) -> None:
     for name, values in traced.params.items():
         if values.shape != (pop.size,):
-            raise ValueError(f"population {pop.name!r}: per-neuron parameter {name!r} of "
+            raise NetworkError(f"population {pop.name!r}: per-neuron parameter {name!r} of "
                              f"{pop.model.name} has {values.size} values for {pop.size} neurons; "
                              f"give one value per neuron (or one number for all)")
 
@@ -203,7 +205,7 @@ def _initial(pop, name: str, var, fmt: Format):
     q = quantise(values, fmt)
     if q.clipped:
         worst = float(values[np.argmax(np.abs(values))])
-        raise ValueError(
+        raise NetworkError(
             f"population {pop.name!r}: initial value {worst:g} of {name!r} does not fit its "
             f"format {fmt} (range {-32768 / fmt.scale:g}..{fmt.max_value:g}); "
             f"give a format with more integer bits (formats={{{pop.name!r}: ...}}) or start "
@@ -219,11 +221,11 @@ def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest"
                   seed: int = 0) -> LoweredNetwork:
     """Choose formats, lower every neuron model and quantise every connection."""
     if not (isinstance(timesteps, (int, np.integer)) and timesteps >= 1):
-        raise ValueError(f"timesteps must be a positive integer, got {timesteps!r}")
+        raise OptionError(f"timesteps must be a positive integer, got {timesteps!r}")
     if rounding not in ROUNDINGS:
-        raise ValueError(f"rounding must be one of {sorted(ROUNDINGS)}, got {rounding!r}")
+        raise OptionError(f"rounding must be one of {sorted(ROUNDINGS)}, got {rounding!r}")
     if not net.populations:
-        raise ValueError("the network has no populations; add one with net.population(...)")
+        raise OptionError("the network has no populations; add one with net.population(...)")
     value_formats = resolve_formats(net, formats)
     pops = []
     for pop in net.populations:

@@ -32,7 +32,12 @@ _HINTS = {
 
 
 class MemoryPlanError(FennError, MemoryError):
-    """A network that does not fit the SoC's memories (``memory`` names which)."""
+    """A network that does not fit the SoC's memories (``memory`` names which).
+
+    Fix: the message names the memory, the bytes needed and available, the largest users
+    and what would make it fit (weights from DDR, sparse connections, reductions instead of
+    traces, fewer timesteps, a larger SocConfig).
+    """
 
     def __init__(self, message: str, memory: str = ""):
         super().__init__(message)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import QuantisationError, QuantisationWarning, warn
+from ..errors import OptionError, QuantisationError, QuantisationWarning, warn
 from .formats import WEIGHT_HEADROOM, Format, auto_format, parse_format
 
 __all__ = ["MODES", "DEFAULT_THRESHOLD", "check"]
@@ -28,9 +28,9 @@ DEFAULT_THRESHOLD = 0.05
 def check(net, lowered, mode: str = "warn", threshold: float = DEFAULT_THRESHOLD) -> list[str]:
     """The problems found (also warned or raised, as ``mode`` says)."""
     if mode not in MODES:
-        raise ValueError(f"quantisation must be one of {MODES}, got {mode!r}")
+        raise OptionError(f"quantisation must be one of {MODES}, got {mode!r}")
     if not (np.isfinite(threshold) and threshold > 0):
-        raise ValueError(f"quantisation_threshold must be a positive number, got {threshold!r}")
+        raise OptionError(f"quantisation_threshold must be a positive number, got {threshold!r}")
     if mode == "ignore":
         return []
     problems = [_connection(c, lowered.report["weights"][c.name], threshold)

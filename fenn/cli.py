@@ -168,8 +168,15 @@ def _unavailable(name: str, error: ImportError):
     return func
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as the one ``fenn: error: ...`` line too."""
+
+    def error(self, message):
+        self.exit(2, f"fenn: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fenn",
         description="fenn: spiking neural networks for FeNN, a RISC-V vector soft core. "
                     "Run `fenn COMMAND --help` for the options of each command.",

@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .errors import BackendUnavailable, OptionError
 from .program import Program
 
 __all__ = ["Device", "RunStatus", "open_device", "BACKENDS", "check_range", "device_cores"]
@@ -72,14 +73,31 @@ BACKENDS = {
 
 
 def open_device(backend: str = "sim", **options) -> Device:
-    """Instantiate a backend by name, importing it only now."""
+    """Instantiate a backend by name, importing it only now. An unknown name is an
+    :class:`~fenn.errors.OptionError`; a backend that cannot load here is
+    :class:`~fenn.errors.BackendUnavailable`, naming the module that is missing."""
     try:
         module_name, class_name, extra = BACKENDS[backend]
-    except KeyError:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}") from None
+    except (KeyError, TypeError):
+        raise OptionError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}") from None
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        hint = f" (install it with: pip install 'fenn[{extra}]')" if extra else ""
-        raise ImportError(f"backend {backend!r} is not available: {error}{hint}") from error
+        raise BackendUnavailable(_missing(backend, module_name, extra, error)) from error
+    if not hasattr(module, class_name):
+        raise BackendUnavailable(f"backend {backend!r} is not in this fenn yet: {module_name} has "
+                                 f"no {class_name}; use backend='sim' (or 'rtl')")
     return getattr(module, class_name)(**options)
+
+
+def _missing(backend: str, module_name: str, extra: str | None, error: ImportError) -> str:
+    """What is really missing when a backend's module does not import."""
+    missing = getattr(error, "name", None) or ""
+    if missing and (module_name == missing or module_name.startswith(missing + ".")):
+        return (f"backend {backend!r} is not in this fenn yet ({module_name} does not exist); "
+                f"use backend='sim' (or 'rtl')")
+    where = " on the board" if extra == "board" else ""
+    install = f"pip install 'fenn[{extra}]'{where}" if extra else "reinstall fenn"
+    package = f"the Python package {missing!r}" if missing else "a module"
+    return (f"backend {backend!r} needs {package}, which is not installed here ({error}); "
+            f"{install}")

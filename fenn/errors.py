@@ -12,7 +12,7 @@ This module imports nothing of the project, so every layer may raise these.
 from __future__ import annotations
 
 __all__ = ["FennError", "MachineFault", "ProgramFileError", "InputError", "QuantisationError",
-           "ReferenceMismatch", "BackendUnavailable", "CompileLimitError", "FennWarning",
+           "ReferenceMismatch", "OptionError", "BackendUnavailable", "CompileLimitError", "FennWarning",
            "QuantisationWarning", "NIRConventionWarning", "warn"]
 
 
@@ -89,6 +89,14 @@ class ReferenceMismatch(FennError, AssertionError):
 
     Fix: this is a bug in fenn (or a modified Program file): report it with the Program
     file and the inputs.
+    """
+
+
+class OptionError(FennError, ValueError):
+    """An argument or option outside what it accepts: ``timesteps=0``, an unknown backend,
+    rounding, format, NIR ``method`` or ``exporter``.
+
+    Fix: the message lists what is accepted.
     """
 
 

@@ -23,6 +23,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .errors import InputError
+
 __all__ = [
     "Events", "SpikeBatch", "events_to_raster", "bin_events", "check_raster", "to_raster",
     "to_batch", "SHDFile", "read_shd", "write_shd", "synthetic_shd_events", "write_synthetic_shd",
@@ -33,6 +35,8 @@ __all__ = [
 SHD_UNITS = 700
 SHD_CLASSES = 20
 
+#: the first bytes of every HDF5 file
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: relative tolerance (in timesteps) under which a time counts as on a step boundary
 _EDGE_TOLERANCE = 1e-9
 
@@ -67,18 +71,18 @@ class SpikeBatch:
 def _as_units(units, n_units: int, what: str) -> np.ndarray:
     units = np.asarray(units)
     if units.ndim != 1:
-        raise ValueError(f"{what}: units must be 1-D, got shape {units.shape}")
+        raise InputError(f"{what}: units must be 1-D, got shape {units.shape}")
     if units.size == 0:
         return units.astype(np.int64)
     if not np.issubdtype(units.dtype, np.integer):
         if not np.issubdtype(units.dtype, np.floating) or not np.all(np.isfinite(units)) \
                 or np.any(units != np.round(units)):
-            raise ValueError(f"{what}: units must be integers (neuron indices), got dtype "
+            raise InputError(f"{what}: units must be integers (neuron indices), got dtype "
                              f"{units.dtype}")
     units = units.astype(np.int64)
     bad = (units < 0) | (units >= n_units)
     if bad.any():
-        raise ValueError(f"{what}: {int(bad.sum())} event(s) name units outside 0..{n_units - 1} "
+        raise InputError(f"{what}: {int(bad.sum())} event(s) name units outside 0..{n_units - 1} "
                          f"(e.g. unit {int(units[bad][0])}); the input has {n_units} neurons")
     return units
 
@@ -91,36 +95,36 @@ def bin_events(times, units, n_units: int, dt: float, timesteps: int | None = No
     ``late="drop"``). ``timesteps=None`` means "up to the last event".
     """
     if late not in ("error", "drop"):
-        raise ValueError(f"late must be 'error' or 'drop', got {late!r}")
+        raise InputError(f"late must be 'error' or 'drop', got {late!r}")
     if not (np.isscalar(dt) and np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive number, got {dt!r}")
+        raise InputError(f"dt must be a positive number, got {dt!r}")
     times = np.asarray(times, dtype=np.float64)
     if times.ndim != 1:
-        raise ValueError(f"{what}: times must be 1-D, got shape {times.shape}")
+        raise InputError(f"{what}: times must be 1-D, got shape {times.shape}")
     units = _as_units(units, n_units, what)
     if times.shape != units.shape:
-        raise ValueError(f"{what}: {times.size} times but {units.size} units; an event list "
+        raise InputError(f"{what}: {times.size} times but {units.size} units; an event list "
                          f"needs one unit per time")
     if not np.all(np.isfinite(times)):
-        raise ValueError(f"{what}: times contain NaN or infinity")
+        raise InputError(f"{what}: times contain NaN or infinity")
     position = (times - t_start) / dt
     steps = np.floor(position + _EDGE_TOLERANCE).astype(np.int64)
     if np.any(steps < 0):
         first = float(times[steps < 0].min())
-        raise ValueError(f"{what}: event at time {first} is before t_start={t_start}")
+        raise InputError(f"{what}: event at time {first} is before t_start={t_start}")
     if timesteps is None:
         if steps.size == 0:
-            raise ValueError(f"{what}: cannot infer the number of timesteps from an empty event "
+            raise InputError(f"{what}: cannot infer the number of timesteps from an empty event "
                              f"list; pass timesteps=")
         timesteps = int(steps.max()) + 1
     elif int(timesteps) != timesteps or timesteps < 1:
-        raise ValueError(f"timesteps must be a positive integer, got {timesteps!r}")
+        raise InputError(f"timesteps must be a positive integer, got {timesteps!r}")
     timesteps = int(timesteps)
     after = steps >= timesteps
     dropped = int(after.sum())
     if dropped and late == "error":
         last = float(times[after].max())
-        raise ValueError(
+        raise InputError(
             f"{what}: {dropped} event(s) fall after the last timestep (latest at t={last}, "
             f"window ends at t={t_start + timesteps * dt} = {timesteps} steps of dt={dt}); "
             f"pass more timesteps, or late='drop' to leave them out")
@@ -150,16 +154,16 @@ def check_raster(raster, n_units: int, timesteps: int | None = None,
     """Return ``raster`` as bool ``(timesteps, n_units)``, refusing anything but 0/1 values."""
     raster = np.asarray(raster)
     if raster.ndim != 2:
-        raise ValueError(f"{what}: a raster is 2-D (timesteps, {n_units}), got shape {raster.shape}")
+        raise InputError(f"{what}: a raster is 2-D (timesteps, {n_units}), got shape {raster.shape}")
     if raster.shape[1] != n_units:
         hint = " (transposed? rasters are (timesteps, units))" if raster.shape[0] == n_units else ""
-        raise ValueError(f"{what}: raster has {raster.shape[1]} columns but the input has "
+        raise InputError(f"{what}: raster has {raster.shape[1]} columns but the input has "
                          f"{n_units} neurons{hint}")
     if timesteps is not None and raster.shape[0] != timesteps:
-        raise ValueError(f"{what}: raster has {raster.shape[0]} timesteps, expected {timesteps}")
+        raise InputError(f"{what}: raster has {raster.shape[0]} timesteps, expected {timesteps}")
     if raster.dtype != bool:
         if not (np.issubdtype(raster.dtype, np.number)) or np.any((raster != 0) & (raster != 1)):
-            raise ValueError(f"{what}: raster values must be 0/1 or bool (one spike per unit per "
+            raise InputError(f"{what}: raster values must be 0/1 or bool (one spike per unit per "
                              f"timestep); use events_to_raster for spike times or counts")
         raster = raster != 0
     return raster
@@ -197,7 +201,7 @@ def to_batch(value, n_units: int, timesteps: int, dt: float = 1.0, *, late: str 
     if isinstance(value, SpikeBatch):
         rasters = value.rasters
         if rasters.ndim != 3:
-            raise ValueError(f"{what}: SpikeBatch.rasters must be 3-D, got shape {rasters.shape}")
+            raise InputError(f"{what}: SpikeBatch.rasters must be 3-D, got shape {rasters.shape}")
         for i in range(rasters.shape[0]):
             check_raster(rasters[i], n_units, timesteps, f"{what}[{i}]")
         return value
@@ -207,19 +211,19 @@ def to_batch(value, n_units: int, timesteps: int, dt: float = 1.0, *, late: str 
         array = np.asarray(value)
         if array.ndim == 3:
             if array.shape[0] == 0:
-                raise ValueError(f"{what}: empty batch")
+                raise InputError(f"{what}: empty batch")
             # the whole batch is checked as one (samples*timesteps, units) raster: no copy
             # for bool input, which matters for data sets of thousands of samples
             check_raster(array.reshape(-1, array.shape[-1]), n_units, None, what)
             if array.shape[1] != timesteps:
-                raise ValueError(f"{what}: batch has {array.shape[1]} timesteps, expected "
+                raise InputError(f"{what}: batch has {array.shape[1]} timesteps, expected "
                                  f"{timesteps}")
             rasters = array if array.dtype == bool else array != 0
             zeros = np.zeros(len(rasters), np.int64)
             return SpikeBatch(rasters, dropped=zeros, merged=zeros.copy())
         if array.ndim == 2:
             return _batch_of([array], n_units, timesteps, dt, late, what)
-        raise ValueError(f"{what}: expected a raster (timesteps, {n_units}), a batch (samples, "
+        raise InputError(f"{what}: expected a raster (timesteps, {n_units}), a batch (samples, "
                          f"timesteps, {n_units}) or events (times, units); got an array of shape "
                          f"{array.shape}")
     return _batch_of(list(value), n_units, timesteps, dt, late, what)
@@ -227,7 +231,7 @@ def to_batch(value, n_units: int, timesteps: int, dt: float = 1.0, *, late: str 
 
 def _batch_of(samples: list, n_units, timesteps, dt, late, what) -> SpikeBatch:
     if not samples:
-        raise ValueError(f"{what}: empty batch")
+        raise InputError(f"{what}: empty batch")
     rasters = np.zeros((len(samples), timesteps, n_units), dtype=bool)
     dropped = np.zeros(len(samples), np.int64)
     merged = np.zeros(len(samples), np.int64)
@@ -258,14 +262,23 @@ class SHDFile:
     def __init__(self, path, n_units: int = SHD_UNITS):
         import h5py
         self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"SHD file {self.path} does not exist")
-        self._file = h5py.File(self.path, "r")
+        if not self.path.is_file():
+            raise FileNotFoundError(2, "no such SHD file", str(self.path))
+        with open(self.path, "rb") as file:
+            start = file.read(len(_HDF5_SIGNATURE))
+        if start != _HDF5_SIGNATURE:
+            raise InputError(f"{self.path} is not an SHD-format file: SHD files are HDF5 and this "
+                             f"one {'is empty' if not start else 'is not HDF5'} (write one with "
+                             f"fenn.inputs.write_shd)")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as error:
+            raise InputError(f"{self.path} is a damaged HDF5 file ({error})") from None
         missing = [k for k in ("spikes/times", "spikes/units", "labels") if k not in self._file]
         if missing:
             have = sorted(self._file.keys())
             self._file.close()
-            raise ValueError(f"{self.path} is not an SHD-format file: missing "
+            raise InputError(f"{self.path} is not an SHD-format file: missing "
                              f"{', '.join('/' + m for m in missing)} (top-level keys: {have})")
         self._times = self._file["spikes/times"]
         self._units = self._file["spikes/units"]
@@ -273,7 +286,7 @@ class SHDFile:
         if not (len(self._times) == len(self._units) == len(self.labels)):
             n = (len(self._times), len(self._units), len(self.labels))
             self._file.close()
-            raise ValueError(f"{self.path}: /spikes/times, /spikes/units and /labels have "
+            raise InputError(f"{self.path}: /spikes/times, /spikes/units and /labels have "
                              f"{n[0]}, {n[1]} and {n[2]} samples; they must match")
         self.n_units = n_units
 
@@ -315,7 +328,7 @@ class SHDFile:
         """Consecutive batches of at most ``batch_size`` samples, so a whole data set never
         has to sit in memory as rasters."""
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise InputError(f"batch_size must be at least 1, got {batch_size}")
         for start in range(0, len(self), batch_size):
             yield self.batch(slice(start, start + batch_size), dt=dt, timesteps=timesteps,
                              late=late)
@@ -333,7 +346,7 @@ def write_shd(path, times: Sequence[np.ndarray], units: Sequence[np.ndarray],
     """Write samples in the SHD layout (times in seconds, ragged per sample)."""
     import h5py
     if not (len(times) == len(units) == len(labels)):
-        raise ValueError(f"write_shd: {len(times)} times, {len(units)} units and {len(labels)} "
+        raise InputError(f"write_shd: {len(times)} times, {len(units)} units and {len(labels)} "
                          f"labels; one of each per sample")
     path = Path(path)
     with h5py.File(path, "w") as f:
@@ -342,7 +355,7 @@ def write_shd(path, times: Sequence[np.ndarray], units: Sequence[np.ndarray],
         u = spikes.create_dataset("units", (len(units),), dtype=h5py.vlen_dtype(np.uint16))
         for i, (ti, ui) in enumerate(zip(times, units)):
             if len(ti) != len(ui):
-                raise ValueError(f"write_shd: sample {i} has {len(ti)} times and {len(ui)} units")
+                raise InputError(f"write_shd: sample {i} has {len(ti)} times and {len(ui)} units")
             t[i] = np.asarray(ti, np.float32)
             u[i] = np.asarray(ui, np.uint16)
         f.create_dataset("labels", data=np.asarray(labels, np.uint8))

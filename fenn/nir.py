@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FennError
+from .errors import FennError, OptionError
 from .nir_conv import CONV_NODES, ConvShapeError, as_linear
 from .nir_exporters import EXPORTERS, check, exporter_of, plain, undo
 
@@ -84,7 +84,7 @@ def decay_factor(tau, dt: float, method: str = "exact") -> np.ndarray:
     """Per-timestep decay ``a`` of ``tau dv/dt = -v + ...`` (see the module docstring)."""
     tau = np.asarray(tau, dtype=np.float64)
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise OptionError(f"method must be one of {METHODS}, got {method!r}")
     if np.any(~np.isfinite(tau)) or np.any(tau <= 0):
         raise NIRImportError(f"time constants must be positive and finite, got {tau.min()}")
     if method == "exact":
@@ -399,12 +399,12 @@ def lower(graph_or_path, dt: float, method: str = "exact",
     """Walk a NIR graph and discretise it at ``dt`` (in the graph's time unit), reading its
     numbers by ``exporter``'s convention (:mod:`fenn.nir_exporters`)."""
     if not (np.isscalar(dt) and np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive number (in the graph's time unit, usually "
+        raise OptionError(f"dt must be a positive number (in the graph's time unit, usually "
                          f"seconds), got {dt!r}")
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise OptionError(f"method must be one of {METHODS}, got {method!r}")
     if exporter not in (None, *EXPORTERS):
-        raise ValueError(f"exporter must be None (guess from the graph) or one of {EXPORTERS}, "
+        raise OptionError(f"exporter must be None (guess from the graph) or one of {EXPORTERS}, "
                          f"got {exporter!r}")
     graph = load_graph(graph_or_path)
     exporter = exporter or exporter_of(graph)
@@ -654,7 +654,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
     from .network import Network
     units = {"s": 1000.0, "ms": 1.0}
     if time_unit not in units:
-        raise ValueError(f"time_unit must be 's' or 'ms' (the unit of the graph's time "
+        raise OptionError(f"time_unit must be 's' or 'ms' (the unit of the graph's time "
                          f"constants and of dt), got {time_unit!r}")
     lowered = lower(graph_or_path, dt, method, exporter)
     net = Network(dt=dt * units[time_unit])

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .progress import note
+
 __all__ = ["simulate", "ReferenceResult", "reference_source", "events_csr"]
 
 _CACHE: dict[str, object] = {}
@@ -277,6 +279,9 @@ def _compile(ln):
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(module_text)
             os.replace(temporary, path)
+        if not any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi")):
+            note("compiling the reference model of this network with Numba (seconds; "
+                 "cached for the next run)")
         spec = importlib.util.spec_from_file_location(f"fenn_ref_{key}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module        # Numba's cache re-imports it by name

@@ -24,6 +24,8 @@ import pathlib
 
 import numpy as np
 
+from ..errors import FennError
+
 __all__ = ["SOURCE", "reserve", "link", "Batch", "to_planes", "from_planes", "BatchError",
            "STAGING_VECTORS", "AREA_BYTES"]
 
@@ -47,8 +49,12 @@ CYCLE_OFFSET = 7
 INSTRET_OFFSET = 7
 
 
-class BatchError(ValueError):
-    """A network or batch the firmware cannot take (the message says what to change)."""
+class BatchError(FennError, ValueError):
+    """A network or batch the batch firmware cannot take (too many inputs or recordings,
+    a batch larger than the DDR above the program).
+
+    Fix: the message says what to change; or compile without ``batch=True``.
+    """
 
 
 def _pad64(n: int) -> int:

@@ -51,8 +51,10 @@ def _need_hdl():
 
 def _verilog(args) -> int:
     _need_hdl()
+    from ..progress import note
     from .verilog import write_soc_verilog
     soc = _soc(args.soc)
+    note("elaborating the SoC with Amaranth and writing its Verilog (about a minute)")
     path = write_soc_verilog(args.out, soc)
     print(f"{path} (SocConfig id 0x{soc.soc_id:08x}) and {path.with_suffix('.json')}")
     return 0

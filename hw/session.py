@@ -33,6 +33,8 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from fenn.device import check_range
+from fenn.errors import FennError
+from fenn.progress import note
 from fenn.faults import Fault
 from fenn.soc import DEFAULT_SOC, SocConfig
 
@@ -63,8 +65,12 @@ def space_sizes(soc: SocConfig) -> dict[str, int]:
             "xreg": 4 * 32, "vreg": 32 * soc.vector_bytes, "rng": 2 * soc.vector_bytes}
 
 
-class RtlSimulationError(RuntimeError):
-    """The simulator process failed, died or stopped answering."""
+class RtlSimulationError(FennError, RuntimeError):
+    """The RTL simulator process failed, died or stopped answering.
+
+    Fix: the message ends with the tail of the simulator's log (kept on disk); a session
+    that died is gone: load the program again (a new simulator starts).
+    """
 
 
 def choose_simulator(simulator: str | None = None) -> str:
@@ -163,6 +169,7 @@ def _verilog_digest(soc: SocConfig, root: pathlib.Path, top: str = TOP_NAME) -> 
     memo = root / "verilog-digests" / key.hexdigest()[:24]
     if memo.exists():
         return memo.read_text().strip()
+    note("emitting the SoC's Verilog with Amaranth (about 20 s; remembered for the next run)")
     digest = hashlib.sha256(_verilog(soc, top).encode()).hexdigest()[:16]
     memo.parent.mkdir(parents=True, exist_ok=True)
     partial = memo.with_name(f"{memo.name}.{os.getpid()}")
@@ -192,6 +199,8 @@ def build(soc: SocConfig, simulator: str, build_root=None, top: str = TOP_NAME) 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if done.exists():
             return build_dir
+        note(f"building the RTL simulation with {simulator} (once per SoC and Verilog: a minute "
+             f"or more; kept in {build_dir})")
         source = build_dir / f"{top}.v"
         source.write_text(_verilog(soc, top))
         runner = get_runner(simulator)

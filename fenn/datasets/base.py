@@ -13,8 +13,10 @@ __all__ = ["Split", "DatasetError"]
 
 
 class DatasetError(FennError, ValueError):
-    """A data set that cannot be read (missing or malformed files; the message says where
-    to get them or what is wrong)."""
+    """A data set that cannot be read (missing or malformed files).
+
+    Fix: the message says where to get the files or what is wrong with them.
+    """
 
 
 class Split:

@@ -22,7 +22,10 @@ __all__ = ["Trainable", "TrainError"]
 
 
 class TrainError(FennError, ValueError):
-    """A network or input that cannot be trained as given (the message says why)."""
+    """A network or input that cannot be trained as given.
+
+    Fix: the message says why and what to change.
+    """
 
 
 class Trainable(torch.nn.Module):
