@@ -50,11 +50,19 @@ _DMA_IDLE = 1 << 1
 
 
 class BitstreamMismatch(FennError):
-    """The overlay was built for another SocConfig (or RTL version) than the Program."""
+    """The overlay was built for another SocConfig (or RTL version) than the Program.
+
+    Fix: build the overlay for the Program's SocConfig (``fenn build``), or compile the
+    network for the SocConfig of the overlay on the board.
+    """
 
 
 class PynqTimeout(FennError):
-    """The core did not halt within the timeout (it has been stopped)."""
+    """The core did not halt within the timeout (it has been stopped).
+
+    Fix: run the Program on ``backend="sim"`` to see where it loops or faults, or give a
+    longer timeout if the run is simply long.
+    """
 
 
 class PynqDevice:

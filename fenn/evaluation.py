@@ -41,7 +41,10 @@ READOUT_REDUCTIONS = {
 
 
 class EvaluationError(FennError, ValueError):
-    """A data set, readout or cluster that evaluate() cannot use; the message says why."""
+    """A data set, readout or cluster that evaluate() cannot use.
+
+    Fix: the message says why and what evaluate() expects.
+    """
 
 
 @dataclasses.dataclass

@@ -22,7 +22,10 @@ __all__ = ["SocSession", "AxiError"]
 
 
 class AxiError(RtlSimulationError):
-    """An AXI4-Lite access answered with an error response (SLVERR/DECERR)."""
+    """An AXI4-Lite access answered with an error response (SLVERR/DECERR).
+
+    Fix: access only the registers and windows of the register map (docs/host_registers.md).
+    """
 
 
 class SocSession:

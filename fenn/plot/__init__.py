@@ -24,7 +24,10 @@ __all__ = ["raster", "traces", "confusion", "confusion_matrix", "history", "save
 
 
 class PlotError(FennError, ValueError):
-    """Something that cannot be plotted as given (the message says what was expected)."""
+    """Something that cannot be plotted as given.
+
+    Fix: the message says what was expected.
+    """
 
 
 def _pyplot():
