@@ -14,12 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+#: file names that look like dotted names (fenn.bit, fenn.json, ...)
+FILE_SUFFIXES = {"bit", "hwh", "bin", "json", "v", "sv", "npz", "nir", "h5", "py", "md", "tcl",
+                 "xsa", "xdc", "s", "hex", "log", "txt", "csv"}
+
+
 def documented_names() -> dict[str, str]:
     """``fenn.a.b`` dotted names written in README.md and docs/*.md -> the file naming it."""
     names = {}
     for path in DOCUMENTS:
         for match in re.finditer(r"(?<![\w./-])fenn(?:\.[A-Za-z_]\w*)+", path.read_text()):
-            names.setdefault(match.group(0), path.name)
+            if match.group(0).rsplit(".", 1)[-1] not in FILE_SUFFIXES:
+                names.setdefault(match.group(0), path.name)
     return names
 
 
