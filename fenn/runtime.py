@@ -346,7 +346,7 @@ def _run_batch(program, rasters, samples, device, stats, progress, first_sample)
     of the resident firmware per part that fits (``fenn.firmware``). On N cores the batch
     is cut into N consecutive shards, and the cores run their shards' parts together."""
     from .compiler.ir import seeds_for
-    from .firmware import Batch
+    from .firmware import HEADER, Batch
     device.load(program)
     batch = Batch(program)
     outputs = {k: b for k, b in program.io.items() if b.role == "output"}
@@ -368,9 +368,11 @@ def _run_batch(program, rasters, samples, device, stats, progress, first_sample)
         for core, part in running:
             blob, table, outs = batch.pack(seeds[part.start:part.stop], streams[part.start:part.stop])
             device.write("ddr", batch.base, blob, **_on(device, core))
-            device.write("dmem", batch.meta["area"], np.array([table, len(part)], dtype="<u4"), **_on(device, core))
+            for field, value in (("table", table), ("count", len(part))):
+                device.write("dmem", batch.meta["area"] + HEADER[field], np.array([value], dtype="<u4"),
+                             **_on(device, core))
             outs_of[core] = outs[0]
-        for (core, part), status in zip(running, _run_cores(device, [core for core, _ in running])):
+        for (core, part), status in zip(running, _run_firmware(device, batch, running)):
             _count(stats, status, "the batch firmware")
             blocks = device.read("ddr", outs_of[core], out_bytes * len(part), **_on(device, core))
             for index, block in enumerate(blocks.reshape(len(part), out_bytes)):
@@ -385,6 +387,23 @@ def _run_batch(program, rasters, samples, device, stats, progress, first_sample)
         for key, buffer in outputs.items():
             raw[key].append(_decode(key, buffer, recordings[key]))
     return {k: np.stack(v) for k, v in raw.items()}
+
+
+def _run_firmware(device, batch, running) -> list:
+    """One run of the batch firmware on each running core; a fault names the sample that
+    was running on the core that faulted (``MachineFault.sample``)."""
+    from .errors import MachineFault
+    from .firmware import HEADER
+    try:
+        return _run_cores(device, [core for core, _ in running])
+    except MachineFault as fault:
+        core = getattr(fault, "core", None)
+        part = dict(running).get(core) if core is not None else running[0][1] if len(running) == 1 else None
+        if part is not None:
+            index = device.read("dmem", batch.meta["area"] + HEADER["index"], 4, **_on(device, core or 0))
+            fault.sample = part.start + int(index.view("<u4")[0])
+            fault.args = (f"sample {fault.sample}: {fault.args[0]}",)
+        raise
 
 
 def _lowered(program):

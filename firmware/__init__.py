@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import FennError
 
 __all__ = ["SOURCE", "reserve", "link", "Batch", "to_planes", "from_planes", "BatchError",
-           "STAGING_VECTORS", "AREA_BYTES"]
+           "STAGING_VECTORS", "AREA_BYTES", "HEADER"]
 
 SOURCE_PATH = pathlib.Path(__file__).with_name("batch.s")
 SOURCE = SOURCE_PATH.read_text()
@@ -37,7 +37,8 @@ RETURN_LABEL = "sample_done"
 STAGING_VECTORS = 16
 #: the firmware's DMEM area: header, plane words, then the link tables
 AREA_BYTES = 1024
-_HEADER = {"table": 0, "count": 4, "index": 8, "plane": 64}
+#: byte offsets in the area the host and the firmware share (``.equ F_TABLE`` etc. in batch.s)
+HEADER = {"table": 0, "count": 4, "index": 8, "plane": 64}
 _TABLES = 128
 MAX_INPUTS = 14                 # descriptor words d2..d15
 MAX_OUTPUTS = (AREA_BYTES - _TABLES - 4 * MAX_INPUTS) // 16
@@ -129,6 +130,7 @@ def link(reservation: Reservation, io: dict, soc) -> tuple[str, tuple[int, np.nd
     constants = {"FW": area, "STAGING": reservation.staging, "STAGING_VECTORS": STAGING_VECTORS,
                  "SEED": seed.address, "INPUTS": in_table, "N_INPUTS": len(inputs),
                  "VOUTS": vout_table, "N_VOUTS": len(vouts), "DOUTS": dout_table, "N_DOUTS": len(douts)}
+    constants.update({f"F_{name.upper()}": offset for name, offset in HEADER.items()})
     source = "".join(f".equ {name}, {value}\n" for name, value in constants.items()) + SOURCE
     image = (in_table, np.asarray(words, dtype="<u4").view(np.uint8).copy())
     offset, layout = 64, []

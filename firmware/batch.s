@@ -18,13 +18,10 @@
 # Registers: everything is clobbered by the network, so the loop keeps its state in the
 # firmware area of DMEM (FW) and reloads s0 = FW after every sample. v28..v31 are scratch.
 
-.equ F_TABLE, 0
-.equ F_COUNT, 4
-.equ F_INDEX, 8
+# F_TABLE, F_COUNT, F_INDEX, F_PLANE come from fenn.firmware.HEADER (shared with the host)
 .equ F_CYCLES, 12
 .equ F_INSTRET, 16
 .equ F_OUT, 20
-.equ F_PLANE, 64
 
 start:
     li      s0, FW

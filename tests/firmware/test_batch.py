@@ -120,3 +120,4 @@ def test_a_fault_inside_the_batch_is_a_machine_fault_with_its_code():
     with pytest.raises(MachineFault) as fault:
         fenn.run(program, rng.random((2, T, 32)) < 0.3, progress=False)
     assert fault.value.code.name == "ILLEGAL" and fault.value.pc == 4 * network
+    assert fault.value.sample == 0 and str(fault.value).startswith("sample 0: ")
