@@ -78,8 +78,8 @@ def _count_waits(device, double) -> list:
     waits = [0, 0]
     wait = device._wait
 
-    def counted(max_cycles):
-        result, calls, words = _counted(double, lambda: wait(max_cycles))
+    def counted(*args):
+        result, calls, words = _counted(double, lambda: wait(*args))
         waits[0] += calls
         waits[1] += words
         return result

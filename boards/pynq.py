@@ -86,11 +86,10 @@ class PynqDevice:
         self.overlay_path = pathlib.Path(overlay)
         self.overlay = self._pynq.Overlay(str(self.overlay_path), download=download)
         self.manifest = _manifest(self.overlay_path)
-        # one MMIO per core's host port (not ``cores``: the Device protocol's core count)
+        # one MMIO per core's host port (``cores`` is the Device protocol's core count)
         self.host_ports = [self._pynq.MMIO(base, size) for base, size in self._host_windows()]
-        self._mmio = self.host_ports[0]
-        self.soc_id = self._mmio.read(self._reg["ID"])
-        self.version = self._mmio.read(self._reg["VERSION"])
+        self.soc_id = self.host_ports[0].read(self._reg["ID"])
+        self.version = self.host_ports[0].read(self._reg["VERSION"])
         if self.version >> 16 != RTL_VERSION >> 16:
             raise BitstreamMismatch(
                 f"overlay {self.overlay_path} has RTL version {self.version >> 16}.{self.version & 0xFFFF}, "
@@ -99,83 +98,104 @@ class PynqDevice:
         self.polls = max(1, math.ceil(timeout / poll_interval))
         self.timeout, self.poll_interval = timeout, poll_interval
         self.soc: SocConfig | None = None
-        self._ddr = None
+        self._ddr: list = []                # per core: its DDR buffer (its DDR window)
+
+    @property
+    def cores(self) -> int:
+        """Cores of the overlay (one host port each)."""
+        return len(self.host_ports)
 
     # ------------------------------------------------------------------ Device protocol
     def load(self, program: Program) -> None:
-        """As ``sim``: every memory and register zeroed, then the text and images."""
+        """As ``sim``, on every core: memories and registers zeroed, then the text and images."""
         self._check_soc(program.soc)
         soc = self.soc = program.soc
-        self._control(reset=True)
-        self._ddr_buffer()
-        self._write_window("IMEM", 0, _padded(program.text, soc.imem_bytes))
+        self._ddr_buffers()
+        for core in range(self.cores):
+            self._load_core(program, core)
+
+    def _load_core(self, program: Program, core: int) -> None:
+        soc = self.soc
+        self._control(core, reset=True)
+        self._window(core)
+        self._write_window("IMEM", 0, _padded(program.text, soc.imem_bytes), core)
         for window, size in (("DMEM", soc.dmem_bytes), ("LLM", soc.lanes * soc.llm_bytes_per_lane),
                              ("XREG", 4 * 32), ("VREG", 32 * soc.vector_bytes)):
-            self._write_window(window, 0, np.zeros(size, np.uint8))
+            self._write_window(window, 0, np.zeros(size, np.uint8), core)
         vmem = np.zeros(soc.vmem_bytes, np.uint8)
-        llm = None
         for name, (address, data) in program.images.items():
-            raw = np.ascontiguousarray(data).view(np.uint8).reshape(-1)
             if name == "vmem":
+                raw = np.ascontiguousarray(data).view(np.uint8).reshape(-1)
                 vmem[address:address + raw.size] = raw
-            elif name == "llm":
-                llm = (address, np.asarray(data, dtype="<i2"))
-        self._load_vmem(vmem)
-        self._ddr[:] = 0
+        self._load_vmem(vmem, core)
+        ddr = self._ddr[core]
+        ddr[:] = 0
         for name, (address, data) in program.images.items():
             if name == "ddr":
                 raw = np.ascontiguousarray(data).view(np.uint8).reshape(-1)
-                self._ddr[address:address + raw.size] = raw
+                ddr[address:address + raw.size] = raw
             elif name in ("dmem", "imem"):
-                self.write(name, address, data)
-        self._ddr.flush()
-        if llm is not None:
-            address, lanes = llm
-            for lane in range(lanes.shape[0]):
-                self.write("llm", lane * soc.llm_bytes_per_lane + address, lanes[lane])
+                self.write(name, address, data, core)
+            elif name == "llm":             # int16[lanes, n] at a byte address inside every lane
+                lanes = np.asarray(data, dtype="<i2")
+                for lane in range(lanes.shape[0]):
+                    self.write("llm", lane * soc.llm_bytes_per_lane + address, lanes[lane], core)
+        ddr.flush()
 
-    def write(self, memory: str, address: int, data) -> None:
-        """Raw bytes into a memory (``llm`` lane-major, ``ddr`` the DDR buffer)."""
+    def write(self, memory: str, address: int, data, core: int = 0) -> None:
+        """Raw bytes into a core's memory (``llm`` lane-major; ``ddr`` offsets in the core's
+        DDR buffer, its DDR window)."""
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         check_range("write", memory, int(address), raw.size, self._size(memory))
         if memory == "ddr":
-            self._ddr[address:address + raw.size] = raw
-            self._ddr.flush()
+            self._ddr[core][address:address + raw.size] = raw
+            self._ddr[core].flush()
             return
-        self._write_window(memory.upper(), int(address), raw)
+        self._write_window(memory.upper(), int(address), raw, core)
 
-    def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
+    def read(self, memory: str, address: int, nbytes: int, core: int = 0) -> np.ndarray:
         check_range("read", memory, int(address), int(nbytes), self._size(memory))
         if memory == "ddr":
-            self._ddr.invalidate()
-            return np.array(self._ddr[address:address + nbytes], dtype=np.uint8)
+            self._ddr[core].invalidate()
+            return np.array(self._ddr[core][address:address + nbytes], dtype=np.uint8)
         first, end = address // 4, -(-(address + nbytes) // 4)
-        words = self._mmio.array[_window(memory.upper()) // 4 + first: _window(memory.upper()) // 4 + end]
-        raw = np.asarray(words, dtype="<u4").view(np.uint8)
+        base = _window(memory.upper()) // 4
+        raw = np.asarray(self.host_ports[core].array[base + first: base + end], dtype="<u4").view(np.uint8)
         return raw[address - 4 * first: address - 4 * first + nbytes].copy()
 
     def run(self, max_cycles: int | None = None) -> RunStatus:
-        """Start at pc 0 and poll until the core halts; raise on a fault, past ``max_cycles``
-        (checked at each poll) or after the timeout (the core is then stopped)."""
+        """Run core 0 from pc 0 until it halts (see :meth:`run_cores`)."""
+        return self.run_cores([0], max_cycles)[0]
+
+    def run_cores(self, cores, max_cycles: int | None = None) -> list[RunStatus]:
+        """Start the cores numbered ``cores`` together and poll until all halt; their statuses
+        in that order. Raise on a fault, past ``max_cycles`` (checked at each poll) or after
+        the timeout (the cores are then stopped)."""
         self._need_soc()
-        self._control(start=True)
-        status = self._wait(max_cycles)
-        pc = self._mmio.read(self._reg["HALT_PC"])
-        reason = _HALT.get(status & 0b111)
-        if reason == "fault":
-            code = Fault((status >> 4) & 0x1F)
-            word = int(self.read("imem", pc & ~3, 4).view("<u4")[0]) if pc < self.soc.imem_bytes else None
-            raise MachineFault(CAUSES.get(code, code.name), pc, word,
-                               disassemble(word) if word is not None else None, code=code)
-        cycles = self._counter("CYCLES")
-        instructions = self._counter("INSTRET")
-        return RunStatus(reason, pc, cycles, instructions, {"cycles": cycles, "instructions": instructions})
+        cores = list(cores)
+        for core in cores:
+            self._control(core, start=True)
+        halted = self._wait(cores, max_cycles)
+        statuses = []
+        for core in cores:
+            status, mmio = halted[core], self.host_ports[core]
+            pc = mmio.read(self._reg["HALT_PC"])
+            on = f" (core {core})" if self.cores > 1 else ""
+            if _HALT.get(status & 0b111) == "fault":
+                code = Fault((status >> 4) & 0x1F)
+                word = int(self.read("imem", pc & ~3, 4, core).view("<u4")[0]) if pc < self.soc.imem_bytes else None
+                raise MachineFault(CAUSES.get(code, code.name) + on, pc, word,
+                                   disassemble(word) if word is not None else None, code=code)
+            cycles, instructions = self._counter(core, "CYCLES"), self._counter(core, "INSTRET")
+            statuses.append(RunStatus(_HALT.get(status & 0b111, "?"), pc, cycles, instructions,
+                                      {"cycles": cycles, "instructions": instructions}))
+        return statuses
 
     def close(self) -> None:
-        """Free the DDR buffer."""
-        if self._ddr is not None:
-            self._ddr.freebuffer()
-            self._ddr = None
+        """Free the DDR buffers."""
+        for buffer in self._ddr:
+            buffer.freebuffer()
+        self._ddr = []
 
     def __enter__(self) -> "PynqDevice":
         return self
@@ -224,75 +244,89 @@ class PynqDevice:
             raise ValueError(f"unknown memory {memory!r}; expected one of {tuple(sizes)}")
         return sizes[memory]
 
-    def _ddr_buffer(self) -> None:
-        """The DDR the SoC's DMA reaches: one buffer of ``ddr_bytes``, its window set to it."""
+    def _ddr_buffers(self) -> None:
+        """The DDR each core's DMA reaches: one buffer of ``ddr_bytes`` per core."""
         soc = self.soc
-        if self._ddr is None or self._ddr.nbytes != soc.ddr_bytes:
+        if len(self._ddr) != self.cores or self._ddr[0].nbytes != soc.ddr_bytes:
             self.close()
-            self._ddr = self._pynq.allocate(shape=(soc.ddr_bytes,), dtype=np.uint8)
-        base = int(self._ddr.device_address)
+            self._ddr = [self._pynq.allocate(shape=(soc.ddr_bytes,), dtype=np.uint8) for _ in range(self.cores)]
+
+    def _window(self, core: int) -> None:
+        """Point the core's DDR window (DDR_BASE, DDR_SIZE) at its buffer."""
+        base = int(self._ddr[core].device_address)
         if "DDR_BASE" in self._reg:
-            self._mmio.write(self._reg["DDR_BASE"], base)
-            self._mmio.write(self._reg["DDR_SIZE"], soc.ddr_bytes)
+            self.host_ports[core].write(self._reg["DDR_BASE"], base)
+            self.host_ports[core].write(self._reg["DDR_SIZE"], self.soc.ddr_bytes)
         elif base != 0:
             raise FennError(f"this RTL's DMA has no DDR window (DDR_BASE), so its DDR addresses "
                             f"are physical, but pynq.allocate gave 0x{base:x}; use a fenn whose "
                             f"SoC has the DDR window")
 
-    def _load_vmem(self, image: np.ndarray) -> None:
-        """VMEM through the SoC's own DMA (MM2S) from the DDR buffer, not word by word."""
-        if image.size > self._ddr.nbytes:
-            self._write_window("VMEM", 0, image)
+    def _load_vmem(self, image: np.ndarray, core: int) -> None:
+        """VMEM through the core's own DMA (MM2S) from its DDR buffer, not word by word."""
+        ddr, mmio = self._ddr[core], self.host_ports[core]
+        if image.size > ddr.nbytes:
+            self._write_window("VMEM", 0, image, core)
             return
-        self._ddr[:image.size] = image
-        self._ddr.flush()
+        ddr[:image.size] = image
+        ddr.flush()
         for name, value in (("SRC", 0), ("DST", 0), ("COUNT", image.size)):
-            self._mmio.write(self._reg[f"DMA_MM2S_{name}"], value)
-        self._mmio.write(self._reg["DMA_MM2S_CONTROL"], 1)
+            mmio.write(self._reg[f"DMA_MM2S_{name}"], value)
+        mmio.write(self._reg["DMA_MM2S_CONTROL"], 1)
         for _ in range(self.polls):
-            if self._mmio.read(self._reg["DMA_MM2S_STATUS"]) & _DMA_IDLE:
+            if mmio.read(self._reg["DMA_MM2S_STATUS"]) & _DMA_IDLE:
                 return
             self._pause()
         raise PynqTimeout(f"loading VMEM by DMA did not finish within {self.timeout} s "
                           f"({self.polls} polls): check the DMA masters' connection to DDR")
 
-    def _write_window(self, window: str, address: int, raw: np.ndarray) -> None:
+    def _write_window(self, window: str, address: int, raw: np.ndarray, core: int) -> None:
         """Bytes into a memory window as whole 32-bit words (edges read, merged, written)."""
         raw = np.ascontiguousarray(raw).reshape(-1).view(np.uint8)
         first, end = address // 4 * 4, -(-(address + raw.size) // 4) * 4
         if (first, end) != (address, address + raw.size):
-            span = self.read(window.lower(), first, end - first)
+            span = self.read(window.lower(), first, end - first, core)
             span[address - first:address - first + raw.size] = raw
             raw = span
-        self._mmio.write(_window(window) + first, raw.tobytes())
+        self.host_ports[core].write(_window(window) + first, raw.tobytes())
 
-    def _control(self, start: bool = False, reset: bool = False) -> None:
-        self._mmio.write(self._reg["CONTROL"], int(start) | int(reset) << 1)
+    def _control(self, core: int, start: bool = False, reset: bool = False) -> None:
+        self.host_ports[core].write(self._reg["CONTROL"], int(start) | int(reset) << 1)
 
-    def _counter(self, name: str) -> int:
-        return self._mmio.read(self._reg[f"{name}_LO"]) | self._mmio.read(self._reg[f"{name}_HI"]) << 32
+    def _counter(self, core: int, name: str) -> int:
+        mmio = self.host_ports[core]
+        return mmio.read(self._reg[f"{name}_LO"]) | mmio.read(self._reg[f"{name}_HI"]) << 32
 
-    def _wait(self, max_cycles: int | None) -> int:
+    def _wait(self, cores: list[int], max_cycles: int | None) -> dict[int, int]:
+        """Poll the cores' STATUS until none runs: {core: STATUS}."""
+        halted: dict[int, int] = {}
         for _ in range(self.polls):
-            status = self._mmio.read(self._reg["STATUS"])
-            if not status & _RUNNING:
-                return status
-            if max_cycles is not None and self._counter("CYCLES") > max_cycles:
-                pc = self._stop()
-                raise MachineFault(f"run exceeded its budget (max_cycles={max_cycles})", pc,
-                                   hint="raise max_cycles or look for an endless loop; the core "
-                                        "has been stopped")
+            for core in cores:
+                if core not in halted:
+                    status = self.host_ports[core].read(self._reg["STATUS"])
+                    if not status & _RUNNING:
+                        halted[core] = status
+                    elif max_cycles is not None and self._counter(core, "CYCLES") > max_cycles:
+                        pc = self._stop(cores)
+                        raise MachineFault(f"run exceeded its budget (max_cycles={max_cycles})", pc,
+                                           hint="raise max_cycles or look for an endless loop; the "
+                                                "cores have been stopped")
+            if len(halted) == len(cores):
+                return halted
             self._pause()
-        cycles = self._counter("CYCLES")
-        pc = self._stop()
-        raise PynqTimeout(f"the core did not halt within the timeout of {self.timeout} s "
+        late = [core for core in cores if core not in halted]
+        cycles = self._counter(late[0], "CYCLES")
+        pc = self._stop(cores)
+        raise PynqTimeout(f"core {late[0]} did not halt within the timeout of {self.timeout} s "
                           f"({self.polls} polls of STATUS, {self.poll_interval} s apart); it had run "
                           f"{cycles} cycles and was stopped (CONTROL.reset) at pc 0x{pc:x}. Raise "
                           f"timeout= for longer batches, or look for an endless loop")
 
-    def _stop(self) -> int:
-        self._control(reset=True)
-        return self._mmio.read(self._reg["HALT_PC"])
+    def _stop(self, cores: list[int]) -> int:
+        """Stop the cores (CONTROL.reset); the first one's HALT_PC."""
+        for core in cores:
+            self._control(core, reset=True)
+        return self.host_ports[cores[0]].read(self._reg["HALT_PC"])
 
     def _pause(self) -> None:
         if self.poll_interval > 0:

@@ -28,11 +28,9 @@ from fenn.soc import SocConfig
 
 __all__ = ["RtlPynq", "HOST_BASE"]
 
-#: where the double maps the SoC's host port (M_AXI_HPM0_FPD's range on Zynq UltraScale+)
+#: where the double maps the SoC's host ports (M_AXI_HPM0_FPD's range on Zynq UltraScale+),
+#: core i's at i x the SoC's host aperture from here
 HOST_BASE = 0xA000_0000
-HOST_RANGE = 1 << 28
-#: the SoC's cell name in the double's block design
-IP_NAME = "fenn_0"
 
 
 class RtlPynq:
@@ -40,8 +38,11 @@ class RtlPynq:
 
     def __init__(self, soc: SocConfig, simulator: str | None = None, access_cycles: int = 200,
                  build_root=None):
+        from fenn.hw.ports import soc_ports
         from fenn.hw.soc_session import SocSession
         self.soc = soc
+        self.ports = soc_ports(soc)
+        self.host_range = self.ports.host_aperture * soc.cores
         self.session = SocSession(soc, simulator=simulator, build_root=build_root)
         self.access_cycles = int(access_cycles)
         self.accesses = 0                   # MMIO calls
@@ -55,15 +56,17 @@ class RtlPynq:
                 if not pathlib.Path(bitfile_name).exists():
                     raise OSError(f"bitstream {bitfile_name} does not exist")
                 self.bitfile_name = bitfile_name
-                self.ip_dict = {IP_NAME: {"phys_addr": HOST_BASE, "addr_range": HOST_RANGE,
-                                          "type": "fenn:user:fenn_soc:1.0"}}
+                self.ip_dict = {f"fenn_{core.index}": {"phys_addr": HOST_BASE + core.host_offset,
+                                                       "addr_range": double.ports.host_aperture,
+                                                       "type": "fenn:user:fenn_soc:1.0"}
+                                for core in double.ports.cores}
                 if download:
                     double.session.reset()
                     double.downloaded.append(bitfile_name)
 
         class MMIO:
             def __init__(self, base_addr: int, length: int = 4, **_):
-                if base_addr < HOST_BASE or base_addr + length > HOST_BASE + HOST_RANGE:
+                if base_addr < HOST_BASE or base_addr + length > HOST_BASE + double.host_range:
                     raise ValueError(f"MMIO 0x{base_addr:x}+0x{length:x} is outside the PL's "
                                      f"host ports in this double")
                 self.base_addr, self.length = base_addr, length
@@ -93,8 +96,9 @@ class RtlPynq:
             if address + size <= start:
                 break
             address = -(-(start + nbytes) // 4096) * 4096
-        if address + size > self.soc.ddr_bytes:
-            raise MemoryError(f"the double's DDR ({self.soc.ddr_bytes} bytes) has no room for "
+        ddr = self.soc.cores * self.soc.ddr_bytes
+        if address + size > ddr:
+            raise MemoryError(f"the double's DDR ({ddr} bytes) has no room for "
                               f"{size} more bytes (live buffers: {self._live})")
         self._live[address] = size
         buffer = np.zeros(shape, dtype=dtype).view(_Buffer)

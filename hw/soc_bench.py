@@ -17,7 +17,7 @@ from multiprocessing.connection import Client
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge
 
 from fenn.hw.cocotb_bench import obey
 from fenn.hw.ddr_model import attach_ddr
@@ -29,12 +29,26 @@ PERIOD_NS = 10
 
 
 class SocBench:
+    """Host addresses are flat: core i's host port at ``i x`` the SoC's host aperture
+    (:func:`fenn.hw.ports.soc_ports`), as a board's address map puts them side by side."""
+
     def __init__(self, dut, soc: SocConfig):
         from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+
+        from fenn.hw.ports import soc_ports
         self.dut = dut
-        self.host = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil_"), dut.clk, dut.rst)
-        self.ram = attach_ddr(dut, soc, "m_axi_", model="axiram")
+        ports = soc_ports(soc)
+        self.aperture = ports.host_aperture
+        self.hosts = [AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{core.host}_"), dut.clk, dut.rst)
+                      for core in ports.cores]
+        self.ram = attach_ddr(dut, soc, model="axiram", prefixes=[f"{name}_" for name in ports.dma_masters])
         logging.getLogger(f"cocotb.{dut._name}").setLevel(logging.WARNING)   # a line per AXI access
+
+    def _host(self, address: int):
+        core, offset = divmod(address, self.aperture)
+        if core >= len(self.hosts):
+            raise ValueError(f"host address 0x{address:x} is beyond the {len(self.hosts)} cores' ports")
+        return self.hosts[core], offset
 
     async def reset(self) -> None:
         """The SoC's reset line (as the PS's PL reset): core, host interface, DMA."""
@@ -46,12 +60,14 @@ class SocBench:
 
     async def mmio_read(self, address: int, words: int) -> tuple[bytes, int]:
         """``words`` 32-bit reads from ``address``: (data, worst AXI response)."""
-        result = await self.host.read(address, 4 * words)
+        host, offset = self._host(address)
+        result = await host.read(offset, 4 * words)
         return bytes(result.data), int(result.resp)
 
     async def mmio_write(self, address: int, data: bytes) -> int:
         """32-bit writes of ``data`` from ``address``; the worst AXI response."""
-        return int((await self.host.write(address, data)).resp)
+        host, offset = self._host(address)
+        return int((await host.write(offset, data)).resp)
 
     async def ram_read(self, address: int, nbytes: int) -> bytes:
         return bytes(self.ram.read(address, nbytes))
@@ -59,16 +75,9 @@ class SocBench:
     async def ram_write(self, address: int, data: bytes) -> None:
         self.ram.write(address, data)
 
-    async def advance(self, cycles: int, until_halted: bool) -> bool:
-        """Let ``cycles`` clock cycles pass (fewer if ``until_halted`` and ``halted`` rises
-        first); whether the SoC is halted."""
-        dut = self.dut
-        if not until_halted:
-            await ClockCycles(dut.clk, cycles)
-        elif not int(dut.halted.value):
-            await First(ClockCycles(dut.clk, cycles), RisingEdge(dut.halted))
-        await FallingEdge(dut.clk)
-        return bool(int(dut.halted.value))
+    async def advance(self, cycles: int) -> None:
+        """Let ``cycles`` clock cycles pass."""
+        await ClockCycles(self.dut.clk, cycles)
 
 
 @cocotb.test()

@@ -2,7 +2,8 @@
 
 ``SocSession(soc, simulator=...)`` builds ``fenn_soc`` once (cached like
 :class:`fenn.hw.session.RtlSession`) and serves the bench :mod:`fenn.hw.soc_bench`: MMIO
-reads and writes through the AXI4-Lite host port (cocotbext-axi's AxiLiteMaster), the
+reads and writes through the AXI4-Lite host ports (cocotbext-axi's AxiLiteMaster; core i's
+at i x the host aperture), the
 DDR behind the DMA masters (cocotbext-axi's AxiRam), the SoC's reset line, and letting
 clock cycles pass. The pynq test double (:mod:`fenn.boards.pynq_double`) is made of it.
 """
@@ -72,10 +73,9 @@ class SocSession:
     def ram_write(self, address: int, data) -> None:
         self._sim.call("ram_write", int(address), np.ascontiguousarray(data).tobytes())
 
-    def advance(self, cycles: int, until_halted: bool = False) -> bool:
-        """Let ``cycles`` clock cycles pass (fewer if ``until_halted`` and the ``halted`` line
-        rises); whether the SoC is halted."""
-        return self._sim.call("advance", int(cycles), bool(until_halted), timeout=None)
+    def advance(self, cycles: int) -> None:
+        """Let ``cycles`` clock cycles pass."""
+        self._sim.call("advance", int(cycles), timeout=None)
 
     def reset(self) -> None:
         """Pulse the SoC's reset line."""

@@ -18,6 +18,7 @@ from fenn.boards.pynq_double import HOST_BASE, RtlPynq  # noqa: E402
 from fenn.device import open_device  # noqa: E402
 from fenn.errors import MachineFault  # noqa: E402
 from fenn.faults import CAUSES  # noqa: E402
+from fenn.hw.ports import soc_ports  # noqa: E402
 from fenn.hw.parity import NETWORK_SOC, ddr_streamed_network, network_run_differences, recurrent_network  # noqa: E402
 from fenn.hw.session import simulator_missing  # noqa: E402
 from fenn.isa import encode  # noqa: E402
@@ -36,7 +37,7 @@ def board(tmp_path_factory):
     """The "bitstream" (the double's SoC) and its overlay files, as `fenn build` writes them."""
     folder = tmp_path_factory.mktemp("overlay")
     (folder / "fenn.bit").write_bytes(b"stand-in bitstream")
-    core_map = [{"index": 0, "host_base": HOST_BASE, "host_bytes": 1 << 28}]
+    core_map = [{"index": 0, "host_base": HOST_BASE, "host_bytes": soc_ports(SOC).host_aperture}]
     (folder / "fenn_overlay.json").write_text(json.dumps({"soc": SOC.to_dict(), "soc_id": SOC.soc_id,
                                                           "board": "kv260", "cores": 1,
                                                           "core_map": core_map}))
@@ -132,3 +133,28 @@ def test_a_hung_core_ends_in_the_timeout_and_is_stopped(board, device):
     assert patient.run().reason == "ecall"
     assert patient.read("dmem", 0, 4).sum() == 0
     patient.close()
+
+
+@pytest.mark.slow
+def test_two_cores_shard_a_batch_and_give_the_one_core_results(tmp_path):
+    """A 2-core overlay (no manifest: the cores found as the overlay's fenn* IPs): fenn.run
+    shards the samples over both cores, per sample and through the firmware, and gives what
+    one simulated core gives."""
+    soc2 = dataclasses.replace(SOC, cores=2)
+    (tmp_path / "fenn.bit").write_bytes(b"stand-in bitstream")
+    rng = np.random.default_rng(4)
+    net = recurrent_network(rng, hidden=16, outputs=4)
+    spikes = rng.random((3, T, 32)) < 0.25            # two waves: both cores, then core 0 alone
+    one = fenn.run(fenn.compile(net, T, soc=SOC), spikes, progress=False)
+    double = RtlPynq(soc2, simulator="verilator")
+    try:
+        with PynqDevice(tmp_path / "fenn.bit", pynq=double, timeout=1.0, poll_interval=1e-4) as device:
+            assert device.cores == 2
+            for batch in (False, True):
+                got = fenn.run(fenn.compile(net, T, soc=soc2, batch=batch), spikes, device=device,
+                               progress=False)
+                for key in one.raw:
+                    assert np.array_equal(got.raw[key], one.raw[key]), (batch, key)
+                assert got.stats.cycles_per_sample == one.stats.cycles_per_sample, batch
+    finally:
+        double.close()
