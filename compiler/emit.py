@@ -1,10 +1,12 @@
 """An instruction list with labels and notes, checked against FeNN's load-use rule.
 
 Kernels append instructions here (mnemonic + operands in table order, registers as
-integers); :meth:`Code.assemble` fixes load-use hazards (a ``nop`` where a vector load's
-result would be read by the very next instruction: FeNN hardware has no interlock there)
-and hands everything to :class:`fenn.asm.Assembler`, keeping each instruction's note as
-its source annotation for listings.
+integers); :meth:`Code.assemble` hides late results (docs/timing.md: a load's or the
+multiply unit's result read by the very next instruction) by moving an independent
+instruction in between where one is near, fixes the vector load-use hazards left (a
+``nop``: FeNN hardware has no interlock there) and hands everything to
+:class:`fenn.asm.Assembler`, keeping each instruction's note as its source annotation
+for listings.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 from ..asm.pseudo import li_expansion
 from ..asm.registers import Register
 from ..isa import BY_MNEMONIC, Kind
+from ..timing import DRAWS_RNG, READS_VD, VECTOR_LOADS, late_kind
 
 __all__ = ["Code", "X", "V"]
 
@@ -29,21 +32,48 @@ class V:
     n: int
 
 
-_VLOADS = ("vloadv", "vloadl")
 _INVERSE = {"beq": "bne", "bne": "beq", "blt": "bge", "bge": "blt", "bltu": "bgeu", "bgeu": "bltu"}
-#: instructions that also read their destination vector register
-_READS_VD = ("vsel", "vloadl")
+#: instructions the scheduler never moves nor moves anything across (control flow, CSRs:
+#: counters and DMA status/starts, whose order against memory accesses matters)
+_BARRIERS = ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jalr", "ecall", "ebreak",
+             "fence", "fence.i", "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci")
+_MEMORY_WRITES = ("sb", "sh", "sw", "vstore", "vstorel")
+_MEMORY_READS = ("lb", "lh", "lw", "lbu", "lhu", "vloadv", "vloadl", "vloadr0", "vloadr1")
+#: how far ahead the scheduler looks for an independent instruction
+_WINDOW = 12
+_RNG = ("rng",)       # the lane RNG state, as a pseudo-register: draws read and write it
 
 
 def _reads(mnemonic: str, args) -> set:
     row = BY_MNEMONIC[mnemonic]
     regs = set()
     for op, value in zip(row.operands, args):
-        if op.kind is Kind.VREG and (op.name != "vd" or mnemonic in _READS_VD):
+        if op.kind is Kind.VREG and (op.name != "vd" or mnemonic in READS_VD):
             regs.add(("v", value.n))
         if op.kind is Kind.XREG and op.name not in ("rd", "xd"):
             regs.add(("x", value.n))
+    if mnemonic in DRAWS_RNG:
+        regs.add(_RNG)
     return regs
+
+
+def _writes(mnemonic: str, args) -> set:
+    row = BY_MNEMONIC[mnemonic]
+    regs = set()
+    for op, value in zip(row.operands, args):
+        if op.kind is Kind.VREG and op.name == "vd":
+            regs.add(("v", value.n))
+        if op.kind is Kind.XREG and op.name in ("rd", "xd") and value.n != 0:
+            regs.add(("x", value.n))
+    if mnemonic in DRAWS_RNG or mnemonic in ("vloadr0", "vloadr1"):
+        regs.add(_RNG)
+    return regs
+
+
+def _late_read(first, second) -> bool:
+    """Whether ``second`` right after ``first`` waits for ``first``'s late result."""
+    return (first[0] == "ins" and second[0] == "ins" and late_kind(first[1]) is not None
+            and bool(_writes(first[1], first[2]) & _reads(second[1], second[2]) - {_RNG}))
 
 
 class Code:
@@ -118,13 +148,51 @@ class Code:
     def instruction_count(self) -> int:
         return sum(1 for item in self.items if item[0] == "ins")
 
+    def schedule(self) -> int:
+        """Hide late results: where an instruction reads the late result of the one before
+        it, move the nearest later independent instruction of the same straight-line block
+        in between. Returns how many were moved."""
+        items, moved = self.items, 0
+        for k in range(len(items) - 1):
+            if not _late_read(items[k], items[k + 1]):
+                continue
+            j = self._independent(items, k)
+            if j is not None:
+                items.insert(k + 1, items.pop(j))
+                moved += 1
+        return moved
+
+    @staticmethod
+    def _independent(items, k):
+        """Index of an instruction after ``items[k + 1]`` that can move to ``k + 1``, or None."""
+        produced = _writes(items[k][1], items[k][2])
+        passed_reads, passed_writes, passed_memory_write = set(), set(), False
+        for j in range(k + 1, min(len(items), k + 2 + _WINDOW)):
+            item = items[j]
+            if item[0] != "ins" or item[1] in _BARRIERS:
+                return None
+            if j > k + 1:
+                reads, writes = _reads(item[1], item[2]), _writes(item[1], item[2])
+                movable = (item[1] not in _MEMORY_WRITES
+                           and not (item[1] in _MEMORY_READS and passed_memory_write)
+                           and not reads & (produced | passed_writes)
+                           and not writes & (passed_reads | passed_writes)
+                           and not _late_read(item, items[k + 1])
+                           and not (j + 1 < len(items) and _late_read(items[j - 1], items[j + 1])))
+                if movable:
+                    return j
+            passed_reads |= _reads(item[1], item[2])
+            passed_writes |= _writes(item[1], item[2])
+            passed_memory_write |= item[1] in _MEMORY_WRITES
+        return None
+
     def fix_hazards(self) -> int:
         """Insert a nop after every vector load whose result the next instruction reads."""
         fixed, inserted = [], 0
         items = self.items
         for k, item in enumerate(items):
             fixed.append(item)
-            if item[0] != "ins" or item[1] not in _VLOADS:
+            if item[0] != "ins" or item[1] not in VECTOR_LOADS:
                 continue
             written = ("v", item[2][0].n)
             following = next((it for it in items[k + 1:] if it[0] == "ins"), None)
@@ -170,6 +238,7 @@ class Code:
         labels the instructions may jump to)."""
         from ..asm import VREGS, XREGS, Assembler, parse_into
         self.relax_branches()
+        self.schedule()
         self.fix_hazards()
         a = Assembler()
         if prefix is not None:

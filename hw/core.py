@@ -31,10 +31,12 @@ from amaranth.utils import ceil_log2
 from fenn import isa
 from fenn.faults import FAULT_BITS, Fault
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
+from fenn.timing import MUL_UNIT, SCALAR_LOADS
 
 from .decoder import Decoder, row_index
 from .dma import CHANNELS, AxiMaster, Dma, axi_port_names, check_rtl_dma
 from .memories import SocMemories
+from .multiplier import LaneMultiplier, ScalarMultiplier
 from .rng import RngBank
 from .scalar_alu import ScalarAlu
 from .vector_alu import VectorAlu
@@ -62,7 +64,6 @@ class HostSpace(enum.IntEnum):
     RNG = 6      # S0 at 0..63, S1 at 64..127
 
 
-SCALAR_LOADS = ("lb", "lh", "lw", "lbu", "lhu")
 SCALAR_STORES = ("sb", "sh", "sw")
 BRANCHES = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
 CSR_REG = ("csrrw", "csrrs", "csrrc")
@@ -163,6 +164,8 @@ class Core(wiring.Component):
         m.submodules.dec = dec = Decoder()
         m.submodules.alu = alu = ScalarAlu()
         m.submodules.valu = valu = VectorAlu(lanes)
+        m.submodules.vmul = vmul = LaneMultiplier(lanes)
+        m.submodules.smul = smul = ScalarMultiplier()
         m.submodules.rng = rng = self.rng
 
         def is_(*names):
@@ -192,6 +195,7 @@ class Core(wiring.Component):
         w_x_data = Signal(32)
         w_v_data = Signal(vwidth)
         w_load = Signal(len(SCALAR_LOADS))      # one-hot: which scalar load
+        w_vmul, w_smul = Signal(), Signal()     # the result comes from the multiply unit
         w_off = Signal(2)
         w_vloadv, w_vloadl, w_vloadr0, w_vloadr1 = Signal(), Signal(), Signal(), Signal()
         w_llm_en = Signal(lanes)
@@ -212,7 +216,7 @@ class Core(wiring.Component):
             lv = lv | Mux(w_load[i], widened, 0)
         m.d.comb += load_value.eq(lv)
         x_wdata = Signal(32)
-        m.d.comb += x_wdata.eq(Mux(w_load.any(), load_value, w_x_data))
+        m.d.comb += x_wdata.eq(Mux(w_load.any(), load_value, Mux(w_smul, smul.result, w_x_data)))
 
         llm_merged = []
         for i in range(lanes):
@@ -220,7 +224,8 @@ class Core(wiring.Component):
             half = Mux(w_llm_hi[i], word[16:], word[:16])
             llm_merged.append(Mux(w_llm_en[i], half, w_v_data.word_select(i, 16)))
         v_wdata = Signal(vwidth)
-        m.d.comb += v_wdata.eq(Mux(w_vloadv, vmem_rp.data, Mux(w_vloadl, Cat(*llm_merged), w_v_data)))
+        m.d.comb += v_wdata.eq(Mux(w_vloadv, vmem_rp.data, Mux(w_vloadl, Cat(*llm_merged),
+                                                             Mux(w_vmul, vmul.vd_out, w_v_data))))
 
         x_we = w_valid & w_x_we
         v_we = w_valid & w_v_we
@@ -238,11 +243,13 @@ class Core(wiring.Component):
         m.d.comb += [xr[0].addr.eq(dec.rs1), xr[1].addr.eq(dec.rs2),
                      vr[0].addr.eq(dec.rs1), vr[1].addr.eq(dec.rs2), vr[2].addr.eq(dec.rd)]
 
+        # the bypass carries ALU results only: a load's or the multiply unit's result is
+        # never read by the instruction right behind it (the interlock below holds that one)
         def x_bypass(port, reg):
-            return Mux(x_we & (w_rd == reg), x_wdata, port.data)
+            return Mux(x_we & (w_rd == reg), w_x_data, port.data)
 
         def v_bypass(port, reg):
-            return Mux(v_we & (w_rd == reg), v_wdata, port.data)
+            return Mux(v_we & (w_rd == reg), w_v_data, port.data)
 
         rs1, rs2 = Signal(32), Signal(32)
         vs1, vs2, vdo = Signal(vwidth), Signal(vwidth), Signal(vwidth)
@@ -250,13 +257,14 @@ class Core(wiring.Component):
                      vs1.eq(v_bypass(vr[0], dec.rs1)), vs2.eq(v_bypass(vr[1], dec.rs2)),
                      vdo.eq(v_bypass(vr[2], dec.rd))]
 
-        # load-use interlock: the instruction in X reads what the load in W brings
-        w_xload = w_valid & w_load.any() & (w_rd != 0)
-        w_vload = w_valid & (w_vloadv | w_vloadl)
+        # interlock (load_use / vload_use / mul_use): the instruction in X reads a result that
+        # the instruction in W is still producing (a load's data, the multiply unit's second stage)
+        w_xlate = w_valid & w_x_we & (w_load.any() | w_smul)
+        w_vlate = w_valid & w_v_we & (w_vloadv | w_vloadl | w_vmul)
         hazard = Signal()
         m.d.comb += hazard.eq(
-            (w_xload & ((dec.reads_x_rs1 & (dec.rs1 == w_rd)) | (dec.reads_x_rs2 & (dec.rs2 == w_rd))))
-            | (w_vload & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
+            (w_xlate & ((dec.reads_x_rs1 & (dec.rs1 == w_rd)) | (dec.reads_x_rs2 & (dec.rs2 == w_rd))))
+            | (w_vlate & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
                           | (dec.reads_v_rd & (dec.rd == w_rd)))))
         active = Signal()
         m.d.comb += [active.eq(running & ~draining & x_valid & ~hazard),
@@ -272,11 +280,14 @@ class Core(wiring.Component):
         wants_redirect = is_jal | is_jalr | alu.taken
 
         # ------------------------------------------------------------- X: vector ALU, RNG
-        for field in ("vshift", "vshamt", "vk", "lane"):
+        for field in ("vk", "lane"):
             m.d.comb += getattr(valu, field).eq(getattr(dec, field))
         m.d.comb += [valu.rows.eq(dec.rows), valu.imm_u.eq(dec.imm_u),
                      valu.vs1.eq(vs1), valu.vs2.eq(vs2), valu.vd.eq(vdo),
                      valu.xs1.eq(rs1), valu.xs2.eq(rs2), valu.rng.eq(rng.out)]
+        m.d.comb += [vmul.rows.eq(dec.rows), vmul.vshift.eq(dec.vshift), vmul.vshamt.eq(dec.vshamt),
+                     vmul.vs1.eq(vs1), vmul.vs2.eq(vs2), vmul.rng.eq(rng.out),
+                     smul.a.eq(rs1), smul.b.eq(rs2)]
 
         # ------------------------------------------------------------- X: memory addresses
         is_load, is_store = is_(*SCALAR_LOADS), is_(*SCALAR_STORES)
@@ -521,6 +532,7 @@ class Core(wiring.Component):
                             Mux(is_("vteq", "vtne", "vtlt", "vtge", "vextract"), valu.xd_out, alu.result))),
             w_v_data.eq(Mux(is_("vloadl"), vdo, valu.vd_out)),
             w_load.eq(Cat(*[dec.rows[row_index(n)] for n in SCALAR_LOADS])),
+            w_vmul.eq(is_(*[n for n in MUL_UNIT if n != "mul"])), w_smul.eq(is_("mul")),
             w_off.eq(addr[:2]),
             w_vloadv.eq(is_("vloadv")), w_vloadl.eq(is_("vloadl")),
             w_vloadr0.eq(is_("vloadr0")), w_vloadr1.eq(is_("vloadr1")),

@@ -1,4 +1,5 @@
-"""RV32I + ``mul`` + the Zbb subset: the scalar results of one instruction, combinational.
+"""RV32I + the Zbb subset: the scalar results of one instruction, combinational (``mul`` is in
+:mod:`.multiplier`).
 
 Like the vector ALU it is driven by the decoder's one-hot ``rows`` and fields, and names
 instructions only by their table mnemonics.
@@ -95,7 +96,6 @@ class ScalarAlu(wiring.Component):
             "sra": sa >> b[:5],
             "or": a | b,
             "and": a & b,
-            "mul": a * b,
             "clz": _clz(a),
             "ctz": _ctz(a),
             "cpop": _cpop(a),

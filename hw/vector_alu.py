@@ -1,4 +1,7 @@
-"""The 32-lane x 16-bit vector ALU (spec/isa.md §3), purely combinational.
+"""The 32-lane x 16-bit vector ALU (spec/isa.md §3) of the X stage, purely combinational.
+
+Multiplies and shifts (``vmul*``, ``vsll*``, ``vslli``, ``vsra``, ``vsrai*``) are not here:
+they run on the lane DSPs of :mod:`.multiplier`, whose results come a stage later.
 
 It is driven by the decoder's one-hot ``rows`` and operand fields, so it never looks at
 opcode bits; which rows mean "saturate" or "round to nearest" is read from the mnemonics
@@ -12,8 +15,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from fenn import isa
+from fenn.timing import DRAWS_RNG
 
 from .decoder import row_index
+from .multiplier import clamp16
 
 __all__ = ["VectorAlu", "variants"]
 
@@ -28,17 +33,7 @@ def variants(prefix: str) -> list[str]:
 
 
 SATURATING = [r.mnemonic for r in isa.TABLE if r.is_vector and "s" in _suffixes(r.mnemonic)]
-ROUND_NEAREST = [r.mnemonic for r in isa.TABLE if r.is_vector and "rn" in _suffixes(r.mnemonic)]
-ROUND_STOCHASTIC = [r.mnemonic for r in isa.TABLE if r.is_vector and "rs" in _suffixes(r.mnemonic)]
-#: rows that draw one RNG output per lane (and advance every lane)
-DRAWS_RNG = ROUND_STOCHASTIC + ["vrng"]
 
-INT16_MAX, INT16_MIN = 32767, -32768
-
-
-def _clamp16(value):
-    return Mux(value > INT16_MAX, Const(INT16_MAX, 16),
-               Mux(value < INT16_MIN, Const(INT16_MIN & 0xFFFF, 16), value[:16]))
 
 
 class VectorAlu(wiring.Component):
@@ -49,8 +44,6 @@ class VectorAlu(wiring.Component):
         width = 16 * lanes
         super().__init__({
             "rows": In(len(isa.TABLE)),
-            "vshift": In(4),        # vmul shift
-            "vshamt": In(4),        # vslli/vsrai shamt
             "vk": In(4),            # vandadd k
             "lane": In(5),          # vextract lane
             "imm_u": In(20),        # vlui
@@ -72,23 +65,12 @@ class VectorAlu(wiring.Component):
         m = Module()
         is_ = self._is
         op = {name: Signal(name=f"is_{name}") for name in
-              ("vadd", "vsub", "vand", "vsll", "vsra", "vmul", "vslli", "vsrai", "vsel",
+              ("vadd", "vsub", "vand", "vsel",
                "vlui", "vfill", "vrng", "vandadd", "vteq", "vtne", "vtlt", "vtge", "vextract")}
         for name, sig in op.items():
             m.d.comb += sig.eq(is_(*variants(name)))
         sat = Signal()
-        rn = Signal()
-        rs = Signal()
-        m.d.comb += [sat.eq(is_(*SATURATING)), rn.eq(is_(*ROUND_NEAREST)), rs.eq(is_(*ROUND_STOCHASTIC)),
-                     self.draws_rng.eq(is_(*DRAWS_RNG))]
-
-        # shared rounding shifter: vmul shifts the product, vsrai the operand itself
-        shift = Signal(4)
-        m.d.comb += shift.eq(Mux(op["vmul"], self.vshift, self.vshamt))
-        half = Signal(16)
-        low_mask = Signal(16)
-        m.d.comb += [half.eq((Const(1, 17) << shift)[1:]),
-                     low_mask.eq((Const(1, 17) << shift) - 1)]
+        m.d.comb += [sat.eq(is_(*SATURATING)), self.draws_rng.eq(is_(*DRAWS_RNG))]
 
         lanes_out, cmp_bits = [], {k: [] for k in ("vteq", "vtne", "vtlt", "vtge")}
         for i in range(self.lanes):
@@ -99,32 +81,13 @@ class VectorAlu(wiring.Component):
 
             total = Signal(signed(17), name=f"sum{i}")
             m.d.comb += total.eq(Mux(op["vsub"], a - b, a + b))
-            addsub = Mux(sat, _clamp16(total), total[:16])
-
-            amount = b.as_unsigned()[:5]
-            wide = Signal(signed(47), name=f"sll{i}")
-            m.d.comb += wide.eq(a << amount)
-            sll = Mux(sat, _clamp16(wide), wide[:16])
-            sra = (a >> Mux(amount > 15, 15, amount))[:16]
-
-            base = Signal(signed(32), name=f"prod{i}")
-            m.d.comb += base.eq(Mux(op["vmul"], a * b, a))
-            bias = Mux(rn, half, Mux(rs, r & low_mask, 0))
-            rounded = Signal(signed(33), name=f"round{i}")
-            m.d.comb += rounded.eq((base + bias) >> shift)
-            mulsh = Mux(sat, _clamp16(rounded), rounded[:16])
-
-            slli = (a << self.vshamt)[:16]
+            addsub = Mux(sat, clamp16(total), total[:16])
             sel = Mux(self.xs1[i], b.as_unsigned(), old)
             andadd = ((a.as_unsigned() & Mux(self.vk == 0, 0, (Const(1, 16) << self.vk) - 1)) + self.xs2[:16])[:16]
 
             choices = [
                 (op["vadd"] | op["vsub"], addsub),
                 (op["vand"], (a & b)[:16]),
-                (op["vsll"], sll),
-                (op["vsra"], sra),
-                (op["vmul"] | op["vsrai"], mulsh),
-                (op["vslli"], slli),
                 (op["vsel"], sel),
                 (op["vlui"], self.imm_u[:16]),
                 (op["vfill"], Cat(self.xs1[:15], self.xs1[31])),

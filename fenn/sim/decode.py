@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from .. import isa
+from ..timing import READS_VD, late_kind
 from . import kernel
 
 __all__ = ["OP_ID", "decode_words", "sources", "destination", "Slot"]
@@ -26,10 +27,6 @@ if _unknown:
 _DEST_X = ("rd", "xd")
 _SRC_X = ("rs1", "rs2", "xs1", "xs2")
 _SRC_V = ("vs1", "vs2")
-#: instructions whose lanes may keep the old vd, so they read it (docs/timing.md)
-_READS_VD = ("vsel", "vloadl")
-_SCALAR_LOADS = {"lb", "lh", "lw", "lbu", "lhu"}
-_VECTOR_LOADS = {"vloadv", "vloadl"}
 
 
 def sources(decoded: isa.Decoded) -> tuple[set[int], set[int]]:
@@ -39,7 +36,7 @@ def sources(decoded: isa.Decoded) -> tuple[set[int], set[int]]:
         if op.kind is isa.Kind.XREG and op.name in _SRC_X:
             xs.add(value)
         elif op.kind is isa.Kind.VREG and (op.name in _SRC_V or
-                                           (op.name == "vd" and decoded.mnemonic in _READS_VD)):
+                                           (op.name == "vd" and decoded.mnemonic in READS_VD)):
             vs.add(value)
     return xs, vs
 
@@ -135,13 +132,13 @@ def decode_words(words: np.ndarray, imem_words: int, strict: bool) -> tuple[np.n
             penalty, slot.stall = 2, "branch"
         op = OP_ID[d.mnemonic]
         nxt = slots[index + 1].decoded if index + 1 < len(slots) else None
-        if nxt is not None and (d.mnemonic in _SCALAR_LOADS or d.mnemonic in _VECTOR_LOADS):
+        late = late_kind(d.mnemonic)
+        if nxt is not None and late is not None:
+            dest = destination(d)
             xs, vs = sources(nxt)
-            if d.mnemonic in _SCALAR_LOADS and rd != 0 and rd in xs:
-                penalty, slot.stall = 1, "load_use"
-            elif d.mnemonic in _VECTOR_LOADS and rd in vs:
-                penalty, slot.stall = 1, "vload_use"
-                if strict:
+            if dest is not None and dest[1] in (xs if dest[0] == "x" else vs):
+                penalty, slot.stall = 1, late
+                if strict and late == "vload_use":     # FeNN has no interlock there
                     op = kernel.HAZARD
         if rd == 0 and destination_is_x(d):
             rd = kernel.X0_SINK

@@ -22,6 +22,7 @@ from ..disasm import disassemble
 from ..errors import MachineFault
 from ..faults import Fault
 from ..soc import DEFAULT_SOC, SocConfig, rng_reset_state
+from ..timing import STALL_KEYS
 from . import kernel as K
 from .decode import Slot, decode_words, destination
 
@@ -340,8 +341,8 @@ class Machine:
         instructions = int(st[K.INSTRET]) - start_instret
         hit_pcs = np.flatnonzero(self._hits[:len(self._slots)])   # nothing past the text retires
         mnemonics: dict[str, int] = {}
-        stalls = {"branch": 0, "load_use": 0, "vload_use": 0, "dma_wait": end_cycle - issue_cycle - 1
-                  if end_cycle > issue_cycle else 0}
+        stalls = {"branch": 0, **{key: 0 for key in STALL_KEYS},
+                  "dma_wait": end_cycle - issue_cycle - 1 if end_cycle > issue_cycle else 0}
         for index in hit_pcs:
             count = int(self._hits[index])
             slot = self._slots[index] if index < len(self._slots) else None
@@ -350,7 +351,7 @@ class Machine:
             if slot is not None and slot.stall:
                 penalty = int(self._code[index] >> K.PENALTY_SHIFT) & 3
                 stalls[slot.stall] += penalty * count
-        static = stalls["load_use"] + stalls["vload_use"] + stalls["branch"]
+        static = sum(stalls[key] for key in STALL_KEYS) + stalls["branch"]
         stalls["branch"] += (issue_cycle - start_cycle) - instructions - static
         mm2s = int(st[K.DMA_BASE + K.D_BYTES]) - mm2s0
         s2mm = int(st[K.DMA_BASE + 16 + K.D_BYTES]) - s2mm0

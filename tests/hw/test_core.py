@@ -37,6 +37,20 @@ def test_scalar_load_use_costs_one_cycle(user_reads_load, extra):
     assert st.x[1] == 2 and st.x[3] == (3 if user_reads_load else 1)
 
 
+@pytest.mark.parametrize("reads, extra", [(True, 1), (False, 0)])
+def test_multiply_unit_result_one_cycle_late(reads, extra):
+    prog = [e("addi", 1, 0, 7), e("vfill", 1, 1),
+            e("vmul", 1, 2, 1, 1),                                     # v2 = 49 >> 1 = 24
+            e("vadd", 3, 2, 2) if reads else e("vadd", 3, 1, 1),
+            e("mul", 4, 1, 1),                                         # x4 = 49
+            e("add", 5, 4, 0) if reads else e("add", 5, 1, 0),
+            e("ecall")]
+    st = run_program(SOC, prog)
+    assert st.cycles == 7 + 2 * extra
+    assert (st.v[3] == (48 if reads else 14)).all() and (st.v[2] == 24).all()
+    assert (st.x[4], st.x[5]) == (49, 49 if reads else 7)
+
+
 def test_vector_load_use_includes_vsel_destination():
     vmem = np.arange(64, dtype=np.int16)
     # vsel reads its vd: the load of v1 right before it stalls one cycle

@@ -1,4 +1,4 @@
-"""The vector ALU and the RNG bank reproduce every ALU case of the golden vectors."""
+"""The vector ALU, the lane multiplier and the RNG bank reproduce every ALU case of the golden vectors."""
 
 import pathlib
 
@@ -11,8 +11,10 @@ from amaranth.sim import Simulator  # noqa: E402
 
 from fenn.hw.decoder import Decoder  # noqa: E402
 from fenn.hw.lanes import pack_lanes, unpack_lanes  # noqa: E402
+from fenn.hw.multiplier import LaneMultiplier  # noqa: E402
 from fenn.hw.rng import RngBank  # noqa: E402
 from fenn.hw.vector_alu import VectorAlu  # noqa: E402
+from fenn.timing import MUL_UNIT  # noqa: E402
 
 GOLDEN = pathlib.Path(__file__).resolve().parents[2] / "spec/vectors/fenn_vector_golden.npz"
 MEMORY_GROUPS = {"vloadl", "vstorel", "vloadv_vstore", "ref_quirk_vstore_negimm"}
@@ -27,18 +29,23 @@ def golden():
 
 
 class Bench:
-    """Decoder -> vector ALU, with the RNG bank feeding draws and advancing on a tick."""
+    """Decoder -> vector ALU and lane multiplier (operands shared), with the RNG bank feeding
+    draws and advancing on a tick; the multiplier's result is read after the tick that
+    registers its product."""
 
     def __init__(self):
         self.m = m = Module()
         m.submodules.dec = self.dec = Decoder()
         m.submodules.alu = self.alu = VectorAlu()
+        m.submodules.mul = self.mul = LaneMultiplier()
         m.submodules.rng = self.rng = RngBank()
-        self.execute = self.rng.advance  # driven by the testbench, gated below
-        for field in ("vshift", "vshamt", "vk", "lane"):
+        for field in ("vk", "lane"):
             m.d.comb += getattr(self.alu, field).eq(getattr(self.dec, field))
         m.d.comb += [self.alu.rows.eq(self.dec.rows), self.alu.imm_u.eq(self.dec.imm_u),
-                     self.alu.rng.eq(self.rng.out)]
+                     self.alu.rng.eq(self.rng.out),
+                     self.mul.rows.eq(self.dec.rows), self.mul.vshift.eq(self.dec.vshift),
+                     self.mul.vshamt.eq(self.dec.vshamt), self.mul.rng.eq(self.rng.out),
+                     self.mul.vs1.eq(self.alu.vs1), self.mul.vs2.eq(self.alu.vs2)]
 
 
 def _inputs(z, group, c):
@@ -81,6 +88,14 @@ def _run_groups(z, groups):
                     await ctx.tick()
                     ctx.set(rng.load_s1, 0)
                 for d in range(draws):
+                    if group in MUL_UNIT:                 # second stage: after the product's tick
+                        ctx.set(rng.advance, stateful and ctx.get(alu.draws_rng))
+                        await ctx.tick()
+                        ctx.set(rng.advance, 0)
+                        got = unpack_lanes(ctx.get(bench.mul.vd_out)).tolist()
+                        if got != z[f"{group}.out_vd"][c].tolist():
+                            failures.append((group, c, d, z[f"{group}.asm"][c]))
+                        continue
                     if group in X_RESULT_GROUPS:
                         got, want = ctx.get(alu.xd_out), int(z[f"{group}.out_xrd"][c])
                     else:

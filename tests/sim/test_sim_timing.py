@@ -27,7 +27,8 @@ def test_worked_example_takes_40_cycles():
     """)
     assert status.cycles == 40
     assert status.instructions == 21
-    assert status.stats["stalls"] == {"branch": 18, "load_use": 0, "vload_use": 0, "dma_wait": 0}
+    assert status.stats["stalls"] == {"branch": 18, "load_use": 0, "vload_use": 0, "mul_use": 0,
+                                       "dma_wait": 0}
     assert status.stats["mnemonics"] == {"addi": 11, "bne": 10, "ecall": 1}
 
 
@@ -74,6 +75,32 @@ def test_vector_load_use(small_machine, load, follower, stalls):
     status = run_words(small_machine, [load, follower], v={2: np.full(32, -1, np.int16)})
     assert status.stats["stalls"]["vload_use"] == stalls
     assert status.cycles == 3 + stalls
+
+
+@pytest.mark.parametrize("producer, follower, stalls", [
+    (("vmul", 4, 1, 2, 3), ("vadd", 5, 1, 2), 1),          # shift, vd, vs1, vs2; next reads v1
+    (("vmul_s_rn", 4, 1, 2, 3), ("vadd", 5, 6, 1), 1),
+    (("vmul", 4, 1, 2, 3), ("vadd", 1, 2, 3), 0),          # writes v1 only
+    (("vsrai_rs", 3, 1, 2), ("vsel", 1, 5, 2), 1),         # vsel reads its vd
+    (("vsll", 1, 2, 3), ("vstore", 1, 0, 64), 1),
+    (("vslli", 2, 1, 2), ("vextract", 5, 1, 0), 1),
+    (("vsra", 1, 2, 3), ("vloadl", 4, 1, 0), 1),           # lane addresses
+    (("mul", 5, 6, 7), ("add", 8, 5, 0), 1),
+    (("mul", 5, 6, 7), ("vfill", 1, 5), 1),
+    (("mul", 0, 6, 7), ("add", 8, 0, 0), 0),               # x0: nothing to wait for
+    (("vadd", 1, 2, 3), ("vadd", 4, 1, 1), 0),             # ALU results are bypassed
+])
+def test_multiply_unit_use(small_machine, producer, follower, stalls):
+    status = run_words(small_machine, [producer, follower])
+    assert status.stats["stalls"]["mul_use"] == stalls
+    assert status.cycles == 3 + stalls
+
+
+def test_strict_mode_allows_mul_use():
+    """Our RTL interlocks on the multiply unit and FeNN needs no gap there: not a fault."""
+    m = Machine(SMALL, strict=True)
+    m.load(assemble_text("vmul 2, v1, v2, v3\n vadd v4, v1, v1\n ecall").words)
+    assert m.run().stats["stalls"]["mul_use"] == 1
 
 
 def test_strict_mode_turns_vload_use_into_a_fault():
@@ -141,6 +168,6 @@ def test_stall_accounting_adds_up():
         ecall
     """)
     s = status.stats
-    assert s["stalls"] == {"branch": 6, "load_use": 4, "vload_use": 4, "dma_wait": 0}
+    assert s["stalls"] == {"branch": 6, "load_use": 4, "vload_use": 4, "mul_use": 0, "dma_wait": 0}
     assert status.cycles == s["instructions"] + sum(s["stalls"].values()) + 1
     assert status.cycles == 2 + 4 * (6 + 1 + 1) + 3 * 2 + 1

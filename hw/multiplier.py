@@ -1,0 +1,127 @@
+"""The multiply unit: one DSP48 per lane (and three for the scalar ``mul``), two stages.
+
+Every vector operation that multiplies or shifts goes through the lane's DSP as
+``a x m + bias``, registered at the DSP's output (PREG) at the end of X: ``vmul*`` (m = b),
+``vsrai*`` (m = 1), ``vsll*``/``vslli`` (m = 2^amount, 2^16 standing in for every amount
+>= 16: same truncated and saturated results) and ``vsra`` (m = 2^(15 - amount), then a
+fixed right shift by 15). The rounding bias (nearest, or this lane's RNG draw masked to
+the shift) enters through the DSP's C port. The second stage (W) shifts right by the
+instruction's amount and saturates. So the result is ready one cycle later than an ALU
+result: docs/timing.md charges ``mul_use`` when the next instruction reads it
+(``fenn.timing.MUL_UNIT`` lists the instructions).
+
+The scalar ``mul`` (low 32 bits of a 32 x 32 product) is three registered 16 x 16 DSP
+products, summed in W.
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from fenn import isa
+
+from .decoder import row_index
+
+__all__ = ["LaneMultiplier", "ScalarMultiplier", "clamp16"]
+
+INT16_MAX, INT16_MIN = 32767, -32768
+
+
+def clamp16(value):
+    """``value`` saturated to int16 (as 16 bits)."""
+    return Mux(value > INT16_MAX, Const(INT16_MAX, 16),
+               Mux(value < INT16_MIN, Const(INT16_MIN & 0xFFFF, 16), value[:16]))
+
+
+def _suffixes(mnemonic: str) -> list[str]:
+    return mnemonic.split("_")[1:]
+
+
+def _family(prefix: str) -> list[str]:
+    return [r.mnemonic for r in isa.TABLE if r.is_vector and r.mnemonic.split("_")[0] == prefix]
+
+
+class LaneMultiplier(wiring.Component):
+    """X side: operands and decode of the instruction in X; W side: ``vd_out`` of the one in W."""
+
+    def __init__(self, lanes: int = 32):
+        self.lanes = lanes
+        width = 16 * lanes
+        super().__init__({
+            "rows": In(len(isa.TABLE)),
+            "vshift": In(4),
+            "vshamt": In(4),
+            "vs1": In(width),
+            "vs2": In(width),
+            "rng": In(width),
+            "vd_out": Out(width),
+        })
+
+    def _is(self, *mnemonics):
+        return Cat(*[self.rows[row_index(m)] for m in mnemonics]).any()
+
+    def elaborate(self, platform):
+        m = Module()
+        is_ = self._is
+        vector = [r.mnemonic for r in isa.TABLE if r.is_vector]
+        op = {name: Signal(name=f"is_{name}") for name in ("vmul", "vsrai", "vsll", "vslli", "vsra")}
+        for name, sig in op.items():
+            m.d.comb += sig.eq(is_(*_family(name)))
+        rn = is_(*[n for n in vector if "rn" in _suffixes(n)])
+        rs = is_(*[n for n in vector if "rs" in _suffixes(n)])
+        sat = is_(*[n for n in vector if "s" in _suffixes(n) and n.split("_")[0] in op])
+
+        # rounding bias: vmul rounds at its shift, vsrai at its shamt
+        bias_shift = Signal(4)
+        half, low_mask = Signal(16), Signal(16)
+        m.d.comb += [bias_shift.eq(Mux(op["vmul"], self.vshift, self.vshamt)),
+                     half.eq((Const(1, 17) << bias_shift)[1:]),
+                     low_mask.eq((Const(1, 17) << bias_shift) - 1)]
+        slli_pow = Signal(17)
+        m.d.comb += slli_pow.eq(Const(1, 17) << self.vshamt)
+
+        # second stage: what to do with the product of the instruction now in W
+        w_shift = Signal(4)
+        w_sat = Signal()
+        m.d.sync += [w_shift.eq(Mux(op["vmul"], self.vshift, Mux(op["vsrai"], self.vshamt,
+                                                                  Mux(op["vsra"], 15, 0)))),
+                     w_sat.eq(sat)]
+
+        outs = []
+        for i in range(self.lanes):
+            a = self.vs1.word_select(i, 16).as_signed()
+            b = self.vs2.word_select(i, 16).as_signed()
+            amount = b.as_unsigned()[:5]
+            sll_pow = Mux(amount[4], Const(1 << 16, 17), Const(1, 17) << amount[:4])
+            sra_pow = Mux(amount[4], Const(1, 17), Const(1, 17) << ~amount[:4])
+            factor = Signal(signed(18), name=f"factor{i}")
+            m.d.comb += factor.eq(Mux(op["vmul"], b, Mux(op["vsll"], sll_pow, Mux(op["vsra"], sra_pow,
+                                                                                   Mux(op["vslli"], slli_pow, 1)))))
+            r = self.rng.word_select(i, 16)
+            bias = Signal(16, name=f"bias{i}")
+            m.d.comb += bias.eq(Mux(rn, half, Mux(rs, r & low_mask, 0)))
+            product = Signal(signed(34), name=f"p{i}")           # the DSP's P register
+            m.d.sync += product.eq(a * factor + bias)
+            shifted = Signal(signed(34), name=f"q{i}")
+            m.d.comb += shifted.eq(product >> w_shift)
+            outs.append(Mux(w_sat, clamp16(shifted), shifted[:16]))
+        m.d.comb += self.vd_out.eq(Cat(*outs))
+        return m
+
+
+class ScalarMultiplier(wiring.Component):
+    """``mul``: three 16 x 16 partial products registered at the end of X, summed in W."""
+
+    def __init__(self):
+        super().__init__({"a": In(32), "b": In(32), "result": Out(32)})
+
+    def elaborate(self, platform):
+        m = Module()
+        a, b = self.a, self.b
+        low = Signal(32)
+        cross1, cross2 = Signal(16), Signal(16)
+        m.d.sync += [low.eq(a[:16] * b[:16]), cross1.eq(a[16:] * b[:16]), cross2.eq(a[:16] * b[16:])]
+        m.d.comb += self.result.eq(low + Cat(Const(0, 16), cross1 + cross2))
+        return m
