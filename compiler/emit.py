@@ -16,7 +16,7 @@ import dataclasses
 from ..asm.pseudo import li_expansion
 from ..asm.registers import Register
 from ..isa import BY_MNEMONIC, Kind
-from ..timing import DRAWS_RNG, READS_VD, VECTOR_LOADS, late_kind
+from ..timing import DRAWS_RNG, READS_VD, VECTOR_LOADS, late_kind, waits_for_rng
 
 __all__ = ["Code", "X", "V"]
 
@@ -72,8 +72,11 @@ def _writes(mnemonic: str, args) -> set:
 
 def _late_read(first, second) -> bool:
     """Whether ``second`` right after ``first`` waits for ``first``'s late result."""
-    return (first[0] == "ins" and second[0] == "ins" and late_kind(first[1]) is not None
-            and bool(_writes(first[1], first[2]) & _reads(second[1], second[2]) - {_RNG}))
+    if first[0] != "ins" or second[0] != "ins":
+        return False
+    return waits_for_rng(first[1], second[1]) or (
+        late_kind(first[1]) is not None
+        and bool(_writes(first[1], first[2]) & _reads(second[1], second[2]) - {_RNG}))
 
 
 class Code:

@@ -3,14 +3,16 @@
 Pipeline and timing follow docs/timing.md exactly:
 
 * F: the IMEM read port (synchronous BRAM read) at ``pc_f``;
-* D: holds the fetched word for one cycle;
-* X: decodes (``Decoder``), reads the register files, runs the scalar ALU / vector ALU /
-  branch / CSRs, issues memory accesses. A taken branch or a jump redirects F and
+* D: decodes the word the read port holds (``Decoder``); X gets the decode registered;
+* X: reads the register files, runs the scalar ALU / vector ALU / branch / CSRs / the
+  multiply unit's DSPs, issues memory accesses. A taken branch or a jump redirects F and
   squashes D and the word arriving from F: the next instruction issues 2 cycles later.
-* Every register write happens one cycle after X (slot "W"), when load data has arrived
-  from the synchronous memories; X reads the register files through a bypass from W.
-  An instruction in X that reads the destination of a load in W is held one cycle
-  (``load_use`` / ``vload_use``), as the cycle model charges.
+* W: load data arrives from the synchronous memories, the multiply unit shifts and
+  saturates, registers are written; X reads the register files through a bypass from W
+  that carries ALU results only. An instruction in X that reads the destination of a
+  load or a multiply-unit operation in W is held one cycle (``load_use`` /
+  ``vload_use`` / ``mul_use``), as the cycle model charges. Faults are acted on in W too:
+  the faulting instruction and the one behind it (in X) have no effect, and the core halts.
 
 Cycle 0 of a run is the cycle in which the first instruction (pc 0) enters X; the run
 counter ``cycles`` counts from there and includes the cycle of the final ``ecall``.
@@ -31,14 +33,14 @@ from amaranth.utils import ceil_log2
 from fenn import isa
 from fenn.faults import FAULT_BITS, Fault
 from fenn.soc import DEFAULT_SOC, SocConfig, rng_reset_state
-from fenn.timing import MUL_UNIT, SCALAR_LOADS
+from fenn.timing import BIT_COUNTS, DRAWS_RNG, MUL_UNIT, SCALAR_LOADS
 
 from .decoder import Decoder, row_index
 from .dma import CHANNELS, AxiMaster, Dma, axi_port_names, check_rtl_dma
 from .memories import SocMemories
 from .multiplier import LaneMultiplier, ScalarMultiplier
 from .rng import RngBank
-from .scalar_alu import ScalarAlu
+from .scalar_alu import BitCounts, ScalarAlu
 from .vector_alu import VectorAlu
 
 __all__ = ["Core", "Halt", "Fault", "HostSpace"]
@@ -73,6 +75,22 @@ INHIBIT_RESET = 0b101
 
 def _csr_is(addr, name):
     return addr == isa.CSR_ADDRESSES[name]
+
+
+class DecodedInX:
+    """The decoder's outputs for the instruction in X: registered copies (``latch``) of a
+    :class:`Decoder` that decodes in D, with the same names and ``is_``."""
+
+    def __init__(self, decoder: Decoder):
+        self._names = [n for n in decoder.signature.members if n != "inst"]
+        for name in self._names:
+            setattr(self, name, Signal.like(getattr(decoder, name), name=f"x_{name}"))
+
+    def latch(self, decoder: Decoder) -> list:
+        return [getattr(self, n).eq(getattr(decoder, n)) for n in self._names]
+
+    def is_(self, *mnemonics: str):
+        return Cat(*[self.rows[row_index(m)] for m in mnemonics]).any()
 
 
 class Core(wiring.Component):
@@ -161,11 +179,14 @@ class Core(wiring.Component):
         m.d.comb += [dma_wp.addr.eq(dma_engine.vmem_addr), dma_wp.data.eq(dma_engine.vmem_wdata),
                      dma_wp.en.eq(dma_engine.vmem_we), dma_rp.addr.eq(dma_engine.vmem_addr),
                      dma_engine.vmem_rdata.eq(dma_rp.data)]
-        m.submodules.dec = dec = Decoder()
+        # D decodes the word the IMEM read port holds; X gets the decode registered
+        m.submodules.dec = dec_d = Decoder()
+        dec = DecodedInX(dec_d)
         m.submodules.alu = alu = ScalarAlu()
         m.submodules.valu = valu = VectorAlu(lanes)
         m.submodules.vmul = vmul = LaneMultiplier(lanes)
         m.submodules.smul = smul = ScalarMultiplier()
+        m.submodules.counts = counts = BitCounts()
         m.submodules.rng = rng = self.rng
 
         def is_(*names):
@@ -196,6 +217,14 @@ class Core(wiring.Component):
         w_v_data = Signal(vwidth)
         w_load = Signal(len(SCALAR_LOADS))      # one-hot: which scalar load
         w_vmul, w_smul = Signal(), Signal()     # the result comes from the multiply unit
+        w_count = Signal()                      # ... from the bit counts
+        w_halts = Signal()                      # ecall/ebreak: not counted as retired
+        w_faulted = Signal()                    # it faulted (set with the fault checks below)
+        w_counts = Signal()                     # minstret counts it (inhibit and writes of its X cycle)
+        w_retiring = Signal()
+        m.d.comb += w_retiring.eq(w_valid & ~w_faulted & ~w_halts)
+        minstret_now = Signal(64)               # minstret as an instruction in X reads it
+        m.d.comb += minstret_now.eq(minstret + (w_retiring & w_counts))
         w_off = Signal(2)
         w_vloadv, w_vloadl, w_vloadr0, w_vloadr1 = Signal(), Signal(), Signal(), Signal()
         w_llm_en = Signal(lanes)
@@ -216,7 +245,8 @@ class Core(wiring.Component):
             lv = lv | Mux(w_load[i], widened, 0)
         m.d.comb += load_value.eq(lv)
         x_wdata = Signal(32)
-        m.d.comb += x_wdata.eq(Mux(w_load.any(), load_value, Mux(w_smul, smul.result, w_x_data)))
+        m.d.comb += x_wdata.eq(Mux(w_load.any(), load_value, Mux(w_smul, smul.result,
+                                                                         Mux(w_count, counts.result, w_x_data))))
 
         llm_merged = []
         for i in range(lanes):
@@ -227,29 +257,31 @@ class Core(wiring.Component):
         m.d.comb += v_wdata.eq(Mux(w_vloadv, vmem_rp.data, Mux(w_vloadl, Cat(*llm_merged),
                                                              Mux(w_vmul, vmul.vd_out, w_v_data))))
 
-        x_we = w_valid & w_x_we
-        v_we = w_valid & w_v_we
+        w_done = w_valid & ~w_faulted
+        x_we = w_done & w_x_we
+        v_we = w_done & w_v_we
         m.d.comb += [
             xw.en.eq(x_we), xw.addr.eq(w_rd), xw.data.eq(x_wdata),
             vw.en.eq(Mux(v_we, (1 << (vwidth // 32)) - 1, 0)), vw.addr.eq(w_rd), vw.data.eq(v_wdata),
-            rng.load_s0.eq(w_valid & w_vloadr0), rng.load_s1.eq(w_valid & w_vloadr1),
+            rng.load_s0.eq(w_done & w_vloadr0), rng.load_s1.eq(w_done & w_vloadr1),
             rng.data.eq(vmem_rp.data),
             self.wb_x.eq(x_we), self.wb_x_rd.eq(w_rd), self.wb_x_data.eq(x_wdata),
             self.wb_v.eq(v_we), self.wb_v_rd.eq(w_rd), self.wb_v_data.eq(v_wdata),
         ]
 
         # ------------------------------------------------------------- X: operands
-        m.d.comb += dec.inst.eq(x_inst)
+        m.d.comb += dec_d.inst.eq(imem_rp.data)
         m.d.comb += [xr[0].addr.eq(dec.rs1), xr[1].addr.eq(dec.rs2),
                      vr[0].addr.eq(dec.rs1), vr[1].addr.eq(dec.rs2), vr[2].addr.eq(dec.rd)]
 
         # the bypass carries ALU results only: a load's or the multiply unit's result is
-        # never read by the instruction right behind it (the interlock below holds that one)
+        # never read by the instruction right behind it (the interlock below holds that one);
+        # it ignores a fault in W, which drops the instruction in X anyway
         def x_bypass(port, reg):
-            return Mux(x_we & (w_rd == reg), w_x_data, port.data)
+            return Mux(w_valid & w_x_we & (w_rd == reg), w_x_data, port.data)
 
         def v_bypass(port, reg):
-            return Mux(v_we & (w_rd == reg), w_v_data, port.data)
+            return Mux(w_valid & w_v_we & (w_rd == reg), w_v_data, port.data)
 
         rs1, rs2 = Signal(32), Signal(32)
         vs1, vs2, vdo = Signal(vwidth), Signal(vwidth), Signal(vwidth)
@@ -259,10 +291,11 @@ class Core(wiring.Component):
 
         # interlock (load_use / vload_use / mul_use): the instruction in X reads a result that
         # the instruction in W is still producing (a load's data, the multiply unit's second stage)
-        w_xlate = w_valid & w_x_we & (w_load.any() | w_smul)
+        w_xlate = w_valid & w_x_we & (w_load.any() | w_smul | w_count)
         w_vlate = w_valid & w_v_we & (w_vloadv | w_vloadl | w_vmul)
         hazard = Signal()
         m.d.comb += hazard.eq(
+            (w_valid & (w_vloadr0 | w_vloadr1) & dec.is_(*DRAWS_RNG)) |     # rng_use
             (w_xlate & ((dec.reads_x_rs1 & (dec.rs1 == w_rd)) | (dec.reads_x_rs2 & (dec.rs2 == w_rd))))
             | (w_vlate & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
                           | (dec.reads_v_rd & (dec.rd == w_rd)))))
@@ -287,7 +320,7 @@ class Core(wiring.Component):
                      valu.xs1.eq(rs1), valu.xs2.eq(rs2), valu.rng.eq(rng.out)]
         m.d.comb += [vmul.rows.eq(dec.rows), vmul.vshift.eq(dec.vshift), vmul.vshamt.eq(dec.vshamt),
                      vmul.vs1.eq(vs1), vmul.vs2.eq(vs2), vmul.rng.eq(rng.out),
-                     smul.a.eq(rs1), smul.b.eq(rs2)]
+                     smul.a.eq(rs1), smul.b.eq(rs2), counts.rows.eq(dec.rows), counts.rs1.eq(rs1)]
 
         # ------------------------------------------------------------- X: memory addresses
         is_load, is_store = is_(*SCALAR_LOADS), is_(*SCALAR_STORES)
@@ -326,7 +359,7 @@ class Core(wiring.Component):
         dma_status = {f"{ch}_status": getattr(dma_engine, f"{ch}_status") for ch in CHANNELS}
         csr_values = {
             "mcountinhibit": inhibit, "mcycle": mcycle[:32], "mcycleh": mcycle[32:],
-            "minstret": minstret[:32], "minstreth": minstret[32:], "mhartid": Const(self.hart_id, 32),
+            "minstret": minstret_now[:32], "minstreth": minstret_now[32:], "mhartid": Const(self.hart_id, 32),
             "mm2s_control": Const(0, 32), "s2mm_control": Const(0, 32),
             **dma, **dma_status,
         }
@@ -370,7 +403,6 @@ class Core(wiring.Component):
                          getattr(dma_engine, f"{ch}_count").eq(count)]
 
         # ------------------------------------------------------------- X: faults
-        fault_code = Signal(FAULT_BITS)
         checks = [   # in the simulator's order: the first that holds is the fault
             (x_pc[:2].any() | (x_pc >= soc.imem_bytes), Fault.FETCH),
             (dec.illegal, Fault.ILLEGAL),
@@ -389,31 +421,45 @@ class Core(wiring.Component):
             (dma_off_window, Fault.DMA_WINDOW),
             (dma_busy, Fault.DMA_BUSY),
         ]
-        with m.If(checks[0][0]):
-            m.d.comb += fault_code.eq(checks[0][1])
-        for condition, code in checks[1:]:
-            with m.Elif(condition):
-                m.d.comb += fault_code.eq(code)
-        execute = Signal()
-        m.d.comb += execute.eq(active & (fault_code == Fault.NONE))
-        # ecall/ebreak wait for both DMA channels to go idle ("draining"), faults stop at once
-        halt_request = active & ((fault_code != Fault.NONE) | is_("ecall", "ebreak"))
+        # A fault is acted on in W: the conditions are registered (w_faults) and the core halts
+        # from there, so no fault check sits in front of X's side effects. X's own writes (memory,
+        # CSRs, DMA starts, RNG, redirects) are gated by the few faults each instruction can
+        # have; everything of the instruction behind a fault (now in X) is dropped, and register
+        # writes in W are gated by the fault.
+        faults_x = Signal(len(checks))
+        m.d.comb += faults_x.eq(Cat(*[condition for condition, _ in checks]))
+        w_faults = Signal(len(checks))
+        w_pc = Signal(32)
+        m.d.sync += [w_faults.eq(faults_x), w_pc.eq(x_pc)]
+        m.d.comb += w_faulted.eq(w_valid & w_faults.any())
+        w_fault_code = Signal(FAULT_BITS)
+        for condition, code in reversed(list(zip(w_faults, [code for _, code in checks]))):
+            with m.If(condition):
+                m.d.comb += w_fault_code.eq(code)
+        go = Signal()          # the instruction in X issues (it may still fault, in W)
+        fetch_bad = checks[0][0]
+        m.d.comb += go.eq(active & ~w_faulted)
+        clean = go & ~fetch_bad      # ... and its word is an instruction
+        execute = Signal()     # ... and it faults nowhere (the trace only)
+        m.d.comb += execute.eq(go & ~faults_x.any())
+        # ecall/ebreak wait for both DMA channels to go idle ("draining")
+        halt_request = clean & is_("ecall", "ebreak")
         m.d.comb += [self.host_dma_refused.eq(host_refused),
                      self.dma_status.eq(Cat(dma_engine.mm2s_status, dma_engine.s2mm_status))]
         for index, ch in enumerate(CHANNELS):
-            m.d.comb += getattr(dma_engine, f"{ch}_start").eq((execute & dma_start[ch]) | host_start[ch])
+            starts = clean & dma_start[ch] & ~(dma_misaligned | dma_outside | dma_off_window | dma_busy)
+            m.d.comb += getattr(dma_engine, f"{ch}_start").eq(starts | host_start[ch])
             for k, reg in enumerate(("src", "dst", "count")):
                 with m.If(host_dma & (self.host_dma_reg == 4 * index + k)):
                     m.d.sync += dma[f"{ch}_{reg}"].eq(self.host_dma_wdata)
         halting = Signal()
-        m.d.comb += halting.eq(halt_request | draining)
+        m.d.comb += halting.eq(halt_request | draining | w_faulted)
         stop_now = Signal()
-        m.d.comb += stop_now.eq((halt_request & ((fault_code != Fault.NONE) | ~dma_engine.busy_after))
-                                | (draining & ~dma_engine.busy_after))
+        m.d.comb += stop_now.eq(w_faulted | ((halt_request | draining) & ~dma_engine.busy_after))
         redirect = Signal()
-        m.d.comb += redirect.eq(execute & wants_redirect)
+        m.d.comb += redirect.eq(go & wants_redirect)
         m.d.comb += [self.retire.eq(execute), self.retire_pc.eq(x_pc), self.retire_inst.eq(x_inst),
-                     rng.advance.eq(execute & valu.draws_rng)]
+                     rng.advance.eq(clean & valu.draws_rng)]
 
         # ------------------------------------------------------------- memory ports
         host_word = self.host_addr[2:]
@@ -436,14 +482,16 @@ class Core(wiring.Component):
         store_bytes = Mux(is_("sb"), 0b0001, Mux(is_("sh"), 0b0011, 0b1111))
         with m.If(running):
             m.d.comb += [dmem_wp.addr.eq(addr[2:]), dmem_wp.data.eq(rs2 << Cat(Const(0, 3), addr[:2])),
-                         dmem_wp.en.eq(Mux(execute & is_store, store_bytes << addr[:2], 0)),
+                         dmem_wp.en.eq(Mux(clean & is_store & ~dmem_misaligned & ~dmem_outside,
+                                           store_bytes << addr[:2], 0)),
                          vmem_addr.eq(addr[6:]), vmem_wp.data.eq(vs2),
-                         vmem_wp.en.eq(Mux(execute & is_("vstore"), (1 << (vwidth // 32)) - 1, 0))]
+                         vmem_wp.en.eq(Mux(clean & is_("vstore") & ~vmem_misaligned & ~vmem_outside,
+                                           (1 << (vwidth // 32)) - 1, 0))]
             for i in range(lanes):
                 la = llm_addr[i]
                 m.d.comb += [llm_rp[i].addr.eq(la[2:]), llm_wp[i].addr.eq(la[2:]),
                              llm_wp[i].data.eq(Cat(vs2.word_select(i, 16), vs2.word_select(i, 16))),
-                             llm_wp[i].en.eq(Mux(execute & is_("vstorel") & llm_en[i],
+                             llm_wp[i].en.eq(Mux(clean & is_("vstorel") & ~llm_any_bad & llm_en[i],
                                                  Mux(la[1], 0b10, 0b01), 0))]
         with m.Else():
             m.d.comb += [dmem_wp.addr.eq(host_word), dmem_wp.data.eq(self.host_wdata),
@@ -498,22 +546,26 @@ class Core(wiring.Component):
         with m.If(running):
             m.d.sync += self.written.eq(self.written | Cat(
                 dmem_wp.en.any(), vmem_wp.en.any() | dma_wp.en.any(), Cat(*[p.en.any() for p in llm_wp]).any()))
-        counting = running & (x_valid | issued)
-        writes_mcycle = execute & csr_writes & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
-        writes_minstret = execute & csr_writes & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))
+        counting = running & (x_valid | issued) & ~w_faulted     # a fault's W cycle is not a cycle
+        csr_write = clean & is_csr & csr_writes
+        writes_mcycle = csr_write & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
+        writes_minstret = csr_write & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))
         with m.If(counting):
             m.d.sync += cycles.eq(cycles + 1)
             with m.If(~inhibit[0] & ~writes_mcycle):
                 m.d.sync += mcycle.eq(mcycle + 1)
-        with m.If(execute & ~is_("ecall", "ebreak")):     # the halting instruction is not counted
+        # instructions retire in W (a fault there is known); minstret counts them with the
+        # inhibit bit and write of their X cycle (w_counts), and reads see the one in W
+        with m.If(w_retiring):
             m.d.sync += retired.eq(retired + 1)
-            with m.If(~inhibit[2] & ~writes_minstret):
-                m.d.sync += minstret.eq(minstret + 1)
+        with m.If(w_retiring & w_counts):
+            m.d.sync += minstret.eq(minstret + 1)
         with m.If(running & x_valid):
             m.d.sync += issued.eq(1)
 
-        with m.If(execute & is_csr & csr_writes):
-            for name, value in csr_values.items():
+        csr_targets = {**csr_values, "minstret": minstret[:32], "minstreth": minstret[32:]}
+        with m.If(csr_write):
+            for name, value in csr_targets.items():
                 if isa.CSR_ADDRESSES[name] >> 10 == 0b11 or name.endswith("_control"):
                     continue
                 with m.If(_csr_is(csr_addr, name)):
@@ -524,7 +576,9 @@ class Core(wiring.Component):
 
         # W slot
         m.d.sync += [
-            w_valid.eq(execute),
+            w_valid.eq(go),
+            w_halts.eq(is_("ecall", "ebreak")),
+            w_counts.eq(~inhibit[2] & ~writes_minstret),
             w_rd.eq(dec.rd),
             w_x_we.eq(dec.writes_x_rd & (dec.rd != 0)),
             w_v_we.eq(dec.writes_v_rd),
@@ -533,6 +587,7 @@ class Core(wiring.Component):
             w_v_data.eq(Mux(is_("vloadl"), vdo, valu.vd_out)),
             w_load.eq(Cat(*[dec.rows[row_index(n)] for n in SCALAR_LOADS])),
             w_vmul.eq(is_(*[n for n in MUL_UNIT if n != "mul"])), w_smul.eq(is_("mul")),
+            w_count.eq(is_(*BIT_COUNTS)),
             w_off.eq(addr[:2]),
             w_vloadv.eq(is_("vloadv")), w_vloadl.eq(is_("vloadl")),
             w_vloadr0.eq(is_("vloadr0")), w_vloadr1.eq(is_("vloadr1")),
@@ -546,17 +601,17 @@ class Core(wiring.Component):
                 d_valid.eq(~redirect), d_pc.eq(pc_f),
                 pc_f.eq(Mux(redirect, target, pc_f + 4)),
             ]
+            m.d.sync += dec.latch(dec_d)
+        halt_kind = Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)
         with m.If(halt_request):
-            m.d.sync += [halt_pc.eq(x_pc), fault.eq(fault_code),
-                         halt_reason.eq(Mux(fault_code != Fault.NONE, Halt.FAULT,
-                                            Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)))]
+            m.d.sync += [halt_pc.eq(x_pc), halt_reason.eq(halt_kind)]
         with m.If(halt_request & ~stop_now):
             m.d.sync += draining.eq(1)
+        with m.If(w_faulted):
+            m.d.sync += [halt_pc.eq(w_pc), fault.eq(w_fault_code)]
         with m.If(stop_now):
             m.d.sync += [running.eq(0), draining.eq(0),
-                         status.eq(Mux(halt_request, Mux(fault_code != Fault.NONE, Halt.FAULT,
-                                                         Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)),
-                                       halt_reason))]
+                         status.eq(Mux(w_faulted, Halt.FAULT, Mux(halt_request, halt_kind, halt_reason)))]
         with m.If(self.start):
             m.d.sync += self.written.eq(0)
             m.d.sync += [running.eq(1), status.eq(Halt.RUNNING), fault.eq(0), pc_f.eq(0),

@@ -1,16 +1,16 @@
 """Per-lane xoroshiro32++ random number generators (spec/isa.md §4).
 
 Each lane holds a 16-bit pair (S0, S1). ``load_s0``/``load_s1`` replace a whole state
-vector with ``data`` (``vloadr0``/``vloadr1``, whose data arrives a cycle after they
-issue) and are forwarded: ``out`` is the output of the state *after* this cycle's load,
-so a draw right behind a state load sees the new state, as in program order. ``advance``
+vector with ``data`` (``vloadr0``/``vloadr1``, whose data arrives in W, a cycle after they
+issue). ``out`` is the output of the registered state, not forwarded from a load: a draw
+right behind a state load waits a cycle (``rng_use`` in docs/timing.md). ``advance``
 steps every lane once (one draw). The reset state comes from
 ``fenn.soc.RNG_RESET_STATE`` so that the simulator and the RTL start alike.
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, Value
+from amaranth import Cat, Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -48,21 +48,19 @@ class RngBank(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        width = 16 * self.lanes
-        s0, s1 = Signal(width), Signal(width)     # state after this cycle's loads
-        m.d.comb += [s0.eq(Mux(self.load_s0, self.data, self.s0)),
-                     s1.eq(Mux(self.load_s1, self.data, self.s1))]
         n0s, n1s, outs = [], [], []
         for i in range(self.lanes):
-            r, n0, n1 = xoroshiro32pp(s0.word_select(i, 16), s1.word_select(i, 16))
+            r, n0, n1 = xoroshiro32pp(self.s0.word_select(i, 16), self.s1.word_select(i, 16))
             outs.append(r)
             n0s.append(n0)
             n1s.append(n1)
         m.d.comb += self.out.eq(Cat(*outs))
         with m.If(self.advance):
             m.d.sync += [self.s0.eq(Cat(*n0s)), self.s1.eq(Cat(*n1s))]
-        with m.Else():
-            m.d.sync += [self.s0.eq(s0), self.s1.eq(s1)]
+        with m.If(self.load_s0):
+            m.d.sync += self.s0.eq(self.data)
+        with m.If(self.load_s1):
+            m.d.sync += self.s1.eq(self.data)
         half = self.lanes // 2              # 32-bit words per state vector
         with m.If(self.host_we):
             with m.Switch(self.host_index):

@@ -1,5 +1,5 @@
 """RV32I + the Zbb subset: the scalar results of one instruction, combinational (``mul`` is in
-:mod:`.multiplier`).
+:mod:`.multiplier`; ``clz``/``ctz``/``cpop`` are :class:`BitCounts`, a stage later).
 
 Like the vector ALU it is driven by the decoder's one-hot ``rows`` and fields, and names
 instructions only by their table mnemonics.
@@ -15,7 +15,7 @@ from fenn import isa
 
 from .decoder import row_index
 
-__all__ = ["ScalarAlu", "BRANCH_CONDITIONS"]
+__all__ = ["ScalarAlu", "BitCounts", "BRANCH_CONDITIONS"]
 
 
 def _clz(x):
@@ -96,9 +96,6 @@ class ScalarAlu(wiring.Component):
             "sra": sa >> b[:5],
             "or": a | b,
             "and": a & b,
-            "clz": _clz(a),
-            "ctz": _ctz(a),
-            "cpop": _cpop(a),
             "sext.b": a[:8].as_signed(),
             "sext.h": a[:16].as_signed(),
         }
@@ -113,4 +110,22 @@ class ScalarAlu(wiring.Component):
         for name, cond in BRANCH_CONDITIONS.items():
             taken = taken | (self.rows[row_index(name)] & cond(a, b))
         m.d.comb += self.taken.eq(taken)
+        return m
+
+
+class BitCounts(wiring.Component):
+    """``clz``/``ctz``/``cpop``: the operand and the choice registered at the end of X,
+    counted in W (docs/timing.md charges ``mul_use`` when the next instruction reads it)."""
+
+    def __init__(self):
+        super().__init__({"rows": In(len(isa.TABLE)), "rs1": In(32), "result": Out(32)})
+
+    def elaborate(self, platform):
+        m = Module()
+        a = Signal(32)
+        which = Signal(3)       # clz, ctz, cpop
+        m.d.sync += [a.eq(self.rs1),
+                     which.eq(Cat(*[self.rows[row_index(n)] for n in ("clz", "ctz", "cpop")]))]
+        m.d.comb += self.result.eq(Mux(which[0], _clz(a), 0) | Mux(which[1], _ctz(a), 0)
+                                   | Mux(which[2], _cpop(a), 0))
         return m

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from .. import isa
-from ..timing import READS_VD, late_kind
+from ..timing import READS_VD, late_kind, waits_for_rng
 from . import kernel
 
 __all__ = ["OP_ID", "decode_words", "sources", "destination", "Slot"]
@@ -140,6 +140,8 @@ def decode_words(words: np.ndarray, imem_words: int, strict: bool) -> tuple[np.n
                 penalty, slot.stall = 1, late
                 if strict and late == "vload_use":     # FeNN has no interlock there
                     op = kernel.HAZARD
+        if nxt is not None and waits_for_rng(d.mnemonic, nxt.mnemonic):
+            penalty, slot.stall = 1, "rng_use"
         if rd == 0 and destination_is_x(d):
             rd = kernel.X0_SINK
         code[index] = (op | rd << kernel.RD_SHIFT | rs1 << kernel.RS1_SHIFT | rs2 << kernel.RS2_SHIFT

@@ -51,6 +51,21 @@ def test_multiply_unit_result_one_cycle_late(reads, extra):
     assert (st.x[4], st.x[5]) == (49, 49 if reads else 7)
 
 
+@pytest.mark.parametrize("draw_next, extra", [(True, 1), (False, 0)])
+def test_rng_state_load_then_draw(draw_next, extra):
+    """A draw right behind vloadr0/vloadr1 waits a cycle and sees the loaded state."""
+    vmem = np.arange(64, dtype=np.int16)
+    other = [e("addi", 1, 0, 1)]
+    prog = ([e("vloadr0", 0, 0), e("vloadr1", 0, 64)] + ([] if draw_next else other)
+            + [e("vrng", 1)] + (other if draw_next else []) + [e("ecall")])
+    st = run_program(SOC, prog, vmem=vmem)
+    assert st.cycles == 5 + extra
+    ref = Machine(SOC)
+    ref.load(prog, vmem=vmem.view(np.uint8))
+    ref.run()
+    assert np.array_equal(st.v[1], ref.v[1]) and st.cycles == ref.last_status.cycles
+
+
 def test_vector_load_use_includes_vsel_destination():
     vmem = np.arange(64, dtype=np.int16)
     # vsel reads its vd: the load of v1 right before it stalls one cycle

@@ -2,8 +2,9 @@
 
 It decodes every step with ``fenn.isa.decode``, runs scalar instructions with plain
 Python integers and vector instructions with ``vector_model``, and charges cycles by
-reading docs/timing.md's rules literally (taken branches and jumps 2, a load or a
-multiply-unit operation whose destination the next word reads 1). No CSRs or DMA: those have their own tests.
+reading docs/timing.md's rules literally (taken branches and jumps 2, a load, a
+multiply-unit operation or a bit count whose destination the next word reads 1, an RNG state load
+followed by a draw 1). No CSRs or DMA: those have their own tests.
 """
 
 import numpy as np
@@ -35,6 +36,13 @@ def _reads(word):
     return xs, vs
 
 
+def _mnemonic(word):
+    try:
+        return isa.decode(word).mnemonic
+    except isa.IllegalInstruction:
+        return None
+
+
 ALU = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "xor": lambda a, b: a ^ b,
     "or": lambda a, b: a | b, "and": lambda a, b: a & b, "mul": lambda a, b: a * b,
@@ -50,6 +58,7 @@ BRANCH = {"beq": lambda a, b: a == b, "bne": lambda a, b: a != b,
 LOADS = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False), "lw": (4, True)}
 STORES = {"sb": 1, "sh": 2, "sw": 4}
 #: docs/timing.md's multiply unit, spelled out here (not taken from fenn.timing)
+RNG_DRAWS = ("vrng", "vmul_rs", "vmul_s_rs", "vsrai_rs")
 VECTOR_MUL_UNIT = ("vmul", "vmul_rn", "vmul_rs", "vmul_s", "vmul_s_rn", "vmul_s_rs", "vsll", "vsll_s",
                    "vslli", "vsra", "vsrai", "vsrai_rn", "vsrai_rs")
 
@@ -107,9 +116,13 @@ def run_model(words, x, v, s0, s1, dmem, vmem, llm, max_steps=100_000):
                               "cpop": bits.count("1"),
                               "sext.b": _s((a & 0xFF) << 24) >> 24,
                               "sext.h": _s((a & 0xFFFF) << 16) >> 16}[m])
+            if m in ("clz", "ctz", "cpop") and f["rd"] and f["rd"] in _reads(words[pc // 4 + 1])[0]:
+                cost += 1
         elif d.instruction.is_vector:
             vector_model.execute(st, m, f)
             if m in ("vloadv", "vloadl") + VECTOR_MUL_UNIT and f["vd"] in _reads(words[pc // 4 + 1])[1]:
+                cost += 1
+            if m in ("vloadr0", "vloadr1") and _mnemonic(words[pc // 4 + 1]) in RNG_DRAWS:
                 cost += 1
         else:
             raise NotImplementedError(m)

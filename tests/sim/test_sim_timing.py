@@ -28,7 +28,7 @@ def test_worked_example_takes_40_cycles():
     assert status.cycles == 40
     assert status.instructions == 21
     assert status.stats["stalls"] == {"branch": 18, "load_use": 0, "vload_use": 0, "mul_use": 0,
-                                       "dma_wait": 0}
+                                       "rng_use": 0, "dma_wait": 0}
     assert status.stats["mnemonics"] == {"addi": 11, "bne": 10, "ecall": 1}
 
 
@@ -69,7 +69,7 @@ def test_no_load_use_stall_for_x0_or_a_gap(small_machine):
     (("vloadv", 1, 0, 0), ("vloadl", 1, 2, 0), 1),        # vloadl reads its vd
     (("vloadv", 1, 0, 0), ("vstorel", 2, 1, 0), 1),       # addresses
     (("vloadl", 1, 2, 0), ("vextract", 5, 1, 0), 1),
-    (("vloadr0", 0, 0), ("vrng", 1), 0),                  # writes no register
+    (("vloadr0", 0, 0), ("vadd", 1, 2, 2), 0),            # writes no register
 ])
 def test_vector_load_use(small_machine, load, follower, stalls):
     status = run_words(small_machine, [load, follower], v={2: np.full(32, -1, np.int16)})
@@ -88,11 +88,26 @@ def test_vector_load_use(small_machine, load, follower, stalls):
     (("mul", 5, 6, 7), ("add", 8, 5, 0), 1),
     (("mul", 5, 6, 7), ("vfill", 1, 5), 1),
     (("mul", 0, 6, 7), ("add", 8, 0, 0), 0),               # x0: nothing to wait for
+    (("ctz", 5, 6), ("add", 8, 5, 0), 1),                  # bit counts: the same second stage
+    (("cpop", 5, 6), ("add", 8, 6, 0), 0),
     (("vadd", 1, 2, 3), ("vadd", 4, 1, 1), 0),             # ALU results are bypassed
 ])
 def test_multiply_unit_use(small_machine, producer, follower, stalls):
     status = run_words(small_machine, [producer, follower])
     assert status.stats["stalls"]["mul_use"] == stalls
+    assert status.cycles == 3 + stalls
+
+
+@pytest.mark.parametrize("load, follower, stalls", [
+    (("vloadr0", 0, 0), ("vrng", 1), 1),
+    (("vloadr1", 0, 0), ("vmul_rs", 2, 1, 2, 3), 1),
+    (("vloadr1", 0, 0), ("vsrai_rs", 2, 1, 2), 1),
+    (("vloadr0", 0, 0), ("vmul_rn", 2, 1, 2, 3), 0),      # draws nothing
+    (("vloadv", 4, 0, 0), ("vrng", 1), 0),                # not an RNG state load
+])
+def test_rng_state_load_then_draw(small_machine, load, follower, stalls):
+    status = run_words(small_machine, [load, follower])
+    assert status.stats["stalls"]["rng_use"] == stalls
     assert status.cycles == 3 + stalls
 
 
@@ -168,6 +183,7 @@ def test_stall_accounting_adds_up():
         ecall
     """)
     s = status.stats
-    assert s["stalls"] == {"branch": 6, "load_use": 4, "vload_use": 4, "mul_use": 0, "dma_wait": 0}
+    assert s["stalls"] == {"branch": 6, "load_use": 4, "vload_use": 4, "mul_use": 0, "rng_use": 0,
+                           "dma_wait": 0}
     assert status.cycles == s["instructions"] + sum(s["stalls"].values()) + 1
     assert status.cycles == 2 + 4 * (6 + 1 + 1) + 3 * 2 + 1
