@@ -3,6 +3,7 @@
 Program structure::
 
     prologue   load the sample's RNG seed, initialise state, zero accumulators and rows
+               (or, when the host set the carry flag, keep them and resume the time)
     step:      propagation  (per target population: every incoming connection)
                updates      (per population: its lowered update, chunk by chunk)
                bookkeeping  (advance input-event and spike-row pointers, t += 1)
@@ -315,6 +316,14 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     code.li(X(5), seed)
     code.vloadr0(X(5), 0)
     code.vloadr1(X(5), 64)
+    # a run that carries state on (the host set the carry flag) keeps the neuron state,
+    # the synaptic input (rings) and the last spike row, and goes on counting time
+    carry, resume, started = slots["carry"], code.new_label("resume"), code.new_label("started")
+    io["carry"] = IoBuffer("carry", "dmem", carry, "<u4", (1,), "input",
+                           {"what": "non-zero: continue from the state the last run left "
+                                    "(fenn.run(..., reset=False))", "time_slot": slots["time"]})
+    code.lw(X(5), carry, X(0))
+    code.bne(X(5), X(0), resume)
     for p in ln.pops:
         code.note = f"prologue: {p.name} state"
         if p.name in initial:
@@ -326,6 +335,23 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
             _fill_vectors(code, isyn[1], p.nvec, [0])
         else:
             _zero_lane_local(code, isyn[1], isyn[2] * isyn[3])
+    code.note = "prologue: spike rows"
+    for name, (base, rows) in spike_rows.items():
+        p = ln.pop(name)
+        for w in range(p.nwords):             # row 0, "the spikes of step -1": none
+            if w % 512 == 0:                  # 12-bit store offsets: a new base every 2 KiB
+                code.li(X(6), base + 4 * w)
+            code.sw(X(0), 4 * (w % 512), X(6))
+    code.li(T_REG, 0)
+    code.j(started)
+    code.label(resume)
+    code.note = "prologue: carry on (last spike rows to row 0, time)"
+    for name, (base, rows) in spike_rows.items():
+        _copy_words(code, slots[f"prev:{name}"], base, ln.pop(name).nwords)
+    code.lw(T_REG, slots["time"], X(0))
+    code.label(started)
+    for p in ln.pops:
+        code.note = f"prologue: {p.name} recordings"
         for r, kind, where in rec_layout[p.name]:
             if kind == "mean":
                 _fill_vectors(code, where, 2 * p.nvec, [0])
@@ -334,13 +360,9 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
             elif kind == "trace":
                 code.li(X(6), io[r.key].address)
                 code.sw(X(6), where, X(0))
-    code.note = "prologue: spike rows and input pointers"
+    code.note = "prologue: spike row and input pointers"
     for name, (base, rows) in spike_rows.items():
         p = ln.pop(name)
-        for w in range(p.nwords):             # row 0, "the spikes of step -1": none
-            if w % 512 == 0:                  # 12-bit store offsets: a new base every 2 KiB
-                code.li(X(6), base + 4 * w)
-            code.sw(X(0), 4 * (w % 512), X(6))
         code.li(X(6), base)
         code.sw(X(6), slots[f"prev:{name}"], X(0))
         code.li(X(6), base + 4 * p.nwords)
@@ -348,8 +370,8 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     for name, base in events.items():
         code.li(X(6), base)
         code.sw(X(6), slots[f"events:{name}"], X(0))
-    code.li(T_REG, 0)
     code.li(TMAX, T)
+    code.add(TMAX, TMAX, T_REG)
 
     # ------------------------------------------------------------------ time loop
     code.phase(None)                    # prologue cycles are not part of any step phase
@@ -399,6 +421,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     code.beq(T_REG, TMAX, "done")
     code.j("step")
     code.label("done")
+    code.sw(T_REG, slots["time"], X(0))
     firmware_source = None
     if batch:
         code.j(firmware.RETURN_LABEL)
@@ -412,6 +435,9 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         "timesteps": T,
         "rounding": ln.rounding,
         "seed": ln.seed,
+        # per-lane RNG draws in a timestep: how far a run moves the generators, so that
+        # the host can seed a run that carries state on (fenn.run(..., reset=False))
+        "rng_draws_per_step": sum(p.nvec * sum(op.draws for op in p.kernel.ops) for p in ln.pops),
         "populations": {p.name: {"size": p.size, "model": repr(p.model), "format": str(p.fmt),
                                  "variables": p.variables} for p in ln.pops},
         "inputs": dict(ln.inputs),
@@ -486,6 +512,23 @@ def _copy_vectors(code: Code, source: int, destination: int, count: int):
         code.vloadv(regs[k], X(5), 64 * k)
     for k in range(rest):
         code.vstore(regs[k], X(6), 64 * k)
+
+
+def _copy_words(code: Code, source_slot: int, destination: int, count: int):
+    """Copy ``count`` DMEM words from the address held in slot ``source_slot`` to
+    ``destination`` (a no-op copy when they are the same)."""
+    source, target, left, word = X(5), X(6), X(7), X(8)
+    loop = code.new_label("copy_words")
+    code.lw(source, source_slot, X(0))
+    code.li(target, destination)
+    code.li(left, count)
+    code.label(loop)
+    code.lw(word, 0, source)
+    code.sw(word, 0, target)
+    code.addi(source, source, 4)
+    code.addi(target, target, 4)
+    code.addi(left, left, -1)
+    code.bne(left, X(0), loop)
 
 
 def _pow2(n: int) -> int:

@@ -10,6 +10,7 @@ runs the integer reference model instead (same results, bit for bit) and
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +219,7 @@ def _progress(total: int, enabled, desc: str):
 
 def run(program, inputs=None, *, backend: str = "sim", device: Device | None = None,
         progress: bool | None = None, strict: bool = False, first_sample: int = 0,
-        check: bool = False) -> Results:
+        check: bool = False, reset: bool = True) -> Results:
     """Run ``program`` on ``inputs`` ({input name: spikes}; a single raster/event list is
     fine for a one-input network) and return :class:`Results`.
 
@@ -231,7 +232,15 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
     ``check=True`` also runs the reference model and raises
     :class:`~fenn.errors.ReferenceMismatch` naming the recording, sample, step and neuron
     that first differ.
+
+    ``reset=False`` continues the network from where the last ``fenn.run`` of this Program
+    on the same open ``device`` left it (neuron state, synaptic input, delays, RNG, time):
+    runs of T and T' steps give what one run of T + T' steps over the concatenated inputs
+    gives, recordings split between them (streaming input, closed loops). One sample per
+    core; the first such call on a device starts from the beginning.
     """
+    if not reset:
+        _can_carry(program, backend, device, check)
     rasters, batched, samples = _batches(program, inputs)
     T = program.meta["timesteps"]
     stats = RunStats(samples=samples)
@@ -242,7 +251,7 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
         return _run_float(program, rasters, batched, stats)
     else:
         raw = _run_device(program, rasters, samples, device or _open(backend, program, strict),
-                          stats, progress, first_sample)
+                          stats, progress, first_sample, reset)
         if check:
             expected, stats.saturations = _run_reference(program, rasters, first_sample)
             _check(raw, expected, backend if device is None else device.name, first_sample)
@@ -309,23 +318,89 @@ def _run_cores(device, cores: list[int]) -> list:
     return device.run_cores(cores) if device_cores(device) > 1 else [device.run()]
 
 
-def _run_device(program, rasters, samples, device, stats, progress, first_sample):
+#: open device -> what its last run of fenn.run left on it (for reset=False)
+_CARRIED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+@dataclasses.dataclass
+class _Carried:
+    """The network a device holds after a run: which Program, how many samples (one per
+    core), and the RNG states the last run started from and how far it drew them."""
+    program: object
+    samples: int
+    seeds: np.ndarray
+    draws: int
+
+    def next_seeds(self) -> np.ndarray:
+        """The RNG states where the last run left them (computed only when continuing)."""
+        from .lanerng import advance
+        return np.stack([advance(s, self.draws) for s in self.seeds])
+
+
+def _can_carry(program, backend: str, device, check: bool) -> None:
+    """Refuse ``reset=False`` where a run cannot continue the last one."""
+    if device is None or backend in ("reference", "float"):
+        raise FennError("reset=False continues the network that the last fenn.run left on an "
+                        "open device: open one (device = fenn.open_device('sim')) and pass "
+                        "device=device to every call; the reference and float models keep no "
+                        "state between calls (run them once over the concatenated inputs)")
+    if "batch" in program.meta:
+        raise FennError("reset=False: a batch Program (fenn.compile(..., batch=True)) runs whole "
+                        "samples in the firmware and cannot carry state between calls; compile "
+                        "without batch=True")
+    if "carry" not in program.io:
+        raise FennError("reset=False: this Program was compiled by a fenn that could not carry "
+                        "state between runs; compile it again")
+    if check:
+        raise FennError("check=True runs the reference model, which cannot continue a run: "
+                        "check with reset=False off, or compare fenn.reference.simulate over "
+                        "the concatenated inputs")
+
+
+def _carried(program, device, samples: int, reset: bool) -> _Carried | None:
+    """What a ``reset=False`` run continues (None: start from the beginning)."""
+    if reset:
+        return None
+    last = _CARRIED.get(device)
+    if last is None:
+        return None
+    if last.program is not program:
+        raise FennError("reset=False: the device's last run was of another Program, so there "
+                        "is nothing of this one to continue; run this Program with reset=True "
+                        "first (or pass the same Program object)")
+    if samples != last.samples:
+        raise FennError(f"reset=False: the last run had {last.samples} sample(s) and this one "
+                        f"{samples}; a continued run carries on every sample of the last one")
+    return last
+
+
+def _run_device(program, rasters, samples, device, stats, progress, first_sample, reset=True):
     """Sample after sample; on a device of N cores, N samples at a time, sample ``s`` of a
     wave on core ``s - first`` (the results do not depend on the core count)."""
     from .compiler.ir import seeds_for
     if "batch" in program.meta:
+        _CARRIED.pop(device, None)
         return _run_batch(program, rasters, samples, device, stats, progress, first_sample)
-    device.load(program)
+    cores = device_cores(device)
+    if not reset and samples > cores:
+        raise FennError(f"reset=False: each sample's state stays on its own core and this "
+                        f"device has {cores}; pass at most {cores} sample(s) per call")
+    carried = _carried(program, device, samples, reset)
+    if carried is None:
+        device.load(program)
     outputs = {k: b for k, b in program.io.items() if b.role == "output"}
     raw = {k: [] for k in outputs}
-    seeds = seeds_for(program.meta["seed"], samples, first_sample)
+    seeds = carried.next_seeds() if carried else seeds_for(program.meta["seed"], samples, first_sample)
     bar = _progress(samples, progress, "fenn.run")
-    cores = device_cores(device)
     for first in range(0, samples, cores):
         wave = range(first, min(first + cores, samples))
         for core, s in enumerate(wave):
             seed = program.io["rng_seed"]
             device.write(seed.memory, seed.address, seeds[s], **_on(device, core))
+            if "carry" in program.io:
+                flag = program.io["carry"]
+                device.write(flag.memory, flag.address, np.array([carried is not None], "<u4"),
+                             **_on(device, core))
             for name, raster in rasters.items():
                 buffer = program.io[f"input.{name}"]
                 stream = encode_events(raster[s], buffer.shape[0], name)
@@ -338,6 +413,11 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
             bar.update(len(wave))
     if bar is not None:
         bar.close()
+    if samples <= cores and "carry" in program.io:
+        draws = program.meta["rng_draws_per_step"] * program.meta["timesteps"]
+        _CARRIED[device] = _Carried(program, samples, seeds, draws)
+    else:
+        _CARRIED.pop(device, None)
     return {k: np.stack(v) for k, v in raw.items()}
 
 
