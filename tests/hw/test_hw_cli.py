@@ -40,3 +40,76 @@ def test_report_groups_xilinx_cells_like_a_utilisation_report():
     assert (res["LUT"], res["FF"], res["BRAM36"], res["URAM"], res["DSP"], res["LUTRAM"], res["CARRY"]) == \
         (16, 8, 4.5, 2, 4, 6, 2)
     assert res["other"] == {"IBUF": 9}
+
+
+def _cell(kind, connections, outputs):
+    return {"type": kind, "parameters": {}, "connections": connections,
+            "port_directions": {p: "output" if p in outputs else "input" for p in connections}}
+
+
+def _fake_yosys(tmp_path, monkeypatch):
+    """A ``yosys`` on PATH that writes canned results (tests/hw/data/fake_yosys.py): a flat netlist with one
+    two-LUT path from register ``pc`` to register ``npc``, and a hierarchy where ``core.lane`` occurs twice."""
+    from pathlib import Path
+    flat_cells = {"LUT2": 2, "FDRE": 2, "DSP48E2": 0, "RAMB18E2": 3}
+    netlist = {"modules": {"fenn_soc": {"attributes": {"top": "00000000000000000000000000000001"}, "ports": {},
+                                        "netnames": {"pc": {"hide_name": 0, "bits": [2]},
+                                                     "npc": {"hide_name": 0, "bits": [4]}},
+                                        "cells": {
+        "r1": _cell("FDRE", {"C": [1], "D": [4], "CE": ["1"], "R": ["0"], "Q": [2]}, {"Q"}),
+        "l1": _cell("LUT1", {"I0": [2], "O": [3]}, {"O"}),
+        "l2": _cell("LUT2", {"I0": [3], "I1": [2], "O": [5]}, {"O"}),
+        "r2": _cell("FDRE", {"C": [1], "D": [5], "CE": ["1"], "R": ["0"], "Q": [4]}, {"Q"})}}}}
+    hierarchy = {"modules": {
+        "\\fenn_soc": {"num_cells_by_type": {"\\fenn_soc.core": 1, "LUT3": 1}},
+        "\\fenn_soc.core": {"num_cells_by_type": {"\\fenn_soc.core.lane": 2, "LUT6": 10, "RAMB36E2": 4}},
+        "\\fenn_soc.core.lane": {"num_cells_by_type": {"LUT6": 7, "DSP48E2": 1}}}}
+    data = {"flat": {"stat": {"modules": {"\\fenn_soc": {"num_cells_by_type": flat_cells}}}, "netlist": netlist},
+            "hierarchy": {"stat": hierarchy, "netlist": {}}}
+    (tmp_path / "fake.json").write_text(json.dumps(data))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "yosys").symlink_to(Path(__file__).parent / "data" / "fake_yosys.py")
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("FAKE_YOSYS_DATA", str(tmp_path / "fake.json"))
+    config = tmp_path / "soc.json"
+    config.write_text(json.dumps(SOC.to_dict()))
+    return config
+
+
+def test_report_names_the_yosys_that_ran_and_prints_depth_and_blocks(tmp_path, monkeypatch, capsys):
+    config = _fake_yosys(tmp_path, monkeypatch)
+    out = tmp_path / "report.json"
+    assert main(["hw", "report", "--soc", str(config), "--yosys", "yosys", "--by-block", "--json", str(out),
+                 "--workdir", str(tmp_path / "work")]) == 0
+    text = capsys.readouterr().out
+    assert "LUT              2" in text and "BRAM36         1.5" in text
+    assert "longest   2  pc  ->  npc" in text
+    assert "yosys: yosys 0.0+fake (native)" in text
+    assert "core.lane" in text and "scalar ALU" not in text
+    report = json.loads(out.read_text())
+    assert report["soc_id"] == SOC.soc_id and report["depth"]["longest"]["levels"] == 2
+    rows = {row["block"]: row for row in report["blocks"]["blocks"]}
+    assert rows["core.lane"]["instances"] == 2 and rows["fenn_soc"]["instances"] == 1
+    assert report["blocks"]["total"]["LUT"] == 1 + 10 + 2 * 7 and report["blocks"]["total"]["DSP"] == 2
+    source = (tmp_path / "work" / "fenn_soc.v").read_text()
+    assert "initial begin" not in source                       # the synthesised Verilog has no empty initialisers
+
+
+def test_report_json_alone_prints_json(tmp_path, monkeypatch, capsys):
+    config = _fake_yosys(tmp_path, monkeypatch)
+    assert main(["hw", "report", "--soc", str(config), "--json", "--yosys", "yosys"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["resources"]["FF"] == 2 and report["yosys"].startswith("yosys 0.0+fake")
+    assert "blocks" not in report
+
+
+def test_verilog_leaves_out_only_empty_initialisers():
+    from fenn.hw.verilog import core_verilog, soc_verilog, strip_zero_initialisers
+    synthesis_text = soc_verilog(SOC)
+    assert "initial begin" not in synthesis_text and "reg [511:0] vmem [" in synthesis_text
+    simulation_text = core_verilog(SOC, zero_memories=True)
+    assert simulation_text.count("initial begin") >= 3 + SOC.lanes      # imem, dmem, vmem, every LLM lane
+    kept = "  initial begin\n    rom[0] = 32'd0;\n    rom[1] = 32'd7;\n  end\n"
+    empty = "  initial begin\n    ram[0] = 16'h0000;\n    ram[1] = 16'd0;\n  end\n"
+    assert strip_zero_initialisers("a\n" + empty + kept + "b\n") == "a\n" + kept + "b\n"
