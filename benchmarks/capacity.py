@@ -37,7 +37,7 @@ STEPS = 3
 def _compile(n: int, layout: str, connectivity: float = 0.1):
     net = vogels_abbott(n, connectivity=connectivity, rng=np.random.default_rng(2),
                         sparse=layout == "sparse")
-    return net, fenn.compile(net, STEPS, soc=SOC, weights="ddr")
+    return net, fenn.compile(net, STEPS, soc=SOC)          # weights="auto": only what must
 
 
 def _fits(n: int, layout: str, connectivity: float):
