@@ -54,11 +54,21 @@ def existing_file(path) -> Path:
     return path
 
 
+def read_text(path, what: str) -> str:
+    """The text of an existing file; a CliError if it is not text (``what`` says what it
+    should have been)."""
+    path = existing_file(path)
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path} is not a text file (byte {error.start} is not UTF-8); expected "
+                       f"{what}") from None
+
+
 def assemble_file(path):
     """Assemble the FeNN assembly file ``path`` (an ``Assembled``; errors name the file)."""
     from .asm import assemble_text
-    path = existing_file(path)
-    return assemble_text(path.read_text(), str(path))
+    return assemble_text(read_text(path, "FeNN assembly"), str(path))
 
 
 def load_program(path):
@@ -75,7 +85,8 @@ def read_words(path: Path) -> tuple[list[int], dict[str, int]]:
         return [int(w) for w in program.text], dict(program.symbols)
     if path.suffix == ".hex":
         words = []
-        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        text = read_text(path, "one hexadecimal word per line")
+        for lineno, line in enumerate(text.splitlines(), 1):
             line = line.split("//", 1)[0].split("#", 1)[0].strip()
             if not line:
                 continue

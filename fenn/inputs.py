@@ -18,6 +18,7 @@ Two events of one unit in one timestep become one spike (counted as ``merged``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -68,6 +69,23 @@ class SpikeBatch:
         return self.rasters.shape[0]
 
 
+def _refusing(convert):
+    """``convert``, with numpy's complaints about values that are not spikes at all (ragged
+    lists, strings, None) turned into an InputError that says what is accepted."""
+    @functools.wraps(convert)
+    def wrapper(value, *args, **kwargs):
+        try:
+            return convert(value, *args, **kwargs)
+        except InputError:
+            raise
+        except (ValueError, TypeError) as error:
+            raise InputError(f"{kwargs.get('what', 'input')}: cannot read a "
+                             f"{type(value).__name__} as spikes ({error}); give a bool raster "
+                             f"(timesteps, units), events (times, units), a batch (samples, "
+                             f"timesteps, units) or a list of samples (docs/inputs.md)") from None
+    return wrapper
+
+
 def _as_units(units, n_units: int, what: str) -> np.ndarray:
     units = np.asarray(units)
     if units.ndim != 1:
@@ -87,6 +105,7 @@ def _as_units(units, n_units: int, what: str) -> np.ndarray:
     return units
 
 
+@_refusing
 def bin_events(times, units, n_units: int, dt: float, timesteps: int | None = None, *,
                t_start: float = 0.0, late: str = "error", what: str = "events"):
     """Validate an event list and return ``(steps, units, timesteps, dropped)``.
@@ -132,6 +151,7 @@ def bin_events(times, units, n_units: int, dt: float, timesteps: int | None = No
     return steps[keep], units[keep], timesteps, dropped
 
 
+@_refusing
 def events_to_raster(times, units, n_units: int, dt: float, timesteps: int | None = None, *,
                      t_start: float = 0.0, late: str = "error", counts: bool = False):
     """Bin an event list into a boolean raster ``(timesteps, n_units)``.
@@ -149,6 +169,7 @@ def events_to_raster(times, units, n_units: int, dt: float, timesteps: int | Non
     return raster
 
 
+@_refusing
 def check_raster(raster, n_units: int, timesteps: int | None = None,
                  what: str = "raster") -> np.ndarray:
     """Return ``raster`` as bool ``(timesteps, n_units)``, refusing anything but 0/1 values."""
@@ -178,6 +199,7 @@ def _is_event_pair(value) -> bool:
     return False
 
 
+@_refusing
 def to_raster(value, n_units: int, timesteps: int | None = None, dt: float = 1.0, *,
               late: str = "error", what: str = "input") -> np.ndarray:
     """One sample in any supported form -> bool raster ``(timesteps, n_units)``.
@@ -191,6 +213,7 @@ def to_raster(value, n_units: int, timesteps: int | None = None, dt: float = 1.0
     return check_raster(value, n_units, timesteps, what)
 
 
+@_refusing
 def to_batch(value, n_units: int, timesteps: int, dt: float = 1.0, *, late: str = "error",
              what: str = "input") -> SpikeBatch:
     """A sample or a batch in any supported form -> :class:`SpikeBatch` ``(samples, T, N)``.
@@ -274,21 +297,36 @@ class SHDFile:
             self._file = h5py.File(self.path, "r")
         except OSError as error:
             raise InputError(f"{self.path} is a damaged HDF5 file ({error})") from None
+        try:
+            self._check_layout()
+        except BaseException as error:
+            self._file.close()
+            if isinstance(error, InputError):
+                raise
+            if isinstance(error, (ValueError, TypeError, KeyError, OSError)):
+                raise InputError(f"{self.path} is not an SHD-format file: its datasets cannot be "
+                                 f"read as spike times, units and labels ({error})") from None
+            raise
+        self.n_units = n_units
+
+    def _check_layout(self) -> None:
+        import h5py
         missing = [k for k in ("spikes/times", "spikes/units", "labels") if k not in self._file]
         if missing:
             have = sorted(self._file.keys())
-            self._file.close()
             raise InputError(f"{self.path} is not an SHD-format file: missing "
                              f"{', '.join('/' + m for m in missing)} (top-level keys: {have})")
         self._times = self._file["spikes/times"]
         self._units = self._file["spikes/units"]
+        if not all(isinstance(d, h5py.Dataset) and d.ndim == 1
+                   for d in (self._times, self._units, self._file["labels"])):
+            raise InputError(f"{self.path} is not an SHD-format file: /spikes/times, "
+                             f"/spikes/units and /labels must be 1-D datasets (one entry per sample)")
         self.labels = np.asarray(self._file["labels"][()], dtype=np.int64)
         if not (len(self._times) == len(self._units) == len(self.labels)):
             n = (len(self._times), len(self._units), len(self.labels))
-            self._file.close()
             raise InputError(f"{self.path}: /spikes/times, /spikes/units and /labels have "
                              f"{n[0]}, {n[1]} and {n[2]} samples; they must match")
-        self.n_units = n_units
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -307,8 +345,12 @@ class SHDFile:
         (default: milliseconds)."""
         if not 0 <= i < len(self):
             raise IndexError(f"sample {i} out of range: {self.path} has {len(self)} samples")
-        return Events(np.asarray(self._times[i], np.float64) * time_scale,
-                      np.asarray(self._units[i]))
+        try:
+            return Events(np.asarray(self._times[i], np.float64) * time_scale,
+                          np.asarray(self._units[i]))
+        except (ValueError, TypeError) as error:
+            raise InputError(f"{self.path}: sample {i} is not a list of spike times and units "
+                             f"({error})") from None
 
     def batch(self, indices: Sequence[int] | slice | None = None, *, dt: float = 1.0,
               timesteps: int, late: str = "drop") -> SpikeBatch:
