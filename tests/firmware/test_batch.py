@@ -46,6 +46,8 @@ NETWORKS = {
     "recurrent": lambda rng: (recurrent_network(rng), {"rounding": "stochastic"}),
     "ddr-streamed": ddr_streamed_network,
     "sparse-delayed": _sparse_delayed,
+    # rows in DDR: a DMEM row table merged with the firmware's link tables
+    "sparse-delayed-ddr": lambda rng: (_sparse_delayed(rng)[0], {"weights": "ddr"}),
     "two-inputs": _two_inputs,
 }
 
