@@ -2,6 +2,9 @@
 connectivity) that compiles and runs on the default SoC with the KV260's 4 GB DDR, dense
 and sparse rows in DDR, beside FeNN-DMA's 16k neurons and 256M synapses per core.
 
+Every connection streams from DDR (``weights="ddr"``, the kick input too: with dense rows
+its ring buffers take 160 KB of VMEM, which is what limits the dense size).
+
 Sparse: the largest size (a multiple of 32 neurons) whose program compiles is searched
 with the real compiler (bisection; the on-chip memories do not depend on the
 connectivity, so the search compiles a 0.2 %-connected stand-in), then the 10 % network
@@ -37,7 +40,7 @@ STEPS = 3
 def _compile(n: int, layout: str, connectivity: float = 0.1):
     net = vogels_abbott(n, connectivity=connectivity, rng=np.random.default_rng(2),
                         sparse=layout == "sparse")
-    return net, fenn.compile(net, STEPS, soc=SOC)          # weights="auto": only what must
+    return net, fenn.compile(net, STEPS, soc=SOC, weights="ddr")
 
 
 def _fits(n: int, layout: str, connectivity: float):
