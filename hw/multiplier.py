@@ -35,6 +35,11 @@ def clamp16(value):
                Mux(value < INT16_MIN, Const(INT16_MIN & 0xFFFF, 16), value[:16]))
 
 
+def one_hot(index, width: int = 17):
+    """``1 << index`` as a decoder (one comparator per bit), not a shifter."""
+    return Cat(*[index == k for k in range(width)])
+
+
 def _suffixes(mnemonic: str) -> list[str]:
     return mnemonic.split("_")[1:]
 
@@ -77,10 +82,10 @@ class LaneMultiplier(wiring.Component):
         bias_shift = Signal(4)
         half, low_mask = Signal(16), Signal(16)
         m.d.comb += [bias_shift.eq(Mux(op["vmul"], self.vshift, self.vshamt)),
-                     half.eq((Const(1, 17) << bias_shift)[1:]),
-                     low_mask.eq((Const(1, 17) << bias_shift) - 1)]
+                     half.eq(one_hot(bias_shift)[1:]),
+                     low_mask.eq(one_hot(bias_shift) - 1)]
         slli_pow = Signal(17)
-        m.d.comb += slli_pow.eq(Const(1, 17) << self.vshamt)
+        m.d.comb += slli_pow.eq(one_hot(self.vshamt))
 
         # second stage: what to do with the product of the instruction now in W
         w_shift = Signal(4)
@@ -94,8 +99,8 @@ class LaneMultiplier(wiring.Component):
             a = self.vs1.word_select(i, 16).as_signed()
             b = self.vs2.word_select(i, 16).as_signed()
             amount = b.as_unsigned()[:5]
-            sll_pow = Mux(amount[4], Const(1 << 16, 17), Const(1, 17) << amount[:4])
-            sra_pow = Mux(amount[4], Const(1, 17), Const(1, 17) << ~amount[:4])
+            sll_pow = Mux(amount[4], Const(1 << 16, 17), one_hot(amount[:4]))
+            sra_pow = Mux(amount[4], Const(1, 17), one_hot(~amount[:4]))
             factor = Signal(signed(18), name=f"factor{i}")
             m.d.comb += factor.eq(Mux(op["vmul"], b, Mux(op["vsll"], sll_pow, Mux(op["vsra"], sra_pow,
                                                                                    Mux(op["vslli"], slli_pow, 1)))))
