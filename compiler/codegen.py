@@ -71,10 +71,11 @@ class Slots:
 def _events_capacity(plan: MemoryPlan, ln, requested: int | None, reserved: int = 0) -> int:
     """Halfwords per input stream: what was asked for, or an equal share of free DMEM
     (less ``reserved`` bytes)."""
-    n = max(1, len(ln.inputs))
+    spiking = [name for name, _ in ln.inputs if name not in ln.currents]
+    n = max(1, len(spiking))
     if requested is not None:
         return int(requested)
-    return max(ln.timesteps, ((plan.free("dmem") - reserved) // n // 2) & ~1) if ln.inputs else 0
+    return max(ln.timesteps, ((plan.free("dmem") - reserved) // n // 2) & ~1) if spiking else 0
 
 
 PHASES = ("propagation", "dma_wait", "update", "bookkeeping")
@@ -101,7 +102,9 @@ def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, ba
     DDR only as far as needed to fit). ``batch``: link the network into the resident batch
     firmware (``fenn.firmware``).
     """
-    streamable = list(range(len(ln.conns)))
+    _check_currents(ln, batch)
+    # a current input's weights stay in VMEM: every row is used every step
+    streamable = [ci for ci, c in enumerate(ln.conns) if c.pre not in ln.currents]
     if weights == "vmem":
         return _generate(ln, soc, input_capacity, set(), profile, batch, slot_area)
     if weights == "ddr":
@@ -117,6 +120,18 @@ def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, ba
             if error.memory != "vmem" or not by_size:
                 raise
             streamed.add(by_size.pop(0))
+
+
+def _check_currents(ln, batch: bool) -> None:
+    """Refuse what current inputs do not support (yet), naming the way out."""
+    if ln.currents and batch:
+        raise OptionError(f"inputs {sorted(ln.currents)} carry currents, which the batch "
+                          f"firmware does not stream; compile without batch=True")
+    for c in ln.conns:
+        if c.pre in ln.currents and _lane_local(ln, c.post):
+            raise OptionError(f"population {c.post!r} is fed by the current input {c.pre!r} and "
+                              f"also has sparse or delayed inputs, which current inputs cannot "
+                              f"share yet; give it dense, undelayed inputs only")
 
 
 def _lane_local(ln, post: str) -> bool:
@@ -293,11 +308,22 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
             io[f"{p.name}.spikes"] = IoBuffer(f"{p.name}.spikes", "dmem", base, "<u4",
                                               (T + 1, p.nwords), "output",
                                               {"size": p.size, "kind": "spikes", "first_row": 1})
+    events, currents = {}, {}
+    for name, size in ln.inputs:
+        if name in ln.currents:
+            base = plan.alloc("dmem", f"{name}.values", 2 * T * size,
+                              what="input currents: per timestep a value per channel")
+            currents[name] = (base, size)
+            io[f"input.{name}"] = IoBuffer(f"input.{name}", "dmem", base, "<i2", (T, size), "input",
+                                           {"size": size, "kind": "current",
+                                            "format": str(ln.currents[name]),
+                                            "encoding": "int16 values, step-major"})
     capacity = _events_capacity(plan, ln, input_capacity, firmware.AREA_BYTES if batch else 0)
     if batch:         # the firmware moves whole 64-byte planes into the event buffers
         capacity = max(32, capacity // 32 * 32)
-    events = {}
     for name, size in ln.inputs:
+        if name in ln.currents:
+            continue
         base = plan.alloc("dmem", f"{name}.events", 2 * capacity,
                           what="input events: per timestep a count, then the units")
         events[name] = base
@@ -367,7 +393,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         code.sw(X(6), slots[f"prev:{name}"], X(0))
         code.li(X(6), base + 4 * p.nwords)
         code.sw(X(6), slots[f"cur:{name}"], X(0))
-    for name, base in events.items():
+    for name, base in [*events.items(), *((n, b) for n, (b, _) in currents.items())]:
         code.li(X(6), base)
         code.sw(X(6), slots[f"events:{name}"], X(0))
     code.li(TMAX, T)
@@ -400,6 +426,11 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         code.slli(count, count, 1)
         code.add(ptr, ptr, count)
         code.sw(ptr, slots[f"events:{name}"], X(0))
+    for name, (_, size) in currents.items():         # on by a step of values
+        code.lw(X(5), slots[f"events:{name}"], X(0))
+        code.li(X(6), 2 * size)
+        code.add(X(5), X(5), X(6))
+        code.sw(X(5), slots[f"events:{name}"], X(0))
     for name, (base, rows) in spike_rows.items():
         p = ln.pop(name)
         prev, cur = X(5), X(6)
@@ -441,6 +472,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         "populations": {p.name: {"size": p.size, "model": repr(p.model), "format": str(p.fmt),
                                  "variables": p.variables} for p in ln.pops},
         "inputs": dict(ln.inputs),
+        "currents": {name: str(fmt) for name, fmt in ln.currents.items()},
         "report": ln.report,
         "memory": plan.summary(),
         "memory_map": plan.table(),

@@ -103,6 +103,9 @@ class LoweredNetwork:
     conns: list[ConnIR]
     recs: list[RecIR]
     report: dict
+    #: inputs of kind "current": name -> the format of their values (its fraction bits
+    #: are the shift of every product weight x value)
+    currents: dict = dataclasses.field(default_factory=dict)
 
     def pop(self, name: str) -> PopIR:
         for p in self.pops:
@@ -139,9 +142,16 @@ def resolve_formats(net, formats) -> dict[str, Format]:
                 magnitude = max(magnitude, var.bound)
         for c in net.connections:
             if c.post is pop:
-                magnitude = max(magnitude, WEIGHT_HEADROOM * c.max_abs_weight())
+                magnitude = max(magnitude, WEIGHT_HEADROOM * c.max_abs_weight(),
+                                c.max_abs_weight() * _current_bound(c.pre))
         chosen[pop.name] = auto_format(magnitude)
     return chosen
+
+
+def _current_bound(group) -> float:
+    """The largest value a connection's pre sends per synapse: a current input's
+    ``max_value``, else nothing beyond the weight (a spike is 1)."""
+    return group.max_value if getattr(group, "kind", "spikes") == "current" else 0.0
 
 
 def seeds_for(seed: int, samples: int, first: int = 0) -> np.ndarray:
@@ -266,5 +276,9 @@ def lower_network(net, timesteps: int, formats="auto", rounding: str = "nearest"
         "rounding": rounding,
         "parameters": {p.name: _parameter_report(p) for p in pops if p.kernel.params},
     }
+    currents = {g.name: auto_format(g.max_value) for g in net.inputs if g.kind == "current"}
+    if currents:
+        report["inputs"] = {name: str(fmt) for name, fmt in currents.items()}
     return LoweredNetwork(net.dt, int(timesteps), rounding, int(seed),
-                          [(g.name, g.size) for g in net.inputs], pops, conns, recs, report)
+                          [(g.name, g.size) for g in net.inputs], pops, conns, recs, report,
+                          currents)

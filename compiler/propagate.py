@@ -15,6 +15,7 @@ __all__ = ["emit_connection_group", "ACC_REGS"]
 
 ACC_REGS = 16
 _W = [V(1), V(2)]
+_X, _P = V(3), V(4)        # a current input's broadcast value, and weight x value
 PTR, CNT, WB, RB, IDX, ROW, WORD, TMP, STRIDE = (X(n) for n in range(5, 14))
 WP, AP, CN = X(16), X(17), X(18)
 _UNROLL = 8
@@ -84,6 +85,67 @@ def _from_events(code: Code, slot: int, weights_base: int, row_bytes: int, row_k
     row_kernel()
     code.bne(CNT, X(0), loop)
     code.label(skip)
+
+
+def _from_currents(code: Code, slot: int, size: int, weights_base: int, row_bytes: int,
+                   row_kernel):
+    """A current input: every channel's value of this step (int16, at the address in
+    ``slot``) scales its weight row into the target; zero values are skipped."""
+    loop, skip = code.new_label("channel"), code.new_label("no_current")
+    code.lw(PTR, slot, X(0))
+    code.li(WB, weights_base)
+    code.li(CNT, size)
+    code.li(RB, row_bytes)
+    code.label(loop)
+    code.lh(IDX, 0, PTR)
+    code.addi(PTR, PTR, 2)
+    code.addi(ROW, WB, 0)
+    code.beq(IDX, X(0), skip)
+    code.vfill(_X, IDX)
+    row_kernel()
+    code.label(skip)
+    code.add(WB, WB, RB)
+    code.addi(CNT, CNT, -1)
+    code.bne(CNT, X(0), loop)
+
+
+def _scaled_row_into_registers(code: Code, accs: list[V], shift: int):
+    """accs += ROW's weights x the broadcast value _X, rounded to nearest by ``shift``."""
+    n = len(accs)
+    code.vloadv(_W[0], ROW, 0)
+    for k in range(n):
+        if k + 1 < n:
+            code.vloadv(_W[(k + 1) % 2], ROW, 64 * (k + 1))
+        _scale(code, _P, _W[k % 2], shift)
+        code.vadd_s(accs[k], accs[k], _P)
+
+
+def _scaled_row_into_vmem(code: Code, isyn_base: int, nvec: int, shift: int):
+    """As :func:`_row_into_vmem`, each weight times the broadcast value _X."""
+    w, a = V(1), V(2)
+    code.addi(WP, ROW, 0)
+    code.li(AP, isyn_base)
+    loop = code.new_label("scaled_row")
+    code.li(CN, nvec)
+    code.label(loop)
+    code.vloadv(w, WP, 0)
+    code.vloadv(a, AP, 0)
+    _scale(code, _P, w, shift)
+    code.vadd_s(a, a, _P)
+    code.vstore(a, AP, 0)
+    code.addi(WP, WP, 64)
+    code.addi(AP, AP, 64)
+    code.addi(CN, CN, -1)
+    code.bne(CN, X(0), loop)
+
+
+def _scale(code: Code, product: V, weights: V, shift: int):
+    """product = weights x _X >> shift, rounded to nearest, saturated (no ``_rn`` at
+    shift 0: isa.md)."""
+    if shift:
+        code.vmul_s_rn(shift, product, weights, _X)
+    else:
+        code.vmul_s(0, product, weights, _X)
 
 
 #: pre populations of at most this many bitfield words get a straight-line scan
@@ -172,6 +234,16 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
             emit_streamed_tiled(code, c, post, streams[ci], slots, ln, isyn_base)
         elif ci in streams:
             emit_streamed(code, c, post, streams[ci], slots, ln, accs, isyn_base)
+        elif c.pre in ln.currents:
+            shift = ln.currents[c.pre].frac
+            if in_registers:
+                def scaled_kernel():
+                    _scaled_row_into_registers(code, accs, shift)
+            else:
+                def scaled_kernel():
+                    _scaled_row_into_vmem(code, isyn_base, post.nvec, shift)
+            _from_currents(code, slots[f"events:{c.pre}"], c.pre_size, weights[ci], row_bytes,
+                           scaled_kernel)
         elif c.pre_is_input:
             _from_events(code, slots[f"events:{c.pre}"], weights[ci], row_bytes, row_kernel)
         else:

@@ -54,12 +54,14 @@ def _evaluate(tr, state: dict, current: np.ndarray):
 
 
 def simulate_float(net, inputs: dict[str, np.ndarray], timesteps: int) -> dict[str, np.ndarray]:
-    """Run ``net`` in float64 on bool rasters ``inputs[name]`` (S, T, N).
+    """Run ``net`` in float64 on bool rasters ``inputs[name]`` (S, T, N) (real values for
+    current inputs).
 
     Returns recordings keyed like :func:`fenn.run`'s results: spikes as bool (S, T, N),
     state as float (S, T, N), reductions as float (S, N).
     """
-    rasters = {g.name: np.asarray(inputs[g.name], dtype=bool) for g in net.inputs}
+    rasters = {g.name: np.asarray(inputs[g.name], dtype=np.float64 if g.kind == "current" else bool)
+               for g in net.inputs}
     S = next(iter(rasters.values())).shape[0] if rasters else 1
     traces = {p.name: trace(p.model, net.dt) for p in net.populations}
     state = {p.name: {k: np.tile(p.initial_values(k), (S, 1)) for k in p.model.state()}

@@ -64,13 +64,18 @@ class Input(_Group):
     lays out its channels (e.g. ``(2, 34, 34)`` for event-camera frames); inputs of that
     shape are flattened in C order (last axis fastest) to the ``size`` channels."""
 
-    def __init__(self, network, size: int, name: str, shape: tuple[int, ...] | None = None):
+    def __init__(self, network, size: int, name: str, shape: tuple[int, ...] | None = None,
+                 kind: str = "spikes", max_value: float = 1.0):
         super().__init__(network, size, name)
         self.shape = tuple(shape) if shape is not None else (size,)
+        #: "spikes" (0/1 events) or "current" (a real value per channel and step, in
+        #: fixed point of a format that holds ``max_value``)
+        self.kind, self.max_value = kind, float(max_value)
 
     def __repr__(self):
         shape = f", shape={self.shape}" if self.shape != (self.size,) else ""
-        return f"Input({self.size}, name={self.name!r}{shape})"
+        kind = f", kind='current', max_value={self.max_value:g}" if self.kind == "current" else ""
+        return f"Input({self.size}, name={self.name!r}{shape}{kind})"
 
 
 class Population(_Group):
@@ -215,21 +220,32 @@ class Network:
     def groups(self) -> list:
         return [*self.inputs, *self.populations]
 
-    def input(self, size, name: str | None = None) -> Input:
+    def input(self, size, name: str | None = None, *, kind: str = "spikes",
+              max_value: float = 1.0) -> Input:
         """A spike source of ``size`` channels, fed by ``fenn.run(inputs={name: ...})``.
 
         ``size`` may be a shape such as ``(2, 34, 34)``: then ``fenn.run`` also takes
         rasters shaped ``(timesteps, *shape)`` (or ``(samples, timesteps, *shape)``) and
-        flattens them in C order (channel ``(c, y, x)`` is ``c*34*34 + y*34 + x``)."""
+        flattens them in C order (channel ``(c, y, x)`` is ``c*34*34 + y*34 + x``).
+
+        ``kind="current"``: the host supplies a real value per channel and step (direct
+        coding of frames or audio features), float arrays ``(timesteps, size)``; each step
+        its connections add ``W.T @ x`` to their targets' input. Values are held in the
+        finest fixed-point format that reaches ``max_value`` (larger ones saturate)."""
         name = name or f"input{len(self.inputs)}"
         self._check_name(name)
+        if kind not in ("spikes", "current"):
+            raise NetworkError(f"input {name!r}: kind must be 'spikes' or 'current', got {kind!r}")
+        if not (np.isfinite(max_value) and 0 < max_value < 32768):
+            raise NetworkError(f"input {name!r}: max_value must be a positive number below "
+                               f"32768 (the largest value the current takes), got {max_value!r}")
         shape = None
         if isinstance(size, (tuple, list)):
             shape = tuple(size)
             if not shape or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in shape):
                 raise NetworkError(f"an input shape is a tuple of positive integers, got {size!r}")
             size = int(np.prod(shape))
-        group = Input(self, self._check_size(size), name, shape)
+        group = Input(self, self._check_size(size), name, shape, kind, max_value)
         self.inputs.append(group)
         return group
 
@@ -265,6 +281,10 @@ class Network:
         if (weights is None) == (sparse is None):
             raise NetworkError("give exactly one of weights= (dense (pre, post) array) or "
                                "sparse=(pre_idx, post_idx, w)")
+        if getattr(pre, "kind", "spikes") == "current" and (weights is None or delays is not None):
+            raise NetworkError(f"input {pre.name!r} carries currents: connect it with dense "
+                               f"weights= and no delays (sparse or delayed current inputs are "
+                               f"not supported)")
         name = name or f"{pre.name}_to_{post.name}" + (f"_{len(self.connections)}"
                                                       if any(c.pre is pre and c.post is post
                                                              for c in self.connections) else "")

@@ -116,7 +116,7 @@ def reference_source(ln) -> tuple[str, list[str]]:
     body: list[str] = []
     w = body.append
     for name, _ in ln.inputs:
-        args += [f"ptr_{name}", f"units_{name}"]
+        args += [f"cur_{name}"] if name in ln.currents else [f"ptr_{name}", f"units_{name}"]
     for ci, c in enumerate(ln.conns):
         if c.kind == "dense":
             args.append(f"W{ci}")
@@ -167,6 +167,10 @@ def reference_source(ln) -> tuple[str, list[str]]:
         post = ln.pop(c.post)
         mask = max(post.ring_slots, 1) - 1
         weights = f"W{ci}" if c.kind == "dense" else f"Sptr{ci}, Spost{ci}, Sw{ci}"
+        if c.pre in ln.currents:
+            helpers.append(_current_helper(ci, c, post, ln.currents[c.pre].frac, decorator))
+            s(f"nsat_{pidx[c.post]} += _prop{ci}(acc_{c.post}, slot_{c.post}, cur_{c.pre}[b, t], W{ci})")
+            continue
         delays = f", D{ci}" if c.delays is not None else ""
         spikes = "units, start, stop" if c.pre_is_input else "prev"
         h = [decorator, f"def _prop{ci}(acc, t, slot, {spikes}, {weights}{delays}):", "    nsat = 0"]
@@ -251,6 +255,23 @@ def reference_source(ln) -> tuple[str, list[str]]:
     return "\n\n\n".join(helpers + [driver]), args
 
 
+def _current_helper(ci: int, c, post, shift: int, decorator: str) -> str:
+    """A current input's propagation: acc += round(W[j] * x[j] >> shift) per channel in
+    order, the product saturated (``vmul_s[_rn]``), then the saturating add."""
+    rnd = f"            p = (p + {1 << (shift - 1)}) >> {shift}" if shift else "            p = p"
+    return "\n".join([
+        decorator, f"def _prop{ci}(acc, slot, x, W{ci}):", "    nsat = 0",
+        f"    for j in range({c.pre_size}):", "        v = np.int64(x[j])", "        if v == 0:",
+        "            continue", f"        for k in range({post.npad}):",
+        f"            p = np.int64(W{ci}[j, k]) * v", rnd,
+        "            if p > 32767:", "                p = 32767", "                nsat += 1",
+        "            elif p < -32768:", "                p = -32768", "                nsat += 1",
+        "            y = acc[slot, k] + p",
+        "            if y > 32767:", "                y = 32767", "                nsat += 1",
+        "            elif y < -32768:", "                y = -32768", "                nsat += 1",
+        "            acc[slot, k] = y", "    return nsat"])
+
+
 def _init_arg(p, slot: str) -> str:
     """Driver argument holding a slot's per-neuron start values."""
     return f"init_{p.name}_{slot}"
@@ -294,7 +315,8 @@ def simulate(ln, inputs: dict, seeds: np.ndarray | None = None,
              first_sample: int = 0) -> ReferenceResult:
     """Run the reference model on bool rasters ``inputs[name]`` of shape (S, T, N), or
     on event lists ``inputs[name] = (ptr, units)`` as :func:`events_csr` makes them
-    (``ptr`` (S, T+1) offsets, units ascending per timestep): no raster needed.
+    (``ptr`` (S, T+1) offsets, units ascending per timestep): no raster needed. A current
+    input takes its int16 values (S, T, N) in its format (``ln.currents``).
 
     ``seeds`` (S, 2, 32) are the per-sample RNG states; by default those the runtime loads
     for samples ``first_sample...`` (see :func:`fenn.compiler.ir.seeds_for`).
@@ -304,25 +326,32 @@ def simulate(ln, inputs: dict, seeds: np.ndarray | None = None,
     missing = set(names) - set(inputs)
     if missing:
         raise ValueError(f"missing inputs {sorted(missing)}; the network has inputs {names}")
-    events = {}
+    events, currents = {}, {}
     for name in names:
         value = inputs[name]
+        if name in ln.currents:          # int16 (S, T, N) values in the input's format
+            currents[name] = np.asarray(value, dtype=np.int16)
+            continue
         if isinstance(value, tuple):
             ptr, units = value
             events[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(units, dtype=np.int32))
         else:
             events[name] = events_csr(np.asarray(value, dtype=bool))
-    samples = {ptr.shape[0] for ptr, _ in events.values()} or {1}
+    counts = {**{k: v[0].shape[0] for k, v in events.items()},
+              **{k: v.shape[0] for k, v in currents.items()}}
+    samples = set(counts.values()) or {1}
     if len(samples) != 1:
-        raise ValueError(f"inputs have different numbers of samples: "
-                         f"{ {k: v[0].shape[0] for k, v in events.items()} }")
+        raise ValueError(f"inputs have different numbers of samples: {counts}")
     S = samples.pop()
     if seeds is None:
         seeds = seeds_for(ln.seed, S, first_sample)
     function, arg_names = _compile(ln)
     values = {"T": ln.timesteps, "seeds": np.asarray(seeds)}
     for name in names:
-        values[f"ptr_{name}"], values[f"units_{name}"] = events[name]
+        if name in currents:
+            values[f"cur_{name}"] = currents[name]
+        else:
+            values[f"ptr_{name}"], values[f"units_{name}"] = events[name]
     for ci, c in enumerate(ln.conns):
         if c.kind == "dense":
             values[f"W{ci}"] = c.weights

@@ -95,8 +95,13 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
                          f"inputs={{{', '.join(repr(m) + ': ...' for m in sorted(missing))}}}")
     rasters, batched = {}, False
     shapes = program.meta.get("input_shapes", {})
+    currents = program.meta.get("currents", {})
     for name, value in inputs.items():
         value = _flattened(value, shapes.get(name), name)
+        if name in currents:
+            rasters[name] = _current_batch(value, sizes[name], T, name)
+            batched |= np.ndim(value) == 3
+            continue
         if isinstance(value, (str, Path)):          # an SHD-format HDF5 file: every sample
             from .inputs import read_shd
             value = read_shd(value, dt=dt, timesteps=T, n_units=sizes[name])
@@ -131,6 +136,30 @@ def _flattened(value, shape, name: str):
                              f"(timesteps, {size})")
         return value
     return value.reshape(*value.shape[:-len(shape)], size)
+
+
+def _current_batch(value, size: int, T: int, name: str) -> np.ndarray:
+    """A current input's real values as float (S, T, N)."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"inputs[{name!r}] is a current input: pass real values as an array "
+                         f"(timesteps, {size}) or (samples, timesteps, {size})") from None
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or array.shape[1:] != (T, size):
+        raise InputError(f"inputs[{name!r}] has shape {array.shape}; this current input takes "
+                         f"(timesteps, channels) = ({T}, {size}) or a batch (samples, {T}, {size})")
+    if not np.all(np.isfinite(array)):
+        raise InputError(f"inputs[{name!r}] holds NaN or infinity; currents must be finite")
+    return array
+
+
+def current_values(program, name: str, values: np.ndarray) -> np.ndarray:
+    """A current input's real values as the int16 the device reads (its format; rounded to
+    nearest, saturating at the format's range)."""
+    from .compiler.formats import parse_format, quantise
+    return quantise(values, parse_format(program.meta["currents"][name])).values.reshape(values.shape)
 
 
 def _is_pair(value) -> bool:
@@ -403,7 +432,10 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
                              **_on(device, core))
             for name, raster in rasters.items():
                 buffer = program.io[f"input.{name}"]
-                stream = encode_events(raster[s], buffer.shape[0], name)
+                if buffer.meta.get("kind") == "current":
+                    stream = current_values(program, name, raster[s])
+                else:
+                    stream = encode_events(raster[s], buffer.shape[0], name)
                 device.write(buffer.memory, buffer.address, stream, **_on(device, core))
         for core, (s, status) in enumerate(zip(wave, _run_cores(device, list(range(len(wave)))))):
             stats.cycles_per_sample.append(_count(stats, status, f"sample {s}: the program"))
@@ -496,6 +528,9 @@ def _lowered(program):
 
 def _run_reference(program, rasters, first_sample):
     from .reference import simulate
+    currents = program.meta.get("currents", {})
+    rasters = {name: current_values(program, name, r) if name in currents else r
+               for name, r in rasters.items()}
     result = simulate(_lowered(program), rasters, first_sample=first_sample)
     return result.recordings, result.saturations
 

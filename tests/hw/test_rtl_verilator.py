@@ -71,3 +71,19 @@ def test_random_streams_on_verilator_equal_sim():
         if diff:
             failures.append(f"seed {seed}: " + "; ".join(diff[:4]))
     assert not failures, "\n".join(failures)
+
+
+def test_runs_that_carry_state_on_verilator_equal_sim(verilator):
+    """fenn.run(..., reset=False) on the RTL: the same program mechanism (carry flag, time
+    slot, host-advanced RNG seeds) continues the network exactly as on the simulator."""
+    rng = np.random.default_rng(22)
+    net, _ = recurrent(rng)
+    program = fenn.compile(net, T, rounding="stochastic", soc=SOC)
+    chunks = [{group.name: rng.random((1, T, group.size)) < 0.3 for group in net.inputs} for _ in range(3)]
+    sim_device = open_device("sim", soc=SOC)
+    for k, chunk in enumerate(chunks):
+        sim = fenn.run(program, chunk, device=sim_device, reset=k == 0, progress=False)
+        rtl = fenn.run(program, chunk, device=verilator, reset=k == 0, progress=False)
+        for key in sim.raw:
+            np.testing.assert_array_equal(rtl.raw[key], sim.raw[key], err_msg=f"run {k}: {key}")
+    assert sum(sim.raw[k].sum() for k in sim.raw if k.endswith("spikes")) > 0, "no spikes: vacuous"
