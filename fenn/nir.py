@@ -649,7 +649,8 @@ def _nearly_uniform(values: np.ndarray):
 
 
 def import_nir(graph_or_path, dt: float, *, method: str = "exact",
-               time_unit: str = "s", exporter: str | None = None) -> NIRImport:
+               time_unit: str = "s", exporter: str | None = None,
+               currents: dict | None = None) -> NIRImport:
     """Build a fenn.Network from a NIR graph; see :func:`from_nir`."""
     from .network import Network
     units = {"s": 1000.0, "ms": 1.0}
@@ -657,11 +658,17 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         raise OptionError(f"time_unit must be 's' or 'ms' (the unit of the graph's time "
                          f"constants and of dt), got {time_unit!r}")
     lowered = lower(graph_or_path, dt, method, exporter)
+    currents = dict(currents or {})
+    unknown = set(currents) - set(lowered.inputs)
+    if unknown:
+        raise OptionError(f"currents= names {sorted(unknown)}, which are not Input nodes of the "
+                          f"graph (it has {sorted(lowered.inputs)})")
     net = Network(dt=dt * units[time_unit])
     taken, names, groups, scales, scales_v, clocks = set(), {}, {}, {}, {}, {}
     for name, size in lowered.inputs.items():
         names[name] = _identifier(name, taken)
-        groups[name] = net.input(lowered.input_shapes.get(name, size), name=names[name])
+        kind = {"kind": "current", "max_value": currents[name]} if name in currents else {}
+        groups[name] = net.input(lowered.input_shapes.get(name, size), name=names[name], **kind)
     for name, group in lowered.groups.items():
         model, scale, clock_weights, v_scale = _fenn_neuron(group)
         names[name] = _identifier(name, taken)
@@ -674,7 +681,7 @@ def import_nir(graph_or_path, dt: float, *, method: str = "exact",
         if len(p.weights) == 1 or _disjoint(p.weights):
             total = sum(w * scale[None, :] for w in p.weights.values())
             delays = sum(np.where(w != 0, d, 0) for d, w in p.weights.items()).astype(np.int64)
-            if np.count_nonzero(total) < SPARSE_BELOW * total.size:
+            if np.count_nonzero(total) < SPARSE_BELOW * total.size and p.source not in currents:
                 rows, cols = np.nonzero(total)
                 net.connect(pre, post, sparse=(rows, cols, total[rows, cols]),
                             delays=delays[rows, cols] if delays.any() else None)
@@ -748,7 +755,7 @@ def _disjoint(weights: dict) -> bool:
 
 
 def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str = "s",
-             exporter: str | None = None):
+             exporter: str | None = None, currents: dict | None = None):
     """A ``fenn.Network`` from a NIR graph (a ``nir.NIRGraph`` or a path to a NIR file).
 
     ``dt`` is the timestep in the graph's time unit (``time_unit``: NIR exporters use
@@ -758,9 +765,11 @@ def from_nir(graph_or_path, dt: float, *, method: str = "exact", time_unit: str 
     that wrote the graph, whose conventions fenn then applies and checks (docs/nir.md,
     *Exporters*); what looks wrong for the options warns with
     :class:`fenn.errors.NIRConventionWarning`.
+    ``currents`` ({NIR Input name: largest value}) makes those inputs real-valued
+    (``net.input(..., kind="current")``: direct coding, values not spikes).
     Each NIR Output becomes a recording: ``<population>.spikes`` for spiking nodes,
     ``<population>.v`` for LI/CubaLI; :func:`import_nir` also returns the name mapping.
     docs/nir.md states the discretisation rule in full.
     """
     return import_nir(graph_or_path, dt, method=method, time_unit=time_unit,
-                      exporter=exporter).network
+                      exporter=exporter, currents=currents).network
