@@ -176,7 +176,8 @@ class _Source:
         if samples != stop - start:
             raise EvaluationError(f"samples {start}..{stop - 1} of the data set gave {samples} "
                                   f"samples")
-        return {name: (np.packbits(r, axis=-1), r.shape[-1]) for name, r in rasters.items()}
+        return {name: (np.packbits(r, axis=-1), r.shape[-1]) if r.dtype == bool else (r, None)
+                for name, r in rasters.items()}        # current inputs: their real values
 
     @classmethod
     def of(cls, program, dataset, labels) -> "_Source":
@@ -210,7 +211,7 @@ class _Source:
 
 
 def _unpack(shard: dict) -> dict:
-    return {name: np.unpackbits(bits, axis=-1, count=n).astype(bool)
+    return {name: bits if n is None else np.unpackbits(bits, axis=-1, count=n).astype(bool)
             for name, (bits, n) in shard.items()}
 
 

@@ -106,3 +106,22 @@ def test_bad_current_inputs_are_refused(rng):
         fenn.run(program, {"frames": np.zeros((5, 3))})
     with pytest.raises(FennError, match="NaN"):
         fenn.run(program, {"frames": np.full((5, 4), np.nan)})
+
+
+def test_evaluate_takes_current_inputs(rng):
+    """fenn.evaluate ships real values to its shards unpacked (spikes go as bits)."""
+    net = fenn.Network(dt=1.0)
+    frames = net.input(6, name="frames", kind="current", max_value=1.0)
+    out = net.population(3, fenn.models.LI(tau_mem=5.0), name="out")
+    net.connect(frames, out, weights=np.eye(6)[:, :3] + np.eye(6)[:, 3:])
+    net.record(out.v)
+    program = fenn.compile(net, 8)
+    values = rng.uniform(0.0, 0.2, (6, 8, 6))
+    labels = np.arange(6) % 3
+    for s, label in enumerate(labels):          # the label's channels carry the most current
+        values[s, :, [label, label + 3]] += 0.7
+    result = fenn.evaluate(program, {"frames": values}, labels, readout=("out.v", "mean"),
+                           shard_size=2, progress=False)
+    assert result.accuracy == 1.0
+    want = fenn.run(program, {"frames": values}, progress=False)["out.v"]
+    assert np.array_equal(result.scores, want.mean(axis=1))
