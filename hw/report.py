@@ -74,7 +74,8 @@ def resource_report(soc: SocConfig = DEFAULT_SOC, workdir=None, log=None, *, yos
     cells = synthesis.cells()
     report = {"soc_id": soc.soc_id, "yosys": synthesis.yosys, "seconds": round(synthesis.seconds, 1),
               "cpu_seconds": round(synthesis.cpu_seconds, 1), "cells": cells, "resources": categorize(cells),
-              "depth": logic_depth(synthesis.netlist, synthesis.top).to_dict()}
+              "depth": logic_depth(synthesis.netlist, synthesis.top).to_dict(),
+              "steps": synthesis.steps}
     if by_block:
         from .blocks import block_report
         report["blocks"] = block_report(soc, yosys=yosys, workdir=synthesis.workdir / "blocks")
@@ -98,4 +99,8 @@ def format_report(report: dict) -> str:
         lines += ["", format_depth(report["depth"])]
     if "yosys" in report:
         lines += ["", f"yosys: {report['yosys']}, {report['seconds']:g} s ({report['cpu_seconds']:g} s of CPU)"]
+        slowest = sorted(report.get("steps", []), key=lambda step: -step[1])[:4]
+        if slowest:
+            lines.append("  slowest steps (CPU s): " + ", ".join(f"{cmd.split(' -run ')[-1]} {cpu:g}"
+                                                                 for cmd, cpu, _ in slowest))
     return "\n".join(lines)

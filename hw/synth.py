@@ -16,7 +16,11 @@ from fenn.soc import DEFAULT_SOC, SocConfig
 from .verilog import SOC_TOP_NAME, write_soc_verilog
 from .yosys import Yosys, find_yosys
 
-__all__ = ["Synthesis", "synth_xilinx", "synth_soc", "module_cells"]
+__all__ = ["Synthesis", "synth_xilinx", "synth_soc", "module_cells", "SYNTH_XILINX_STEPS"]
+
+#: synth_xilinx's labels, run one by one (``-run a:b``) so that pyosys times each step
+SYNTH_XILINX_STEPS = ("begin", "prepare", "map_dsp", "coarse", "map_memory", "map_ffram", "fine", "map_cells",
+                      "map_ffs", "map_luts", "finalize", "check")
 
 
 @dataclasses.dataclass
@@ -32,6 +36,8 @@ class Synthesis:
     seconds: float
     cpu_seconds: float
     workdir: pathlib.Path
+    #: [(yosys command, CPU seconds, wall seconds), ...] when pyosys ran
+    steps: list = dataclasses.field(default_factory=list)
 
     def cells(self, module: str | None = None) -> dict[str, int]:
         """Cell counts by type of ``module`` (default: the top)."""
@@ -57,8 +63,10 @@ def synth_xilinx(verilog_path, top: str, *, flatten: bool = True, netlist: bool 
     verilog_path = pathlib.Path(verilog_path).resolve()
     work = pathlib.Path(workdir or tempfile.mkdtemp(prefix="fenn-synth-"))
     work.mkdir(parents=True, exist_ok=True)
+    synth = f"synth_xilinx -family xcup -top {top}" + (" -flatten" if flatten else "")
     script = [f"read_verilog {_quote(verilog_path)}",
-              f"synth_xilinx -family xcup -top {top}" + (" -flatten" if flatten else ""),
+              *(f"{synth} -run {a}:{b}" for a, b in zip(SYNTH_XILINX_STEPS, SYNTH_XILINX_STEPS[1:])),
+              f"{synth} -run {SYNTH_XILINX_STEPS[-1]}:",
               "tee -q -o stat.json stat -json"]
     if netlist:
         script.append("write_json netlist.json")
@@ -66,7 +74,7 @@ def synth_xilinx(verilog_path, top: str, *, flatten: bool = True, netlist: bool 
     stat = json.loads((work / "stat.json").read_text())
     mapped = json.loads((work / "netlist.json").read_text()) if netlist else None
     return Synthesis(top=top, yosys=yosys.describe(), stat=stat, netlist=mapped, seconds=run.seconds,
-                     cpu_seconds=run.cpu_seconds, workdir=work)
+                     cpu_seconds=run.cpu_seconds, workdir=work, steps=run.steps)
 
 
 def synth_soc(soc: SocConfig = DEFAULT_SOC, *, flatten: bool = True, netlist: bool = True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import os
 import pathlib
 import shutil
@@ -23,9 +24,19 @@ __all__ = ["Yosys", "YosysRun", "find_yosys", "YOSYS_KINDS", "YosysError"]
 
 YOSYS_KINDS = ("pyosys", "yosys", "yowasp")
 
-#: runs ``script`` (argv[1]) with pyosys in a fresh interpreter; yosys logs to stdout
-_PYOSYS_MAIN = ("import sys\nfrom pyosys import libyosys as ys\n"
-                "ys.run_pass('script ' + sys.argv[1], ys.Design())\n")
+#: runs ``script`` (argv[1]) with pyosys in a fresh interpreter, one command at a time, and writes
+#: the CPU and wall seconds of each to ``fenn-steps.json`` (yosys itself logs to stdout)
+_PYOSYS_MAIN = """
+import json, os, sys, time
+from pyosys import libyosys as ys
+design, steps = ys.Design(), []
+for command in open(sys.argv[1]).read().splitlines():
+    if command.strip():
+        cpu, wall = sum(os.times()[:4]), time.perf_counter()
+        ys.run_pass(command, design)
+        steps.append([command, round(sum(os.times()[:4]) - cpu, 2), round(time.perf_counter() - wall, 2)])
+        json.dump(steps, open("fenn-steps.json", "w"))
+"""
 
 
 class YosysError(FennError, RuntimeError):
@@ -65,6 +76,7 @@ class Yosys:
         cwd = pathlib.Path(cwd)
         path = cwd / "fenn-script.ys"
         path.write_text(script)
+        (cwd / "fenn-steps.json").unlink(missing_ok=True)
         args = [*self.command, path.name] if self.kind == "pyosys" else [*self.command, "-s", path.name]
         log = pathlib.Path(log) if log is not None else cwd / "fenn-yosys.log"
         started = time.perf_counter()
@@ -77,7 +89,9 @@ class Yosys:
                 f.seek(max(0, log.stat().st_size - 3000))
                 tail = f.read().decode(errors="replace")
             raise YosysError(f"{self.describe()} failed (exit {process.returncode}); log {log}:\n{tail}")
-        return YosysRun(log, time.perf_counter() - started, usage.ru_utime + usage.ru_stime)
+        steps_file = cwd / "fenn-steps.json"
+        steps = json.loads(steps_file.read_text()) if self.kind == "pyosys" and steps_file.exists() else []
+        return YosysRun(log, time.perf_counter() - started, usage.ru_utime + usage.ru_stime, steps)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +100,8 @@ class YosysRun:
     #: wall-clock and CPU (user + system) seconds of the yosys process
     seconds: float
     cpu_seconds: float
+    #: [(command, CPU seconds, wall seconds), ...] per command (pyosys only; empty otherwise)
+    steps: list = dataclasses.field(default_factory=list)
 
 
 def _candidate(kind: str) -> Yosys | None:
