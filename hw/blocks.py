@@ -17,14 +17,18 @@ from .verilog import SOC_TOP_NAME
 
 __all__ = ["block_report", "format_blocks", "BLOCK_NAMES"]
 
-#: what each block of the hierarchy is (by its path below the top; ``$n`` suffixes dropped)
+#: what each block of the hierarchy is (by its path below the top or a core's tile; ``$n`` suffixes dropped)
 BLOCK_NAMES = {
     "": "top (SoC glue)",
+    "tile": "one core's tile (glue)",
     "host": "host: AXI4-Lite slave, register map, windows",
     "core": "core: pipeline, register files, CSRs, load/store, memories and their muxes",
     "core.dec": "decoder",
     "core.alu": "scalar ALU",
     "core.valu": "vector ALU (all lanes)",
+    "core.vmul": "vector multiply unit (one DSP48E2 per lane)",
+    "core.smul": "scalar multiplier",
+    "core.counts": "clz / ctz / cpop",
     "core.rng": "RNG (one xoroshiro32++ per lane)",
     "core.dma": "DMA: channels, arbiter, AXI",
 }
@@ -53,8 +57,9 @@ def block_report(soc: SocConfig = DEFAULT_SOC, *, yosys=None, workdir=None) -> d
     rows, total = [], {}
     for name in sorted(instances, key=_path):
         path = _path(name)
-        what = BLOCK_NAMES.get(path) or next((v for k, v in BLOCK_NAMES.items() if k and path.startswith(k + ".")),
-                                             path)
+        key = re.sub(r"^tile\d+(\.|$)", lambda t: "" if t.group(1) else "tile", path)     # tile0.core.dec -> core.dec
+        what = BLOCK_NAMES.get(key) or next((v for k, v in BLOCK_NAMES.items() if k and key.startswith(k + ".")),
+                                            path)
         rows.append({"block": path or SOC_TOP_NAME, "what": what, "instances": instances[name],
                      "cells": own[name], "resources": categorize(own[name])})
         for cell, n in own[name].items():

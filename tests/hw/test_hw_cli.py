@@ -61,9 +61,12 @@ def _fake_yosys(tmp_path, monkeypatch):
         "l2": _cell("LUT2", {"I0": [3], "I1": [2], "O": [5]}, {"O"}),
         "r2": _cell("FDRE", {"C": [1], "D": [5], "CE": ["1"], "R": ["0"], "Q": [4]}, {"Q"})}}}}
     hierarchy = {"modules": {
-        "\\fenn_soc": {"num_cells_by_type": {"\\fenn_soc.core": 1, "LUT3": 1}},
-        "\\fenn_soc.core": {"num_cells_by_type": {"\\fenn_soc.core.lane": 2, "LUT6": 10, "RAMB36E2": 4}},
-        "\\fenn_soc.core.lane": {"num_cells_by_type": {"LUT6": 7, "DSP48E2": 1}}}}
+        "\\fenn_soc": {"num_cells_by_type": {"\\fenn_soc.tile0": 1, "LUT3": 1}},
+        "\\fenn_soc.tile0": {"num_cells_by_type": {"\\fenn_soc.tile0.core": 1}},
+        "\\fenn_soc.tile0.core": {"num_cells_by_type": {"\\fenn_soc.tile0.core.lane": 2, "LUT6": 10, "RAMB36E2": 4,
+                                                        "\\fenn_soc.tile0.core.dec": 1}},
+        "\\fenn_soc.tile0.core.dec": {"num_cells_by_type": {"LUT5": 3}},
+        "\\fenn_soc.tile0.core.lane": {"num_cells_by_type": {"LUT6": 7, "DSP48E2": 1}}}}
     data = {"flat": {"stat": {"modules": {"\\fenn_soc": {"num_cells_by_type": flat_cells}}}, "netlist": netlist},
             "hierarchy": {"stat": hierarchy, "netlist": {}}}
     (tmp_path / "fake.json").write_text(json.dumps(data))
@@ -86,12 +89,13 @@ def test_report_names_the_yosys_that_ran_and_prints_depth_and_blocks(tmp_path, m
     assert "LUT              2" in text and "BRAM36         1.5" in text
     assert "longest   2  pc  ->  npc" in text
     assert "yosys: yosys 0.0+fake (native)" in text
-    assert "core.lane" in text and "scalar ALU" not in text
+    assert "tile0.core.lane" in text and "scalar ALU" not in text
+    assert [line for line in text.splitlines() if "tile0.core.dec" in line][0].endswith("decoder")
     report = json.loads(out.read_text())
     assert report["soc_id"] == SOC.soc_id and report["depth"]["longest"]["levels"] == 2
     rows = {row["block"]: row for row in report["blocks"]["blocks"]}
-    assert rows["core.lane"]["instances"] == 2 and rows["fenn_soc"]["instances"] == 1
-    assert report["blocks"]["total"]["LUT"] == 1 + 10 + 2 * 7 and report["blocks"]["total"]["DSP"] == 2
+    assert rows["tile0.core.lane"]["instances"] == 2 and rows["fenn_soc"]["instances"] == 1
+    assert report["blocks"]["total"]["LUT"] == 1 + 10 + 3 + 2 * 7 and report["blocks"]["total"]["DSP"] == 2
     source = (tmp_path / "work" / "fenn_soc.v").read_text()
     assert "initial begin" not in source                       # the synthesised Verilog has no empty initialisers
 
