@@ -75,11 +75,15 @@ def test_random_streams_on_verilator_equal_sim():
 
 def test_runs_that_carry_state_on_verilator_equal_sim(verilator):
     """fenn.run(..., reset=False) on the RTL: the same program mechanism (carry flag, time
-    slot, host-advanced RNG seeds) continues the network exactly as on the simulator."""
+    slot, host-advanced RNG seeds) continues the network exactly as on the simulator; the
+    network also takes a current input (real values: vfill, vmul_s_rn per channel)."""
     rng = np.random.default_rng(22)
     net, _ = recurrent(rng)
+    frames = net.input(12, name="frames", kind="current", max_value=2.0)
+    net.connect(frames, net.group("hid"), weights=rng.normal(0.1, 0.3, (12, 48)))
     program = fenn.compile(net, T, rounding="stochastic", soc=SOC)
-    chunks = [{group.name: rng.random((1, T, group.size)) < 0.3 for group in net.inputs} for _ in range(3)]
+    chunks = [{"inp": rng.random((1, T, 32)) < 0.3, "frames": rng.uniform(-1, 2, (1, T, 12))}
+              for _ in range(3)]
     sim_device = open_device("sim", soc=SOC)
     for k, chunk in enumerate(chunks):
         sim = fenn.run(program, chunk, device=sim_device, reset=k == 0, progress=False)
