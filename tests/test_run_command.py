@@ -73,3 +73,22 @@ def test_an_unknown_file_kind_is_refused(saved, tmp_path, capsys):
     (tmp_path / "in.csv").write_text("1,2\n")
     assert run_command(path, "--inputs", tmp_path / "in.csv") == 1
     assert "inputs come from .npz" in capsys.readouterr().err
+
+
+def test_current_inputs_from_a_file(tmp_path):
+    """A saved Program with a current input takes real values from an .npz: the recordings
+    equal the reference model's (the file keeps the input's format)."""
+    rng = np.random.default_rng(4)
+    net = fenn.Network()
+    frames = net.input(6, name="frames", kind="current", max_value=1.0)
+    out = net.population(4, fenn.models.LI(tau_mem=5.0), name="out")
+    net.connect(frames, out, weights=rng.normal(0.2, 0.3, (6, 4)))
+    net.record(out.v)
+    fenn.compile(net, STEPS).save(tmp_path / "net.npz")
+    values = rng.uniform(-1.0, 1.0, (2, STEPS, 6))
+    np.savez(tmp_path / "in.npz", frames=values)
+    assert run_command(tmp_path / "net.npz", "--inputs", tmp_path / "in.npz", "-o", tmp_path / "out.npz") == 0
+    loaded = fenn.program.Program.load(tmp_path / "net.npz")
+    want = fenn.run(loaded, {"frames": values}, backend="reference")["out.v"]
+    got = np.load(tmp_path / "out.npz")["out.v"]
+    assert np.abs(got).max() > 0 and np.array_equal(got, want)
