@@ -32,7 +32,7 @@ _FLOPS = {"FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE", "FDRE_1", "FDSE_1", "F
 _BLOCK_MEMORIES = re.compile(r"^(RAMB\d+E\d|URAM288(_BASE)?|FIFO\d+E\d)$")
 _LUTRAMS = re.compile(r"^RAM\d+(X\d+[SDQ]|M\d*)$")
 _PASS_THROUGH = {"INV": 0, "BUF": 0}
-_IGNORED = {"BUFG", "BUFGCE", "BUFG_GT", "VCC", "GND"}
+_IGNORED = {"BUFG", "BUFGCE", "BUFG_GT", "VCC", "GND", "$scopeinfo"}
 _CLOCKS = re.compile(r"^(C|CLK|WCLK|CLK[A-Z]*|[A-Z]*CLK[A-Z]*)$")
 #: DSP48E2 input ports behind each input-register parameter
 _DSP_INPUT_REGISTERS = {
