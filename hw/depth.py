@@ -282,9 +282,10 @@ def logic_depth(netlist: dict, top: str | None = None, keep: int = 5) -> DepthRe
     ends.sort(key=lambda e: (-e[0], e[2]))
     deepest, seen = [], set()
     for levels, bit, end, owner in ends:
-        if owner in seen:
+        signal = end.split("[")[0]                   # one path per register, not per bit
+        if signal in seen:
             continue
-        seen.add(owner)
+        seen.add(signal)
         deepest.append(_trace(graph, parent, arrival, bit, end))
         if len(deepest) >= keep:
             break
