@@ -168,20 +168,21 @@ def _is_pair(value) -> bool:
 
 def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
     """One sample's raster (T, N) -> the DMEM stream: per timestep a count, then units."""
-    counts = raster.sum(axis=1)
-    total = raster.shape[0] + int(counts.sum())
+    steps, units = raster.shape
+    flat = np.flatnonzero(raster)                 # row-major: by timestep, then unit
+    t_idx = flat // units
+    counts = np.bincount(t_idx, minlength=steps)
+    total = steps + flat.size
     if total > capacity:
-        raise InputError(f"input {name!r}: this sample has {int(counts.sum())} spikes in "
-                         f"{raster.shape[0]} timesteps and needs {total} halfwords of DMEM but the "
+        raise InputError(f"input {name!r}: this sample has {flat.size} spikes in "
+                         f"{steps} timesteps and needs {total} halfwords of DMEM but the "
                          f"program has room for {capacity}; compile with a larger input_capacity=, "
                          f"fewer timesteps, or a SocConfig with a larger dmem_bytes")
     stream = np.empty(total, dtype=np.uint16)
-    t_idx, u_idx = np.nonzero(raster)
-    starts = np.arange(raster.shape[0]) + np.concatenate([[0], np.cumsum(counts)[:-1]])
-    stream[starts] = counts
-    # units go after their timestep's count, in ascending order
-    offsets = starts[t_idx] + 1 + (np.arange(t_idx.size) - np.concatenate([[0], np.cumsum(counts)[:-1]])[t_idx])
-    stream[offsets] = u_idx
+    # timestep t's count sits after every earlier count and unit: t + (events before t)
+    stream[np.arange(steps) + np.cumsum(counts) - counts] = counts
+    # the k-th event (in timestep t) follows t + 1 counts and k earlier units
+    stream[t_idx + 1 + np.arange(flat.size)] = flat - t_idx * units
     return stream
 
 
@@ -198,9 +199,9 @@ def _decode(key: str, buffer, raw: np.ndarray) -> np.ndarray:
     size = meta.get("size")
     kind = meta.get("kind")
     if kind == "spikes":
-        rows = data[meta.get("first_row", 0):]
-        bits = (rows[:, :, None] >> np.arange(32, dtype=np.uint32)) & 1
-        return bits.reshape(rows.shape[0], -1)[:, :size].astype(bool)
+        rows = np.ascontiguousarray(data[meta.get("first_row", 0):], dtype="<u4")
+        bits = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")
+        return bits[:, :size].astype(bool)
     if kind == "trace":
         return data[:, :size].copy()
     if kind == "mean":
