@@ -220,6 +220,7 @@ class Machine:
         key = words.tobytes() + bytes([self.strict])
         if key != self._decoded_key:
             self._code, self._slots = decode_words(words, self._imem_words, self.strict)
+            self._slot_tables = _slot_tables(self._slots, self._code)
             self._decoded_key = key
             self._words[:] = 0
             self._words[:words.size] = words
@@ -339,18 +340,19 @@ class Machine:
         st = self._st
         start_cycle, start_instret, mm2s0, s2mm0 = self._run_start
         instructions = int(st[K.INSTRET]) - start_instret
-        hit_pcs = np.flatnonzero(self._hits[:len(self._slots)])   # nothing past the text retires
-        mnemonics: dict[str, int] = {}
+        hits = self._hits[:len(self._slots)]          # nothing past the text retires
+        names, name_of, stall_of, penalty = self._slot_tables
         stalls = {"branch": 0, **{key: 0 for key in STALL_KEYS},
                   "dma_wait": end_cycle - issue_cycle - 1 if end_cycle > issue_cycle else 0}
-        for index in hit_pcs:
-            count = int(self._hits[index])
-            slot = self._slots[index] if index < len(self._slots) else None
-            name = slot.decoded.mnemonic if slot is not None and slot.decoded is not None else "?"
-            mnemonics[name] = mnemonics.get(name, 0) + count
-            if slot is not None and slot.stall:
-                penalty = int(self._code[index] >> K.PENALTY_SHIFT) & 3
-                stalls[slot.stall] += penalty * count
+        hit = np.flatnonzero(hits)
+        counts = np.bincount(name_of[hit], weights=hits[hit], minlength=len(names))
+        # names in the order their first executed pc appears, then by count (stable)
+        seen, first = np.unique(name_of[hit], return_index=True)
+        order = seen[np.argsort(first, kind="stable")]
+        mnemonics = {names[i]: int(counts[i]) for i in order}
+        charged = hits[hit] * penalty[hit]
+        for k, stall in enumerate(_STALLS):
+            stalls[stall] += int(charged[stall_of[hit] == k].sum())
         static = sum(stalls[key] for key in STALL_KEYS) + stalls["branch"]
         stalls["branch"] += (issue_cycle - start_cycle) - instructions - static
         mm2s = int(st[K.DMA_BASE + K.D_BYTES]) - mm2s0
@@ -461,3 +463,25 @@ class Machine:
         }
         cause, hint = causes.get(code, (f"fault code {code}", None))
         return self._make_fault(cause, hint, Fault(code))
+
+
+#: the statically known stalls a slot can carry (decode.Slot.stall)
+_STALLS = ("branch", *STALL_KEYS)
+
+
+def _slot_tables(slots, code):
+    """Per decoded slot: its mnemonic (as an index into a name list), its static stall kind
+    (an index into _STALLS, -1 for none) and penalty, so that a run's statistics are a few
+    array operations instead of a loop over every executed pc."""
+    names, index = [], {}
+    name_of = np.empty(len(slots), np.int64)
+    stall_of = np.full(len(slots), -1, np.int64)
+    for i, slot in enumerate(slots):
+        name = slot.decoded.mnemonic if slot is not None and slot.decoded is not None else "?"
+        name_of[i] = index.setdefault(name, len(names))
+        if name_of[i] == len(names):
+            names.append(name)
+        if slot is not None and slot.stall:
+            stall_of[i] = _STALLS.index(slot.stall)
+    penalty = ((np.asarray(code[:len(slots)]) >> K.PENALTY_SHIFT) & 3).astype(np.int64)
+    return names, name_of, stall_of, penalty
