@@ -58,8 +58,8 @@ def block_report(soc: SocConfig = DEFAULT_SOC, *, yosys=None, workdir=None) -> d
     for name in sorted(instances, key=_path):
         path = _path(name)
         key = re.sub(r"^tile\d+(\.|$)", lambda t: "" if t.group(1) else "tile", path)     # tile0.core.dec -> core.dec
-        what = BLOCK_NAMES.get(key) or next((v for k, v in BLOCK_NAMES.items() if k and key.startswith(k + ".")),
-                                            path)
+        parents = [k for k in BLOCK_NAMES if k and key.startswith(k + ".")]     # the nearest named parent
+        what = BLOCK_NAMES.get(key) or (BLOCK_NAMES[max(parents, key=len)] if parents else path)
         rows.append({"block": path or SOC_TOP_NAME, "what": what, "instances": instances[name],
                      "cells": own[name], "resources": categorize(own[name])})
         for cell, n in own[name].items():
