@@ -170,14 +170,20 @@ class _Source:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def shard(self, start: int, stop: int) -> dict:
+    def rasters(self, start: int, stop: int) -> dict:
+        """Samples ``start`` to ``stop`` as ``fenn.run`` takes them (spike rasters, or the
+        real values of current inputs)."""
         from .runtime import _batches
         rasters, _, samples = _batches(self._program, self._take(start, stop))
         if samples != stop - start:
             raise EvaluationError(f"samples {start}..{stop - 1} of the data set gave {samples} "
                                   f"samples")
+        return rasters
+
+    def shard(self, start: int, stop: int) -> dict:
+        """The same, spikes bit-packed to travel to a worker process."""
         return {name: (np.packbits(r, axis=-1), r.shape[-1]) if r.dtype == bool else (r, None)
-                for name, r in rasters.items()}        # current inputs: their real values
+                for name, r in self.rasters(start, stop).items()}  # current inputs: as they are
 
     @classmethod
     def of(cls, program, dataset, labels) -> "_Source":
@@ -272,11 +278,15 @@ def run_shard(program, shard: dict, start: int, job: _Job):
     """One shard on one worker: (scores, cycles per sample). ``program`` is a Program, the
     bytes of its file (Dask) or the path of its file (local processes). Public so that
     Dask can pickle it by name."""
-    from .runtime import run
     if not hasattr(program, "io"):
         program = _loaded(program)
-    results = run(program, _unpack(shard), backend=job.backend, first_sample=start,
-                  progress=False, check=job.check)
+    return _run_rasters(program, _unpack(shard), start, job)
+
+
+def _run_rasters(program, rasters: dict, start: int, job: _Job):
+    from .runtime import run
+    results = run(program, rasters, backend=job.backend, first_sample=start, progress=False,
+                  check=job.check, device=_device(program, job.backend))
     scores = _scores(results, job.readout)
     if scores.ndim != 2 or scores.shape[0] != results.stats.samples:
         raise EvaluationError(f"the readout gave scores of shape {scores.shape}; it must give "
@@ -285,6 +295,19 @@ def run_shard(program, shard: dict, start: int, job: _Job):
 
 
 _PROGRAMS: dict[object, object] = {}
+_DEVICES: dict[int, object] = {}
+
+
+def _device(program, backend: str):
+    """One simulator per Program in this process, reused by every shard (opening one
+    allocates the SoC's memories, DDR included); other backends open their own."""
+    if backend != "sim":
+        return None
+    if id(program) not in _DEVICES:
+        from .device import open_device
+        _DEVICES.clear()                          # one Program at a time: free the last one
+        _DEVICES[id(program)] = (program, open_device("sim", soc=program.soc))
+    return _DEVICES[id(program)][1]
 
 
 def _loaded(source: bytes | str):
@@ -317,7 +340,7 @@ def _bar(total: int, progress):
 def _in_process(program, source, shards, job, progress) -> dict:
     done, bar = {}, _bar(len(source), progress)
     for start, stop in shards:
-        done[start] = run_shard(program, source.shard(start, stop), start, job)
+        done[start] = _run_rasters(program, source.rasters(start, stop), start, job)
         if bar is not None:
             bar.update(stop - start)
     if bar is not None:
