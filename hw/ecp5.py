@@ -62,7 +62,8 @@ def harness_verilog(component) -> str:
     harness = PinHarness(component)
     text = verilog.convert(harness, ports=[harness.sin, harness.load, harness.sout], name=HARNESS_TOP,
                            emit_src=False)
-    return strip_zero_initialisers(text)
+    # ECP5 has no URAM: VMEM's UltraScale+ hint would leave yosys no mapping for it
+    return strip_zero_initialisers(text).replace('(* ram_style = "ultra" *)', '(* ram_style = "block" *)')
 
 
 @dataclasses.dataclass
