@@ -8,6 +8,13 @@ import fenn
 from fenn.progress import note
 
 
+@pytest.fixture(autouse=True)
+def not_quiet(monkeypatch):
+    """The notes are what these tests check: a FENN_QUIET=1 in the caller's environment
+    must not silence them."""
+    monkeypatch.delenv("FENN_QUIET", raising=False)
+
+
 def test_note_prints_one_line_unless_quiet(capsys, monkeypatch):
     note("doing something slow")
     assert capsys.readouterr().err == "fenn: doing something slow\n"
