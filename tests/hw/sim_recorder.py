@@ -45,6 +45,7 @@ def pytest_configure(config):
             return original_run(self, *args, **kwargs)
         start = _snapshot(self)
         outcome = {"soc": self.soc.to_dict(), "hart_id": self.hart_id,
+                   "ddr_window": [int(v) for v in self.ddr_window],
                    "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
         error = None
         try:
