@@ -24,6 +24,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .hdf5 import not_hdf5
 from .errors import InputError
 
 __all__ = [
@@ -36,8 +37,6 @@ __all__ = [
 SHD_UNITS = 700
 SHD_CLASSES = 20
 
-#: the first bytes of every HDF5 file
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: relative tolerance (in timesteps) under which a time counts as on a step boundary
 _EDGE_TOLERANCE = 1e-9
 
@@ -287,11 +286,10 @@ class SHDFile:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(2, "no such SHD file", str(self.path))
-        with open(self.path, "rb") as file:
-            start = file.read(len(_HDF5_SIGNATURE))
-        if start != _HDF5_SIGNATURE:
+        why = not_hdf5(self.path)
+        if why is not None:
             raise InputError(f"{self.path} is not an SHD-format file: SHD files are HDF5 and this "
-                             f"one {'is empty' if not start else 'is not HDF5'} (write one with "
+                             f"one {why} (write one with "
                              f"fenn.inputs.write_shd)")
         try:
             self._file = h5py.File(self.path, "r")

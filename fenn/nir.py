@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .hdf5 import not_hdf5
 from .errors import FennError, OptionError
 from .nir_conv import CONV_NODES, ConvShapeError, as_linear
 from .nir_exporters import EXPORTERS, check, exporter_of, plain, undo
@@ -154,8 +155,6 @@ class LoweredGraph:
 
 # --------------------------------------------------------------------------- graph walking
 
-#: the first bytes of every HDF5 file (NIR files are HDF5)
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def load_graph(graph_or_path):
@@ -165,11 +164,10 @@ def load_graph(graph_or_path):
         path = Path(graph_or_path)
         if not path.is_file():
             raise FileNotFoundError(2, "no such NIR file", str(path))
-        with open(path, "rb") as file:
-            start = file.read(len(_HDF5_SIGNATURE))
-        if start != _HDF5_SIGNATURE:
+        why = not_hdf5(path)
+        if why is not None:
             raise NIRImportError(f"{path} is not a NIR file: NIR files are HDF5 and this one "
-                                 f"{'is empty' if not start else 'is not HDF5'}; write graphs "
+                                 f"{why}; write graphs "
                                  f"with nir.write(path, graph)")
         try:
             graph = nir.read(path)
