@@ -160,8 +160,9 @@ def evaluate(program, dataset, labels=None, *, backend: str = "sim", workers: in
 # ----------------------------------------------------------------------- the data
 
 class _Source:
-    """The samples and labels of a data set, handed out shard by shard as bit-packed rasters
-    (8× smaller to ship to a worker than bool arrays)."""
+    """The samples and labels of a data set, handed out shard by shard as packed rasters
+    (:class:`fenn.streams.PackedRasters`: 8× smaller to ship to a worker than bool arrays,
+    and encoded there without unpacking)."""
 
     def __init__(self, labels: np.ndarray, take: Callable[[int, int], object], program):
         self.labels = np.asarray(labels, dtype=np.int64).reshape(-1)
@@ -181,9 +182,10 @@ class _Source:
         return rasters
 
     def shard(self, start: int, stop: int) -> dict:
-        """The same, spikes bit-packed to travel to a worker process."""
-        return {name: (np.packbits(r, axis=-1), r.shape[-1]) if r.dtype == bool else (r, None)
-                for name, r in self.rasters(start, stop).items()}  # current inputs: as they are
+        """The same, spikes packed to travel to a worker process."""
+        from .streams import PackedRasters
+        return {name: PackedRasters.pack(r) if r.dtype == bool else r   # currents as they are
+                for name, r in self.rasters(start, stop).items()}
 
     @classmethod
     def of(cls, program, dataset, labels) -> "_Source":
@@ -214,11 +216,6 @@ class _Source:
         dt, T = program.meta.get("dt", 1.0), program.meta["timesteps"]
         return cls(file.labels if labels is None else labels,
                    lambda a, b: file.batch(range(a, b), dt=dt, timesteps=T), program)
-
-
-def _unpack(shard: dict) -> dict:
-    return {name: bits if n is None else np.unpackbits(bits, axis=-1, count=n).astype(bool)
-            for name, (bits, n) in shard.items()}
 
 
 # ----------------------------------------------------------------------- the readout
@@ -280,13 +277,15 @@ def run_shard(program, shard: dict, start: int, job: _Job):
     Dask can pickle it by name."""
     if not hasattr(program, "io"):
         program = _loaded(program)
-    return _run_rasters(program, _unpack(shard), start, job)
+    return _run_rasters(program, shard, start, job)
 
 
 def _run_rasters(program, rasters: dict, start: int, job: _Job):
     from .runtime import run
+    # only what the scores need, unless check=True compares every recording
+    read = None if callable(job.readout) or job.check else [job.readout[0]]
     results = run(program, rasters, backend=job.backend, first_sample=start, progress=False,
-                  check=job.check, device=_device(program, job.backend))
+                  check=job.check, device=_device(program, job.backend), read=read)
     scores = _scores(results, job.readout)
     if scores.ndim != 2 or scores.shape[0] != results.stats.samples:
         raise EvaluationError(f"the readout gave scores of shape {scores.shape}; it must give "

@@ -97,6 +97,10 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
     shapes = program.meta.get("input_shapes", {})
     currents = program.meta.get("currents", {})
     for name, value in inputs.items():
+        if _is_packed(value):
+            rasters[name] = _checked_packed(value, sizes[name], T, name)
+            batched = True
+            continue
         value = _flattened(value, shapes.get(name), name)
         if name in currents:
             rasters[name] = _current_batch(value, sizes[name], T, name)
@@ -118,6 +122,26 @@ def _batches(program, inputs) -> tuple[dict[str, np.ndarray], bool, int]:
         raise InputError(f"inputs have different numbers of samples: {counts}")
     samples = next(iter(counts.values())) if counts else 1
     return rasters, batched, samples
+
+
+def _is_packed(value) -> bool:
+    from .streams import PackedRasters
+    return isinstance(value, PackedRasters)
+
+
+def _checked_packed(value, size: int, T: int, name: str):
+    from .streams import row_bytes
+    if value.units != size or value.bits.ndim != 3 or value.bits.shape[1:] != (T, row_bytes(size)) \
+            or value.bits.dtype != np.uint8:
+        raise InputError(f"inputs[{name!r}] is PackedRasters of {value.units} units and bits "
+                         f"{value.bits.dtype} {value.bits.shape}; this input takes {size} units "
+                         f"over {T} timesteps: PackedRasters.pack(rasters (samples, {T}, {size}))")
+    return value
+
+
+def _unpacked(rasters: dict) -> dict:
+    """Bool rasters for the models that read rasters (reference, float)."""
+    return {name: r.unpack() if _is_packed(r) else r for name, r in rasters.items()}
 
 
 def _flattened(value, shape, name: str):
@@ -168,22 +192,20 @@ def _is_pair(value) -> bool:
 
 def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
     """One sample's raster (T, N) -> the DMEM stream: per timestep a count, then units."""
-    steps, units = raster.shape
-    flat = np.flatnonzero(raster)                 # row-major: by timestep, then unit
-    t_idx = flat // units
-    counts = np.bincount(t_idx, minlength=steps)
-    total = steps + flat.size
-    if total > capacity:
-        raise InputError(f"input {name!r}: this sample has {flat.size} spikes in "
-                         f"{steps} timesteps and needs {total} halfwords of DMEM but the "
-                         f"program has room for {capacity}; compile with a larger input_capacity=, "
-                         f"fewer timesteps, or a SocConfig with a larger dmem_bytes")
-    stream = np.empty(total, dtype=np.uint16)
-    # timestep t's count sits after every earlier count and unit: t + (events before t)
-    stream[np.arange(steps) + np.cumsum(counts) - counts] = counts
-    # the k-th event (in timestep t) follows t + 1 counts and k earlier units
-    stream[t_idx + 1 + np.arange(flat.size)] = flat - t_idx * units
-    return stream
+    from .streams import encode_packed, pack_rows
+    return encode_packed(pack_rows(raster), capacity, name)
+
+
+def _input_stream(program, name: str, batch, s: int) -> np.ndarray:
+    """Sample ``s`` of an input batch (bool rasters, :class:`fenn.streams.PackedRasters` or
+    a current input's real values) as the data its DMEM buffer takes."""
+    from .streams import PackedRasters, encode_packed
+    buffer = program.io[f"input.{name}"]
+    if buffer.meta.get("kind") == "current":
+        return current_values(program, name, batch[s])
+    if isinstance(batch, PackedRasters):
+        return encode_packed(batch.bits[s], buffer.shape[0], name)
+    return encode_events(batch[s], buffer.shape[0], name)
 
 
 # ----------------------------------------------------------------------- outputs
@@ -249,7 +271,7 @@ def _progress(total: int, enabled, desc: str):
 
 def run(program, inputs=None, *, backend: str = "sim", device: Device | None = None,
         progress: bool | None = None, strict: bool = False, first_sample: int = 0,
-        check: bool = False, reset: bool = True) -> Results:
+        check: bool = False, reset: bool = True, read=None) -> Results:
     """Run ``program`` on ``inputs`` ({input name: spikes}; a single raster/event list is
     fine for a one-input network) and return :class:`Results`.
 
@@ -268,25 +290,45 @@ def run(program, inputs=None, *, backend: str = "sim", device: Device | None = N
     runs of T and T' steps give what one run of T + T' steps over the concatenated inputs
     gives, recordings split between them (streaming input, closed loops). One sample per
     core; the first such call on a device starts from the beginning.
+
+    ``read``: the recordings to read back (e.g. ``["output.v"]``; default all of them). The
+    others stay in the device's memory, which saves their read-back and decoding when only
+    a readout matters (``fenn.evaluate``); ``check=True`` then compares those read.
     """
     if not reset:
         _can_carry(program, backend, device, check)
+    outputs = _outputs(program, read)
     rasters, batched, samples = _batches(program, inputs)
     T = program.meta["timesteps"]
     stats = RunStats(samples=samples)
     stats._timesteps = T
     if backend == "reference":
         raw, stats.saturations = _run_reference(program, rasters, first_sample)
+        raw = {k: v for k, v in raw.items() if k in outputs}
     elif backend == "float":
-        return _run_float(program, rasters, batched, stats)
+        return _run_float(program, rasters, batched, stats, outputs)
     else:
         raw = _run_device(program, rasters, samples, device or _open(backend, program, strict),
-                          stats, progress, first_sample, reset)
+                          stats, progress, first_sample, reset, outputs)
         if check:
             expected, stats.saturations = _run_reference(program, rasters, first_sample)
+            expected = {k: v for k, v in expected.items() if k in outputs}
             _check(raw, expected, backend if device is None else device.name, first_sample)
     values, formats = _to_real(program, raw)
     return Results(values, raw, stats, batched, formats)
+
+
+def _outputs(program, read) -> dict:
+    """The output buffers to read back: all of them, or those named in ``read``."""
+    outputs = {k: b for k, b in program.io.items() if b.role == "output"}
+    if read is None:
+        return outputs
+    read = [read] if isinstance(read, str) else list(read)
+    unknown = sorted(set(read) - set(outputs))
+    if unknown:
+        raise InputError(f"read={read}: {unknown} not recorded by this Program; it records "
+                         f"{sorted(outputs)}")
+    return {k: b for k, b in outputs.items() if k in read}
 
 
 def _check(raw: dict, expected: dict, backend: str, first_sample: int) -> None:
@@ -404,13 +446,15 @@ def _carried(program, device, samples: int, reset: bool) -> _Carried | None:
     return last
 
 
-def _run_device(program, rasters, samples, device, stats, progress, first_sample, reset=True):
+def _run_device(program, rasters, samples, device, stats, progress, first_sample, reset=True,
+                outputs=None):
     """Sample after sample; on a device of N cores, N samples at a time, sample ``s`` of a
     wave on core ``s - first`` (the results do not depend on the core count)."""
     from .compiler.ir import seeds_for
     if "batch" in program.meta:
         _CARRIED.pop(device, None)
-        return _run_batch(program, rasters, samples, device, stats, progress, first_sample)
+        return _run_batch(program, rasters, samples, device, stats, progress, first_sample,
+                          outputs)
     cores = device_cores(device)
     if not reset and samples > cores:
         raise FennError(f"reset=False: each sample's state stays on its own core and this "
@@ -418,7 +462,7 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
     carried = _carried(program, device, samples, reset)
     if carried is None:
         device.load(program)
-    outputs = {k: b for k, b in program.io.items() if b.role == "output"}
+    outputs = outputs if outputs is not None else _outputs(program, None)
     raw = {k: [] for k in outputs}
     seeds = carried.next_seeds() if carried else seeds_for(program.meta["seed"], samples, first_sample)
     bar = _progress(samples, progress, "fenn.run")
@@ -431,13 +475,10 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
                 flag = program.io["carry"]
                 device.write(flag.memory, flag.address, np.array([carried is not None], "<u4"),
                              **_on(device, core))
-            for name, raster in rasters.items():
+            for name, batch in rasters.items():
                 buffer = program.io[f"input.{name}"]
-                if buffer.meta.get("kind") == "current":
-                    stream = current_values(program, name, raster[s])
-                else:
-                    stream = encode_events(raster[s], buffer.shape[0], name)
-                device.write(buffer.memory, buffer.address, stream, **_on(device, core))
+                device.write(buffer.memory, buffer.address, _input_stream(program, name, batch, s),
+                             **_on(device, core))
         for core, (s, status) in enumerate(zip(wave, _run_cores(device, list(range(len(wave)))))):
             stats.cycles_per_sample.append(_count(stats, status, f"sample {s}: the program"))
             for key, buffer in outputs.items():
@@ -454,7 +495,7 @@ def _run_device(program, rasters, samples, device, stats, progress, first_sample
     return {k: np.stack(v) for k, v in raw.items()}
 
 
-def _run_batch(program, rasters, samples, device, stats, progress, first_sample):
+def _run_batch(program, rasters, samples, device, stats, progress, first_sample, outputs=None):
     """A batch Program (``fenn.compile(..., batch=True)``): the whole batch in DDR, one run
     of the resident firmware per part that fits (``fenn.firmware``). On N cores the batch
     is cut into N consecutive shards, and the cores run their shards' parts together."""
@@ -462,11 +503,10 @@ def _run_batch(program, rasters, samples, device, stats, progress, first_sample)
     from .firmware import HEADER, Batch
     device.load(program)
     batch = Batch(program)
-    outputs = {k: b for k, b in program.io.items() if b.role == "output"}
+    outputs = outputs if outputs is not None else _outputs(program, None)
     seeds = seeds_for(program.meta["seed"], samples, first_sample)
-    streams = [[encode_events(rasters[name[len("input."):]][s], program.io[name].shape[0],
-                              name[len("input."):]) for name in batch.meta["inputs"]]
-               for s in range(samples)]
+    streams = [[_input_stream(program, name[len("input."):], rasters[name[len("input."):]], s)
+                 for name in batch.meta["inputs"]] for s in range(samples)]
     bar = _progress(samples, progress, "fenn.run")
     out_bytes = batch.meta["out_bytes"]
     cores = device_cores(device)
@@ -531,12 +571,12 @@ def _run_reference(program, rasters, first_sample):
     from .reference import simulate
     currents = program.meta.get("currents", {})
     rasters = {name: current_values(program, name, r) if name in currents else r
-               for name, r in rasters.items()}
+               for name, r in _unpacked(rasters).items()}
     result = simulate(_lowered(program), rasters, first_sample=first_sample)
     return result.recordings, result.saturations
 
 
-def _run_float(program, rasters, batched, stats):
+def _run_float(program, rasters, batched, stats, outputs):
     from .floatmodel import simulate_float
     net = getattr(program, "network", None)
     if net is None:
@@ -544,5 +584,6 @@ def _run_float(program, rasters, batched, stats):
                         "(program.network, set by fenn.compile); a Program file does not hold it "
                         "(float weights and Python neuron models are not saved), so run the float "
                         "model on the Program fenn.compile returns")
-    values = simulate_float(net, rasters, program.meta["timesteps"])
+    values = simulate_float(net, _unpacked(rasters), program.meta["timesteps"])
+    values = {k: v for k, v in values.items() if k in outputs}
     return Results(values, {}, stats, batched, {})

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Iterator
 
 import numpy as np
+from numba import njit
 
 from .. import isa
 from ..device import RunStatus, check_range
@@ -344,15 +345,9 @@ class Machine:
         names, name_of, stall_of, penalty = self._slot_tables
         stalls = {"branch": 0, **{key: 0 for key in STALL_KEYS},
                   "dma_wait": end_cycle - issue_cycle - 1 if end_cycle > issue_cycle else 0}
-        hit = np.flatnonzero(hits)
-        counts = np.bincount(name_of[hit], weights=hits[hit], minlength=len(names))
-        # names in the order their first executed pc appears, then by count (stable)
-        seen, first = np.unique(name_of[hit], return_index=True)
-        order = seen[np.argsort(first, kind="stable")]
-        mnemonics = {names[i]: int(counts[i]) for i in order}
-        charged = hits[hit] * penalty[hit]
+        counts, order, charged = _tally(hits, name_of, stall_of, penalty, len(names), len(_STALLS))
         for k, stall in enumerate(_STALLS):
-            stalls[stall] += int(charged[stall_of[hit] == k].sum())
+            stalls[stall] += int(charged[k])
         static = sum(stalls[key] for key in STALL_KEYS) + stalls["branch"]
         stalls["branch"] += (issue_cycle - start_cycle) - instructions - static
         mm2s = int(st[K.DMA_BASE + K.D_BYTES]) - mm2s0
@@ -361,7 +356,8 @@ class Machine:
             "instructions": instructions,
             "cycles": end_cycle - start_cycle,
             "stalls": stalls,
-            "mnemonics": dict(sorted(mnemonics.items(), key=lambda kv: -kv[1])),
+            # by count, ties in the order their first executed pc appears
+            "mnemonics": {names[i]: int(counts[i]) for i in sorted(order, key=lambda i: -counts[i])},
             "dma_bytes": {"mm2s": mm2s, "s2mm": s2mm, "total": mm2s + s2mm},
         }
 
@@ -467,6 +463,27 @@ class Machine:
 
 #: the statically known stalls a slot can carry (decode.Slot.stall)
 _STALLS = ("branch", *STALL_KEYS)
+
+
+@njit(cache=True, nogil=True)
+def _tally(hits, name_of, stall_of, penalty, n_names, n_stalls):
+    """One pass over a run's retire counts per slot: retired per mnemonic, the mnemonics
+    in the order of their first executed pc, and the static stall cycles per kind."""
+    counts = np.zeros(n_names, np.int64)
+    order = np.empty(n_names, np.int64)
+    seen = 0
+    charged = np.zeros(n_stalls, np.int64)
+    for i in range(hits.size):
+        h = hits[i]
+        if h:
+            name = name_of[i]
+            if counts[name] == 0:
+                order[seen] = name
+                seen += 1
+            counts[name] += h
+            if stall_of[i] >= 0:
+                charged[stall_of[i]] += h * penalty[i]
+    return counts, order[:seen], charged
 
 
 def _slot_tables(slots, code):
