@@ -32,7 +32,8 @@ class SimDevice:
             self._build(soc)
 
     def _build(self, soc: SocConfig) -> None:
-        ddr = _aligned_zeros(soc.cores * soc.ddr_bytes, dtype=np.uint8)
+        # one core has a DDR of its own (so it knows when its DDR is still zero: a cheap load)
+        ddr = _aligned_zeros(soc.cores * soc.ddr_bytes, dtype=np.uint8) if soc.cores > 1 else None
         self.machines = [Machine(soc, self._strict, hart_id=i, ddr=ddr) for i in range(soc.cores)]
         for i, machine in enumerate(self.machines):
             machine.set_ddr_window(*soc.ddr_window(i))

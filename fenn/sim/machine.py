@@ -91,6 +91,10 @@ class Machine:
         if self._ddr.dtype != np.uint8 or self._ddr.ndim != 1:
             raise ValueError("Machine(ddr=...) must be a 1-D uint8 array")
         self._window = (0, min(soc.ddr_bytes, self._ddr.size))
+        # whether all of DDR is known to be zero, so that load() need not zero 64 MB again:
+        # only for a DDR of its own, while nothing wrote it (host writes, the S2MM channel,
+        # anyone holding the live ``ddr`` view)
+        self._owns_ddr = self._ddr_zero = ddr is None
         self._st = np.zeros(K.ST_SIZE, dtype=np.int64)
         self._run_start = (0, 0, 0, 0)
         self.last_status: RunStatus | None = None
@@ -108,7 +112,11 @@ class Machine:
     dmem = property(lambda self: self._dmem, doc="DMEM bytes (live)")
     vmem = property(lambda self: self._vmem, doc="VMEM bytes (live)")
     llm = property(lambda self: self._llm, doc="lane-local memory, int16[32 lanes, halfwords] (live)")
-    ddr = property(lambda self: self._ddr, doc="DDR bytes (live; all of it, not only the window)")
+    @property
+    def ddr(self) -> np.ndarray:
+        """DDR bytes (live; all of it, not only the window)."""
+        self._ddr_zero = False                      # the caller may write through it
+        return self._ddr
 
     @property
     def ddr_window(self) -> tuple[int, int]:
@@ -184,7 +192,9 @@ class Machine:
             if image is not None:
                 self.write(memory, 0, image)
         base, size = self._window
-        self._ddr[base:base + size] = 0
+        if not self._ddr_zero:
+            self._ddr[base:base + size] = 0
+            self._ddr_zero = self._owns_ddr and size == self._ddr.size
         if ddr is not None:
             self._write_window(0, ddr)
         self._llm[:] = 0
@@ -215,6 +225,7 @@ class Machine:
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         base, size = self._window
         check_range("write", "the DDR window", offset, raw.size, size)
+        self._ddr_zero = False
         self._ddr[base + offset:base + offset + raw.size] = raw
 
     def _set_text(self, words: np.ndarray) -> None:
@@ -248,6 +259,7 @@ class Machine:
             used = int(np.max(np.nonzero(words)[0], initial=-1)) + 1
             self._set_text(words[:used])
             return
+        self._ddr_zero &= memory != "ddr"
         target[address:address + raw.size] = raw
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
@@ -275,6 +287,8 @@ class Machine:
         st[K.REASON] = K.RUNNING
         st[K.FAULT] = K.F_NONE
         self._hits[:len(self._slots)] = 0
+        # DDR stays known-zero only through a run that halts without an S2MM transfer
+        self._ddr_zero_at_start, self._ddr_zero = self._ddr_zero, False
         self._run_start = (int(st[K.CYCLE]), int(st[K.INSTRET]),
                            int(st[K.DMA_BASE + K.D_BYTES]), int(st[K.DMA_BASE + 16 + K.D_BYTES]))
         self._halted = False
@@ -324,6 +338,8 @@ class Machine:
         K.dma_settle(st, end, self._vmem, self._ddr)
         st[K.CYCLE] = end
         self._halted = True
+        s2mm = int(st[K.DMA_BASE + 16 + K.D_BYTES]) - self._run_start[3]
+        self._ddr_zero = self._ddr_zero_at_start and s2mm == 0
         status = RunStatus("ecall" if reason == K.R_ECALL else "ebreak", self.pc,
                            end - self._run_start[0], int(st[K.INSTRET]) - self._run_start[1],
                            self._stats(issue_cycle=c, end_cycle=end))
