@@ -130,12 +130,12 @@ def _is_packed(value) -> bool:
 
 
 def _checked_packed(value, size: int, T: int, name: str):
-    from .streams import row_bytes
-    if value.units != size or value.bits.ndim != 3 or value.bits.shape[1:] != (T, row_bytes(size)) \
-            or value.bits.dtype != np.uint8:
-        raise InputError(f"inputs[{name!r}] is PackedRasters of {value.units} units and bits "
-                         f"{value.bits.dtype} {value.bits.shape}; this input takes {size} units "
-                         f"over {T} timesteps: PackedRasters.pack(rasters (samples, {T}, {size}))")
+    from .streams import packed_bytes
+    if (value.timesteps, value.units) != (T, size) or value.bits.dtype != np.uint8 \
+            or value.bits.ndim != 2 or value.bits.shape[1] != packed_bytes(T * size):
+        raise InputError(f"inputs[{name!r}] is PackedRasters of {value.timesteps} timesteps x "
+                         f"{value.units} units (bits {value.bits.dtype} {value.bits.shape}); this "
+                         f"input takes {T} x {size}: PackedRasters.pack(rasters (samples, {T}, {size}))")
     return value
 
 
@@ -192,8 +192,9 @@ def _is_pair(value) -> bool:
 
 def encode_events(raster: np.ndarray, capacity: int, name: str) -> np.ndarray:
     """One sample's raster (T, N) -> the DMEM stream: per timestep a count, then units."""
-    from .streams import encode_packed, pack_rows
-    return encode_packed(pack_rows(raster), capacity, name)
+    from .streams import encode_packed, pack
+    steps, units = raster.shape
+    return encode_packed(pack(raster[None])[0], steps, units, capacity, name)
 
 
 def _input_stream(program, name: str, batch, s: int) -> np.ndarray:
@@ -204,7 +205,7 @@ def _input_stream(program, name: str, batch, s: int) -> np.ndarray:
     if buffer.meta.get("kind") == "current":
         return current_values(program, name, batch[s])
     if isinstance(batch, PackedRasters):
-        return encode_packed(batch.bits[s], buffer.shape[0], name)
+        return encode_packed(batch.bits[s], batch.timesteps, batch.units, buffer.shape[0], name)
     return encode_events(batch[s], buffer.shape[0], name)
 
 

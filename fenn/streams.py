@@ -1,9 +1,11 @@
-"""The input event stream a Program reads from DMEM, built in one compiled pass.
+"""The input event stream a Program reads from DMEM, built from packed rasters in one
+compiled pass.
 
 Per timestep the stream holds the number of input spikes, then the units that spiked, in
-increasing order (uint16 halfwords). It is built from a raster packed 64 units per word
-(:func:`pack_rows`), which is 8x smaller to scan and to ship to a worker process than a
-bool raster; the scan skips empty words and takes each spike from the word's lowest set
+increasing order (uint16 halfwords). A sample's raster (T, N) is first packed one bit per
+(timestep, unit), in row-major order, 64 to a word (:func:`pack`): 8x less to read than
+a bool raster, and 8x less to ship to a worker process. The stream is then built from the
+packed words: empty words are skipped and each spike is taken from its word's lowest set
 bit, so a sample costs about its number of words plus its number of spikes.
 """
 
@@ -16,64 +18,83 @@ from numba import njit
 
 from .errors import InputError
 
-__all__ = ["PackedRasters", "pack_rows", "row_bytes", "encode_packed"]
+__all__ = ["PackedRasters", "pack", "encode_packed"]
 
+#: (a byte per unit, 0 or 1) x _GATHER >> 56: the 8 bytes of a word as the 8 bits of a byte
+_GATHER = np.uint64(0x0102040810204080)
 #: the bit index of a power of two x is _DEBRUIJN[(x * _MAGIC) >> 58] (64-bit wrap-around)
 _MAGIC = 0x03F79D71B4CB0A89
 _DEBRUIJN = np.zeros(64, np.int64)
 for _bit in range(64):
     _DEBRUIJN[((_MAGIC << _bit) & 0xFFFFFFFFFFFFFFFF) >> 58] = _bit
-_MAGIC, _ONE, _SHIFT = np.uint64(_MAGIC), np.uint64(1), np.uint64(58)
+_MAGIC, _ONE, _56, _58 = np.uint64(_MAGIC), np.uint64(1), np.uint64(56), np.uint64(58)
 
 
-def row_bytes(units: int) -> int:
-    """Bytes per packed timestep: ``units`` bits rounded up to whole 64-bit words."""
-    return 8 * -(-units // 64)
+def packed_bytes(bits: int) -> int:
+    """Bytes that hold ``bits`` bits as whole 64-bit words."""
+    return 8 * -(-bits // 64)
 
 
-def pack_rows(rasters: np.ndarray) -> np.ndarray:
-    """Bool rasters (..., T, N) -> uint8 (..., T, row_bytes(N)): unit ``u`` of a timestep is
-    bit ``u % 8`` of byte ``u // 8`` (little bit order), so a row read as little-endian
-    uint64 words has unit ``64 * w + b`` in bit ``b`` of word ``w``."""
-    packed = np.packbits(rasters, axis=-1, bitorder="little")
-    pad = row_bytes(rasters.shape[-1]) - packed.shape[-1]
-    if pad:
-        packed = np.concatenate([packed, np.zeros((*packed.shape[:-1], pad), np.uint8)], -1)
-    return packed
+def pack(rasters: np.ndarray) -> np.ndarray:
+    """Bool rasters (samples, T, N) -> uint8 (samples, packed_bytes(T * N)): bit ``b`` of
+    byte ``j`` of a sample is its flat element ``8 j + b`` (numpy's little bit order), the
+    rest zero, so read as little-endian uint64 words, element ``64 w + b`` is bit ``b``
+    of word ``w``."""
+    samples = rasters.shape[0]
+    flat = np.ascontiguousarray(rasters).reshape(samples, -1).view(np.uint8)
+    out = np.zeros((samples, packed_bytes(flat.shape[1])), np.uint8)
+    _pack(flat, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _pack(flat, out):
+    n = flat.shape[1]
+    whole = n // 8
+    for s in range(flat.shape[0]):
+        row = flat[s]
+        words = row[:whole * 8].view(np.uint64)
+        packed = out[s]
+        for i in range(whole):
+            packed[i] = (words[i] * _GATHER) >> _56
+        for j in range(whole * 8, n):
+            if row[j]:
+                packed[j // 8] |= np.uint8(1 << (j % 8))
 
 
 @dataclasses.dataclass
 class PackedRasters:
-    """Spike rasters (samples, timesteps, units) as :func:`pack_rows` packs them: what a
-    shard of samples travels to a worker as, and what ``fenn.run`` encodes without
-    unpacking."""
-    bits: np.ndarray           # uint8 (samples, timesteps, row_bytes(units))
+    """Spike rasters (samples, timesteps, units) as :func:`pack` packs them: what a shard
+    of samples travels to a worker as, and what ``fenn.run`` encodes without unpacking."""
+    bits: np.ndarray           # uint8 (samples, packed_bytes(timesteps * units))
+    timesteps: int
     units: int
 
     @classmethod
     def pack(cls, rasters: np.ndarray) -> "PackedRasters":
-        return cls(pack_rows(rasters), rasters.shape[-1])
+        return cls(pack(rasters), rasters.shape[1], rasters.shape[2])
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return (*self.bits.shape[:2], self.units)
+        return (self.bits.shape[0], self.timesteps, self.units)
 
     def __len__(self) -> int:
         return self.bits.shape[0]
 
     def unpack(self) -> np.ndarray:
         """The bool rasters (samples, timesteps, units)."""
-        bits = np.unpackbits(self.bits, axis=-1, count=self.units, bitorder="little")
-        return bits.view(bool)
+        bits = np.unpackbits(self.bits, axis=-1, count=self.timesteps * self.units,
+                             bitorder="little")
+        return bits.view(bool).reshape(self.shape)
 
 
-def encode_packed(packed: np.ndarray, capacity: int, name: str) -> np.ndarray:
-    """One sample's packed rows (T, row_bytes) -> its stream, refused (InputError) when
-    it needs more than the ``capacity`` halfwords the Program has room for."""
-    words = np.ascontiguousarray(packed).reshape(-1).view("<u8")
-    steps = packed.shape[0]
+def encode_packed(packed: np.ndarray, steps: int, units: int, capacity: int,
+                  name: str) -> np.ndarray:
+    """One sample's packed raster (:func:`pack`, one row) -> its stream, refused
+    (InputError) when it needs more than the ``capacity`` halfwords the Program has room for."""
+    words = np.ascontiguousarray(packed).view("<u8")
     stream = np.empty(capacity, dtype=np.uint16)
-    needed = _encode(words, steps, packed.shape[1] // 8, stream)
+    needed = _encode(words, steps, units, stream)
     if needed > capacity:
         raise InputError(f"input {name!r}: this sample has {needed - steps} spikes in "
                          f"{steps} timesteps and needs {needed} halfwords of DMEM but the "
@@ -83,20 +104,31 @@ def encode_packed(packed: np.ndarray, capacity: int, name: str) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _encode(words, steps, row_words, stream):
+def _encode(words, steps, units, stream):
+    """Write the stream into ``stream`` as far as it has room; return its full length."""
     capacity = stream.size
-    k = 0
-    for t in range(steps):
-        head = k
-        k += 1
-        for i in range(row_words):
-            word = words[t * row_words + i]
-            while word:
-                low = word & (~word + _ONE)
-                if k < capacity:
-                    stream[k] = 64 * i + _DEBRUIJN[(low * _MAGIC) >> _SHIFT]
-                k += 1
-                word ^= low
+    end = steps * units              # bits past it are padding
+    head, k = 0, 1                   # where step t's count goes; the next free halfword
+    t, first = 0, 0                  # the open timestep and its first element
+    for w in range(words.size):
+        word = words[w]
+        while word:
+            low = word & (~word + _ONE)
+            element = 64 * w + _DEBRUIJN[(low * _MAGIC) >> _58]
+            word ^= low
+            if element >= end:
+                break
+            while element >= first + units:          # close step t, open the next
+                if head < capacity:
+                    stream[head] = k - head - 1
+                head, k, t, first = k, k + 1, t + 1, first + units
+            if k < capacity:
+                stream[k] = element - first
+            k += 1
+    while True:                                      # close the open step and any later ones
         if head < capacity:
             stream[head] = k - head - 1
-    return k
+        t += 1
+        if t >= steps:
+            return k
+        head, k = k, k + 1

@@ -9,7 +9,7 @@ import pytest
 import fenn
 from fenn.errors import InputError
 from fenn.runtime import encode_events
-from fenn.streams import PackedRasters, encode_packed, pack_rows
+from fenn.streams import PackedRasters, encode_packed, pack
 
 
 def described_stream(raster: np.ndarray) -> np.ndarray:
@@ -21,15 +21,28 @@ def described_stream(raster: np.ndarray) -> np.ndarray:
     return np.array(words, dtype=np.uint16)
 
 
-@pytest.mark.parametrize("units", [1, 8, 63, 64, 65, 700])
-def test_stream_from_packed_rows_equals_the_described_stream(units):
+@pytest.mark.parametrize("steps, units", [(40, 1), (40, 8), (41, 63), (40, 64), (40, 65),
+                                          (3, 700), (1, 5), (7, 130)])
+def test_stream_from_packed_rasters_equals_the_described_stream(steps, units):
     rng = np.random.default_rng(units)
-    raster = rng.random((40, units)) < rng.uniform(0.05, 0.6)
-    raster[3] = False                                   # an empty timestep
-    raster[5] = True                                    # a full one
+    raster = rng.random((steps, units)) < rng.uniform(0.05, 0.6)
+    raster[min(2, steps - 1)] = False                   # an empty timestep
+    raster[0] = True                                    # a full one
+    raster[-1] = False                                  # empty ones at the end
     expected = described_stream(raster)
-    np.testing.assert_array_equal(encode_packed(pack_rows(raster), expected.size, "x"), expected)
+    packed = pack(raster[None])[0]
+    np.testing.assert_array_equal(encode_packed(packed, steps, units, expected.size, "x"), expected)
     np.testing.assert_array_equal(encode_events(raster, expected.size + 7, "x"), expected)
+
+
+def test_pack_is_numpys_little_bit_order_in_whole_words():
+    rng = np.random.default_rng(0)
+    rasters = rng.random((3, 13, 7)) < 0.4                # 91 elements: a ragged last word
+    packed = pack(rasters)
+    assert packed.shape == (3, 16)
+    np.testing.assert_array_equal(packed[:, :12], np.packbits(rasters.reshape(3, -1), axis=1,
+                                                               bitorder="little"))
+    assert not packed[:, 12:].any()
 
 
 def test_a_stream_longer_than_the_room_is_refused_with_its_size():
@@ -44,7 +57,7 @@ def test_packed_rasters_unpack_to_the_rasters():
     rasters = rng.random((3, 9, 70)) < 0.3
     packed = PackedRasters.pack(rasters)
     assert packed.shape == rasters.shape and len(packed) == 3
-    assert packed.bits.nbytes == 3 * 9 * 16                 # 70 units: two 64-bit words a step
+    assert packed.bits.nbytes == 3 * 80                     # 630 bits: ten 64-bit words
     np.testing.assert_array_equal(packed.unpack(), rasters)
 
 
@@ -74,7 +87,7 @@ def test_run_on_packed_rasters_equals_run_on_rasters(program, backend):
 
 def test_packed_rasters_of_another_shape_are_refused(program):
     packed = PackedRasters.pack(np.zeros((2, 24, 70), dtype=bool))
-    with pytest.raises(InputError, match="takes 70 units over 25 timesteps"):
+    with pytest.raises(InputError, match="this input takes 25 x 70"):
         fenn.run(program, packed, progress=False)
 
 
