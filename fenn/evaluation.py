@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -314,6 +316,8 @@ def _loaded(source: bytes | str):
     from .program import Program
     key = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else source
     if key not in _PROGRAMS:
+        while len(_PROGRAMS) >= 4:                     # the few Programs used last
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
         if isinstance(source, bytes):
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "program.npz"
@@ -351,29 +355,51 @@ def _on_processes(program, source, shards, job, workers, progress) -> dict:
     import concurrent.futures
     import multiprocessing
     done, bar = {}, _bar(len(source), progress)
-    with tempfile.TemporaryDirectory() as folder:
-        # every worker loads the Program once from this file (a path is cheap to send)
-        path = str(Path(folder) / f"program-{id(program)}.npz")
-        program.save(path)
-        pool = workers if isinstance(workers, concurrent.futures.Executor) else \
-            concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            # at most two shards in flight per worker: the data set is never all in memory
-            pending, limit = {}, 2 * _pool_size(pool)
-            for start, stop in shards:
-                future = pool.submit(run_shard, path, source.shard(start, stop), start, job)
-                pending[future] = (start, stop)
-                if len(pending) >= limit:
-                    _collect(pending, done, bar)
-            while pending:
+    path = _saved(program)
+    pool = workers if isinstance(workers, concurrent.futures.Executor) else \
+        concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        # at most two shards in flight per worker: the data set is never all in memory
+        pending, limit = {}, 2 * _pool_size(pool)
+        for start, stop in shards:
+            future = pool.submit(run_shard, path, source.shard(start, stop), start, job)
+            pending[future] = (start, stop)
+            if len(pending) >= limit:
                 _collect(pending, done, bar)
-        finally:
-            if pool is not workers:
-                pool.shutdown()
+        while pending:
+            _collect(pending, done, bar)
+    finally:
+        if pool is not workers:
+            pool.shutdown()
     if bar is not None:
         bar.close()
     return done
+
+
+_SAVED: dict[int, str] = {}
+_FOLDER: list = []
+_NUMBERS = itertools.count()
+
+
+def _saved(program) -> str:
+    """The file of ``program``, saved once per Program in a temporary folder of this process
+    (the file goes with the Program): a worker loads a Program once per path, so a reused
+    pool loads it once, not once per call."""
+    path = _SAVED.get(id(program))
+    if path is None:
+        if not _FOLDER:
+            _FOLDER.append(tempfile.TemporaryDirectory(prefix="fenn-evaluate-"))
+        path = str(Path(_FOLDER[0].name) / f"program-{next(_NUMBERS)}.npz")   # never reused
+        program.save(path)
+        _SAVED[id(program)] = path
+        weakref.finalize(program, _forget, id(program), path)
+    return path
+
+
+def _forget(key: int, path: str) -> None:
+    _SAVED.pop(key, None)
+    Path(path).unlink(missing_ok=True)
 
 
 def _pool_size(pool) -> int:

@@ -181,3 +181,20 @@ def test_a_reused_process_pool_gives_identical_results(program, data, unsharded)
                                   shard_size=shard_size, progress=False)
             assert evaluation.workers == 2
             assert_same(evaluation, unsharded, labels)
+        # another Program on the same workers (they keep the Programs they loaded)
+        other = _other_program()
+        results = fenn.run(other, rasters, progress=False)
+        expected = (results["output.v"].max(axis=1), np.asarray(results.stats.cycles_per_sample))
+        assert not np.array_equal(expected[0], unsharded[0])
+        assert_same(evaluate(other, rasters, labels, workers=pool, shard_size=5, progress=False),
+                    expected, labels)
+
+
+def _other_program():
+    rng = np.random.default_rng(5)
+    net = fenn.Network(dt=1.0)
+    inp = net.input(INPUTS, name="input")
+    out = net.population(CLASSES, fenn.models.LI(tau_mem=5.0), name="output")
+    net.connect(inp, out, weights=rng.normal(0, 0.5, (INPUTS, CLASSES)))
+    net.record(out.v)
+    return fenn.compile(net, STEPS, rounding="stochastic")
