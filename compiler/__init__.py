@@ -14,7 +14,7 @@ __all__ = ["compile"]
 def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", soc=None,
             seed: int = 0, input_capacity: int | None = None, weights: str = "auto",
             profile: bool = False, batch: bool = False, quantisation: str = "warn",
-            quantisation_threshold: float = 0.05):
+            quantisation_threshold: float = 0.05, input_events: str = "auto"):
     """Compile ``net`` for ``timesteps`` steps; returns a :class:`fenn.program.Program`.
 
     ``formats``: ``"auto"``, one format for every population (``"s7.8"``) or a dict
@@ -27,6 +27,10 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     memory map and the listing.
     ``batch=True`` links the network into the resident batch firmware (``fenn.firmware``):
     ``fenn.run`` then hands the device a whole batch at once, on every backend.
+    ``input_events``: where input spike events live while the network runs: ``"vmem"``
+    (fetched from DDR block by block by the DMA while the network runs; the batch firmware
+    then copies nothing), ``"dmem"``, or ``"auto"`` (VMEM unless the network streams
+    weights from DDR or there is no room; docs/firmware.md).
     ``quantisation``: ``"warn"`` (``fenn.QuantisationWarning``), ``"error"``
     (``fenn.errors.QuantisationError``) or ``"ignore"`` when a connection's weights or a
     model's constants move by more than ``quantisation_threshold`` (RMS error relative to
@@ -40,7 +44,7 @@ def compile(net, timesteps: int, *, formats="auto", rounding: str = "nearest", s
     lowered = lower_network(net, timesteps, formats=formats, rounding=rounding, seed=seed)
     check(net, lowered, quantisation, quantisation_threshold)
     program = generate(lowered, soc or DEFAULT_SOC, input_capacity=input_capacity, weights=weights,
-                       profile=profile, batch=batch)
+                       profile=profile, batch=batch, input_events=input_events)
     program.meta["compile_seconds"] = time.perf_counter() - started
     shapes = {g.name: list(g.shape) for g in net.inputs if g.shape != (g.size,)}
     if shapes:

@@ -25,6 +25,8 @@ from ..program import IoBuffer, Program
 from .emit import Code, V, X
 from .plan import MemoryPlan
 from .plan import MemoryPlanError
+from .events import (EventReaders, InputRing, emit_dma_drain, emit_ring_cold, emit_ring_prologue, ring_block,
+                     ring_capacity)
 from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
 from .stream_sparse import SparseStreamLayout, sparse_rows
 from .stream import StreamLayout, TiledLayout, step_events, tiled_sizes, tiles_of, tiling
@@ -68,10 +70,11 @@ class Slots:
         return self.names[name]
 
 
-def _events_capacity(plan: MemoryPlan, ln, requested: int | None, reserved: int = 0) -> int:
-    """Halfwords per input stream: what was asked for, or an equal share of free DMEM
-    (less ``reserved`` bytes)."""
-    spiking = [name for name, _ in ln.inputs if name not in ln.currents]
+def _events_capacity(plan: MemoryPlan, ln, requested: int | None, reserved: int = 0,
+                     skip: set = frozenset()) -> int:
+    """Halfwords per input stream in DMEM: what was asked for, or an equal share of free
+    DMEM (less ``reserved`` bytes); inputs in ``skip`` have their events in VMEM."""
+    spiking = [name for name, _ in ln.inputs if name not in ln.currents and name not in skip]
     n = max(1, len(spiking))
     if requested is not None:
         return int(requested)
@@ -81,41 +84,103 @@ def _events_capacity(plan: MemoryPlan, ln, requested: int | None, reserved: int 
 PHASES = ("propagation", "dma_wait", "update", "bookkeeping")
 
 
+def _input_rings(plan: MemoryPlan, ln, slots, streams: dict, placement: str,
+                 dmem_data: dict) -> dict[str, InputRing]:
+    """The inputs whose events go to VMEM (compiler/events.py): with ``placement`` "auto",
+    all spiking inputs when the network's own code uses no DMA and VMEM and DDR have room
+    (the room of the batch firmware's staging kept, so a batch build chooses alike); with
+    ``input_capacity`` given, "auto" means DMEM."""
+    spiking = [(name, size) for name, size in ln.inputs if name not in ln.currents]
+    if placement == "dmem" or not spiking:
+        return {}
+    why, memory = None, None
+    if streams:
+        why = "the network streams weights from DDR (the DMA channel is taken)"
+    elif max(size for _, size in spiking) > 32767:
+        why = "an input has more than 32,767 units"
+    else:
+        vmem = sum(128 * ring_block(size) for _, size in spiking) + 64 * firmware.STAGING_VECTORS
+        ddr = sum(64 * ring_capacity(size, ln.timesteps) + 64 for _, size in spiking)
+        for memory, need in (("vmem", vmem), ("ddr", ddr)):
+            if need > plan.free(memory) - 64:
+                why = (f"{memory.upper()} has {max(0, plan.free(memory)):,} bytes free and the "
+                       f"input events need {need:,} there")
+                break
+        else:
+            memory = None
+    if why is not None:
+        if placement == "vmem":
+            message = (f"input_events='vmem' is not possible here: {why}; use "
+                       f"input_events='auto' or 'dmem'")
+            raise MemoryPlanError(message, memory) if memory else OptionError(message)
+        return {}
+    rings = {}
+    for name, size in spiking:
+        block = ring_block(size)
+        ring = plan.alloc("vmem", f"{name}.event_ring", 128 * block, align=64,
+                          what=f"input events: two blocks of {block} vectors fetched from DDR")
+        ddr = plan.alloc("ddr", f"{name}.events", 64 * ring_capacity(size, ln.timesteps), align=64,
+                         what="input events of a plain run's sample, in blocks of vectors")
+        rings[name] = InputRing(name, size, block, ring, ddr, slots[f"events:{name}"],
+                                slots[f"events_fetch:{name}"], slots[f"events_source:{name}"])
+        dmem_data[rings[name].source] = np.array([ddr], dtype=np.uint32)
+    return rings
+
+
+INPUT_PLACEMENTS = ("auto", "vmem", "dmem")
+
+
 def generate(ln, soc, *, input_capacity: int | None = None, weights: str = "auto",
-             profile: bool = False, batch: bool = False) -> Program:
+             profile: bool = False, batch: bool = False, input_events: str = "auto") -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc`` (see :func:`_fit`);
     a network with more than 256 scalar slots gets a slot area of all that x0 reaches."""
-    options = dict(input_capacity=input_capacity, weights=weights, profile=profile, batch=batch)
+    if input_events not in INPUT_PLACEMENTS:
+        raise OptionError(f"input_events must be one of {INPUT_PLACEMENTS}, got {input_events!r}")
+    options = dict(input_capacity=input_capacity, weights=weights, profile=profile, batch=batch,
+                   input_events=input_events)
     try:
-        return _fit(ln, soc, slot_area=_SLOT_AREA, **options)
-    except SlotsFull:
-        return _fit(ln, soc, slot_area=_SLOT_AREA_MAX, **options)
+        try:
+            return _fit(ln, soc, slot_area=_SLOT_AREA, **options)
+        except SlotsFull:
+            return _fit(ln, soc, slot_area=_SLOT_AREA_MAX, **options)
+    except _ReadersTooLarge:          # "auto": the unrolled VMEM readers overflow IMEM
+        return generate(ln, soc, **{**options, "input_events": "dmem"})
+
+
+class _ReadersTooLarge(Exception):
+    """The program with its inputs' events in VMEM (an unrolled reader per connection
+    from an input) does not fit IMEM; "auto" then keeps them in DMEM."""
 
 
 def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, batch: bool,
-         slot_area: int) -> Program:
+         slot_area: int, input_events: str = "auto") -> Program:
     """Compile a :class:`~fenn.compiler.ir.LoweredNetwork` for ``soc``.
 
     ``weights``: ``"vmem"`` (every connection's weights in VMEM), ``"ddr"`` (every
     connection streams its rows from DDR: dense rows, or compressed rows into targets with
     sparse or delayed inputs) or ``"auto"`` (VMEM, streaming the largest connections from
     DDR only as far as needed to fit). ``batch``: link the network into the resident batch
-    firmware (``fenn.firmware``).
+    firmware (``fenn.firmware``). ``input_events``: where input spike events live,
+    ``"vmem"`` (fetched from DDR by the DMA, compiler/events.py), ``"dmem"`` (written by the
+    host or copied by the firmware) or ``"auto"`` (VMEM when the network's own code uses no
+    DMA and there is room, with DMEM as the fallback).
     """
     _check_currents(ln, batch)
     # a current input's weights stay in VMEM: every row is used every step
     streamable = [ci for ci, c in enumerate(ln.conns) if c.pre not in ln.currents]
     if weights == "vmem":
-        return _generate(ln, soc, input_capacity, set(), profile, batch, slot_area)
+        return _generate(ln, soc, input_capacity, set(), profile, batch, slot_area, input_events)
     if weights == "ddr":
-        return _generate(ln, soc, input_capacity, set(streamable), profile, batch, slot_area)
+        return _generate(ln, soc, input_capacity, set(streamable), profile, batch, slot_area,
+                         input_events)
     if weights != "auto":
         raise OptionError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
     streamed: set[int] = set()
     by_size = sorted(streamable, key=lambda ci: -_vmem_bytes(ln, ln.conns[ci]))
     while True:
         try:
-            return _generate(ln, soc, input_capacity, streamed, profile, batch, slot_area)
+            return _generate(ln, soc, input_capacity, streamed, profile, batch, slot_area,
+                             input_events)
         except MemoryPlanError as error:
             if error.memory != "vmem" or not by_size:
                 raise
@@ -147,7 +212,7 @@ def _vmem_bytes(ln, c) -> int:
 
 
 def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
-              batch: bool = False, slot_area: int = _SLOT_AREA) -> Program:
+              batch: bool = False, slot_area: int = _SLOT_AREA, input_events: str = "auto") -> Program:
     plan = MemoryPlan(soc)
     slots = Slots(plan, slot_area)
     code = Code()
@@ -318,11 +383,22 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
                                            {"size": size, "kind": "current",
                                             "format": str(ln.currents[name]),
                                             "encoding": "int16 values, step-major"})
-    capacity = _events_capacity(plan, ln, input_capacity, firmware.AREA_BYTES if batch else 0)
+    # input_capacity sizes DMEM event buffers: asking for it asks for them
+    placement = "dmem" if input_events == "auto" and input_capacity is not None else input_events
+    rings = _input_rings(plan, ln, slots, streams, placement, dmem_data)
+    for name, ring in rings.items():
+        io[f"input.{name}"] = IoBuffer(f"input.{name}", "ddr", ring.ddr, "<i2",
+                                       (32 * ring_capacity(ring.units, T),), "input",
+                                       {"size": ring.units, "kind": "events-vmem",
+                                        "encoding": "blocks of vectors: per timestep the units, "
+                                                    "then -1 (next vector) or -2 (next block)",
+                                        "block": ring.block, "source_slot": ring.source})
+    capacity = _events_capacity(plan, ln, input_capacity, firmware.AREA_BYTES if batch else 0,
+                                skip=set(rings))
     if batch:         # the firmware moves whole 64-byte planes into the event buffers
         capacity = max(32, capacity // 32 * 32)
     for name, size in ln.inputs:
-        if name in ln.currents:
+        if name in ln.currents or name in rings:
             continue
         base = plan.alloc("dmem", f"{name}.events", 2 * capacity,
                           what="input events: per timestep a count, then the units")
@@ -396,20 +472,24 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     for name, base in [*events.items(), *((n, b) for n, (b, _) in currents.items())]:
         code.li(X(6), base)
         code.sw(X(6), slots[f"events:{name}"], X(0))
+    for ring in rings.values():
+        emit_ring_prologue(code, ring)
     code.li(TMAX, T)
     code.add(TMAX, TMAX, T_REG)
 
     # ------------------------------------------------------------------ time loop
     code.phase(None)                    # prologue cycles are not part of any step phase
+    readers = EventReaders(rings, [c for p in ln.pops for c in ln.conns if c.post == p.name])
     code.label("step")
     for p in ln.pops:
         incoming = [(ci, c) for ci, c in enumerate(ln.conns) if c.post == p.name]
         if incoming and p.name in lane_local:
             _, base, ring_slots, stride = layouts[p.name]["isyn"]
-            emit_lane_local_group(code, p, incoming, tables, (base, ring_slots, stride), slots, ln)
+            emit_lane_local_group(code, p, incoming, tables, (base, ring_slots, stride), slots, ln,
+                                  readers)
         elif incoming:
             emit_connection_group(code, p, incoming, weights, layouts[p.name]["isyn"][1],
-                                  slots, ln, streams)
+                                  slots, ln, streams, readers)
     code.phase("propagation")
     for p in ln.pops:
         has_input = any(c.post == p.name for c in ln.conns)
@@ -453,14 +533,20 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     code.j("step")
     code.label("done")
     code.sw(T_REG, slots["time"], X(0))
+    if rings:
+        emit_dma_drain(code)
     firmware_source = None
     if batch:
         code.j(firmware.RETURN_LABEL)
         firmware_source, firmware_tables, batch_meta = firmware.link(reservation, io, soc)
     else:
         code.ecall()
+    for ring in rings.values():
+        emit_ring_cold(code, ring)
 
     assembled = code.assemble(prefix=firmware_source)
+    if rings and input_events == "auto" and 4 * len(assembled.words) > soc.imem_bytes:
+        raise _ReadersTooLarge()
     listing = [(e.address, e.text, e.origin) for e in assembled.source]
     meta = {
         "timesteps": T,

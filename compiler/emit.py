@@ -240,9 +240,9 @@ class Code:
         ``prefix``: assembly text placed before the instructions (the batch firmware, whose
         labels the instructions may jump to)."""
         from ..asm import VREGS, XREGS, Assembler, parse_into
-        self.relax_branches()
         self.schedule()
-        self.fix_hazards()
+        self.fix_hazards()             # its nops move targets: relax last
+        self.relax_branches()
         a = Assembler()
         if prefix is not None:
             from ..firmware import SOURCE_PATH

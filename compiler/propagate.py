@@ -211,9 +211,10 @@ def _each_set_bit(code: Code, word: X, row_bytes: int, row_kernel):
 
 
 def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: int, slots, ln,
-                          streams: dict | None = None):
+                          streams: dict | None = None, readers=None):
     """Propagate every connection in ``incoming`` [(index, ConnIR)] into ``post``;
-    ``streams[index]`` marks connections whose weights stream from DDR."""
+    ``streams[index]`` marks connections whose weights stream from DDR, ``readers``
+    (compiler/events.py) those from inputs whose events are in VMEM."""
     from .stream import TiledLayout, emit_streamed, emit_streamed_tiled
     streams = streams or {}
     in_registers = post.nvec <= ACC_REGS
@@ -244,6 +245,8 @@ def emit_connection_group(code: Code, post, incoming, weights: dict, isyn_base: 
                     _scaled_row_into_vmem(code, isyn_base, post.nvec, shift)
             _from_currents(code, slots[f"events:{c.pre}"], c.pre_size, weights[ci], row_bytes,
                            scaled_kernel)
+        elif readers is not None and c in readers:
+            readers.emit(code, c, weights[ci], row_bytes, row_kernel)
         elif c.pre_is_input:
             _from_events(code, slots[f"events:{c.pre}"], weights[ci], row_bytes, row_kernel)
         else:
@@ -335,7 +338,8 @@ def _row_into_ring(code: Code, m: int, mask_bits: int):
         _pair(code, 1, mask_bits, 0)
 
 
-def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple, slots, ln):
+def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple, slots, ln,
+                          readers=None):
     """Propagate ``incoming`` [(index, ConnIR)] into the lane-local ring of ``post``;
     ``tables[index]`` is (VMEM address, pairs per row) or, for rows streamed from DDR, a
     :class:`~fenn.compiler.stream_sparse.SparseStreamLayout`."""
@@ -357,7 +361,9 @@ def emit_lane_local_group(code: Code, post, incoming, tables: dict, ring: tuple,
 
         def row_kernel(m=m):
             _row_into_ring(code, m, mask_bits)
-        if c.pre_is_input:
+        if readers is not None and c in readers:
+            readers.emit(code, c, address, row_bytes, row_kernel)
+        elif c.pre_is_input:
             _from_events(code, slots[f"events:{c.pre}"], address, row_bytes, row_kernel)
         else:
             _from_bitfield(code, slots[f"prev:{c.pre}"], ln.pop(c.pre).nwords, address,

@@ -205,8 +205,14 @@ def _input_stream(program, name: str, batch, s: int) -> np.ndarray:
     if buffer.meta.get("kind") == "current":
         return current_values(program, name, batch[s])
     if isinstance(batch, PackedRasters):
-        return encode_packed(batch.bits[s], batch.timesteps, batch.units, buffer.shape[0], name)
-    return encode_events(batch[s], buffer.shape[0], name)
+        stream = encode_packed(batch.bits[s], batch.timesteps, batch.units, buffer.shape[0], name)
+    else:
+        stream = encode_events(batch[s], buffer.shape[0], name)
+    if buffer.meta.get("kind") == "events-vmem":     # events in VMEM: blocks of vectors
+        from .events_layout import vector_layout
+        return vector_layout(stream, program.meta["timesteps"], buffer.meta["block"],
+                             buffer.shape[0], name)
+    return stream
 
 
 # ----------------------------------------------------------------------- outputs

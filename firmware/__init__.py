@@ -116,7 +116,7 @@ def link(reservation: Reservation, io: dict, soc) -> tuple[str, tuple[int, np.nd
     for b in vouts:
         if b.address % 64 or b.nbytes % 64:
             raise BatchError(f"recording {b.name!r} is not whole 64-byte VMEM rows")
-    for b in douts + inputs:
+    for b in douts + [b for b in inputs if b.memory == "dmem"]:
         if b.address % 4 or b.address + _pad64(b.nbytes) > soc.dmem_bytes:
             raise BatchError(f"{b.name!r} (DMEM 0x{b.address:x}, {b.nbytes} bytes) cannot be moved "
                              f"in whole 64-byte planes")
@@ -124,7 +124,8 @@ def link(reservation: Reservation, io: dict, soc) -> tuple[str, tuple[int, np.nd
     in_table = area + _TABLES
     vout_table = in_table + 4 * len(inputs)
     dout_table = vout_table + 8 * len(vouts)
-    words = [b.address for b in inputs]
+    # an input whose events are in VMEM: its slot for the sample's DDR address, bit 0 set
+    words = [b.meta["source_slot"] | 1 if b.memory == "ddr" else b.address for b in inputs]
     words += [v for b in vouts for v in (b.address, b.nbytes)]
     words += [v for b in douts for v in (b.address, _pad64(b.nbytes) // 64)]
     constants = {"FW": area, "STAGING": reservation.staging, "STAGING_VECTORS": STAGING_VECTORS,
@@ -138,8 +139,11 @@ def link(reservation: Reservation, io: dict, soc) -> tuple[str, tuple[int, np.nd
         size = b.nbytes if b.memory == "vmem" else _pad64(b.nbytes)
         layout.append({"key": b.name, "memory": b.memory, "offset": offset, "nbytes": b.nbytes})
         offset += size
+    # a fetch of VMEM-placed events may read two blocks past a sample's own
+    slack = max([2 * 64 * b.meta["block"] for b in inputs if b.memory == "ddr"], default=0)
     meta = {"area": area, "staging": reservation.staging, "inputs": [b.name for b in inputs],
-            "input_bytes": [b.nbytes for b in inputs], "outputs": layout, "out_bytes": offset}
+            "input_bytes": [b.nbytes for b in inputs], "outputs": layout, "out_bytes": offset,
+            "input_planes": [b.memory == "dmem" for b in inputs], "slack": slack}
     return source, image, meta
 
 
@@ -160,7 +164,7 @@ class Batch:
         self.program, self.meta = program, meta
         used = program.meta["memory"]["ddr"]["used"]
         self.base = -(-used // 4096) * 4096
-        self.room = program.soc.ddr_bytes - self.base
+        self.room = program.soc.ddr_bytes - self.base - meta.get("slack", 0)
 
     def sample_bytes(self, streams: list[np.ndarray]) -> int:
         """DDR one sample takes: descriptor, output block, seed and input planes."""
@@ -191,11 +195,13 @@ class Batch:
         cursor = table + 64 * n + out_bytes * n
         blob = bytearray(cursor - table)
         descriptors = np.zeros((n, 16), dtype="<u4")
+        planar = self.meta.get("input_planes") or [True] * len(self.meta["inputs"])
         for s, sample in enumerate(streams):
             descriptors[s, 0], descriptors[s, 1] = cursor, outs[s]
             block = [np.ascontiguousarray(seeds[s], dtype="<u2").view(np.uint8).reshape(-1)]
             for k, stream in enumerate(sample):
-                planes = to_planes(stream)
+                planes = to_planes(stream) if planar[k] else \
+                    np.ascontiguousarray(stream).view(np.uint8).reshape(-1)
                 descriptors[s, 2 + k] = planes.size // 64
                 block.append(planes)
             block = np.concatenate(block)

@@ -10,8 +10,9 @@
 #        event stream in plane format (d2.. vectors each)
 #   d1 = DDR address of its output block: a status vector, then the VMEM outputs (raw),
 #        then the DMEM outputs (plane format)
-# it brings the seed and the inputs in by DMA (inputs through VMEM staging into their DMEM
-# buffers), runs the network, sends the outputs out by DMA, then the status vector
+# it brings the seed and the inputs in by DMA (inputs with DMEM event buffers through VMEM
+# staging into them; an input whose events are in VMEM only gets its DDR address, from which
+# the network fetches them itself, compiler/events.py), runs the network, sends the outputs out by DMA, then the status vector
 # (w0 = 1 done, w1 = s, w2 = cycles, w3 = instructions of the network run), and after the
 # last sample halts with ecall (which waits for the DMA channels).
 #
@@ -59,7 +60,14 @@ sample:
 input:
     beq     s3, s4, inputs_done
     lw      s5, 0(s2)                   # vectors left
-    lw      s6, 0(s3)                   # DMEM destination
+    lw      s6, 0(s3)                   # DMEM destination, or (bit 0 set) a slot
+    andi    t0, s6, 1
+    beqz    t0, input_chunk
+    addi    t0, s6, -1
+    sw      s1, 0(t0)                   # events in VMEM: the network fetches them from s1
+    slli    t0, s5, 6
+    add     s1, s1, t0
+    j       input_next
 input_chunk:
     beqz    s5, input_next
     li      s7, STAGING_VECTORS
