@@ -91,10 +91,11 @@ class Machine:
         if self._ddr.dtype != np.uint8 or self._ddr.ndim != 1:
             raise ValueError("Machine(ddr=...) must be a 1-D uint8 array")
         self._window = (0, min(soc.ddr_bytes, self._ddr.size))
-        # whether all of DDR is known to be zero, so that load() need not zero 64 MB again:
-        # only for a DDR of its own, while nothing wrote it (host writes, the S2MM channel,
-        # anyone holding the live ``ddr`` view)
-        self._owns_ddr = self._ddr_zero = ddr is None
+        # the part of DDR that may be non-zero (byte range), so that load() zeroes that
+        # instead of 64 MB: known only for a DDR of its own; host writes extend it, a run
+        # with an S2MM transfer or the live ``ddr`` view make it all of DDR
+        self._owns_ddr = ddr is None
+        self._dirty = (0, 0) if self._owns_ddr else (0, self._ddr.size)
         self._st = np.zeros(K.ST_SIZE, dtype=np.int64)
         self._run_start = (0, 0, 0, 0)
         self.last_status: RunStatus | None = None
@@ -115,7 +116,7 @@ class Machine:
     @property
     def ddr(self) -> np.ndarray:
         """DDR bytes (live; all of it, not only the window)."""
-        self._ddr_zero = False                      # the caller may write through it
+        self._dirty = (0, self._ddr.size)           # the caller may write through it
         return self._ddr
 
     @property
@@ -191,10 +192,7 @@ class Machine:
             target[:] = 0
             if image is not None:
                 self.write(memory, 0, image)
-        base, size = self._window
-        if not self._ddr_zero:
-            self._ddr[base:base + size] = 0
-            self._ddr_zero = self._owns_ddr and size == self._ddr.size
+        self._zero_window()
         if ddr is not None:
             self._write_window(0, ddr)
         self._llm[:] = 0
@@ -220,12 +218,27 @@ class Machine:
             else:
                 self.write(name, address, data)
 
+    def _written(self, address: int, nbytes: int) -> None:
+        """DDR bytes ``address`` to ``address + nbytes`` may now be non-zero."""
+        lo, hi = self._dirty
+        self._dirty = (address, address + nbytes) if lo >= hi else \
+            (min(lo, address), max(hi, address + nbytes))
+
+    def _zero_window(self) -> None:
+        """Zero the DDR window, touching only the part that may be non-zero."""
+        base, size = self._window
+        lo, hi = self._dirty
+        if max(lo, base) < min(hi, base + size):
+            self._ddr[max(lo, base):min(hi, base + size)] = 0
+        if self._owns_ddr and base <= lo and hi <= base + size:
+            self._dirty = (0, 0)
+
     def _write_window(self, offset: int, data) -> None:
         """Bytes at an offset inside the DDR window (where the core's DMA sees them)."""
         raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         base, size = self._window
         check_range("write", "the DDR window", offset, raw.size, size)
-        self._ddr_zero = False
+        self._written(base + offset, raw.size)
         self._ddr[base + offset:base + offset + raw.size] = raw
 
     def _set_text(self, words: np.ndarray) -> None:
@@ -259,7 +272,8 @@ class Machine:
             used = int(np.max(np.nonzero(words)[0], initial=-1)) + 1
             self._set_text(words[:used])
             return
-        self._ddr_zero &= memory != "ddr"
+        if memory == "ddr":
+            self._written(address, raw.size)
         target[address:address + raw.size] = raw
 
     def read(self, memory: str, address: int, nbytes: int) -> np.ndarray:
@@ -287,8 +301,9 @@ class Machine:
         st[K.REASON] = K.RUNNING
         st[K.FAULT] = K.F_NONE
         self._hits[:len(self._slots)] = 0
-        # DDR stays known-zero only through a run that halts without an S2MM transfer
-        self._ddr_zero_at_start, self._ddr_zero = self._ddr_zero, False
+        # a run's S2MM transfers may write anywhere in the window: DDR keeps its known
+        # non-zero part only through a run that halts without one
+        self._dirty_at_start, self._dirty = self._dirty, (0, self._ddr.size)
         self._run_start = (int(st[K.CYCLE]), int(st[K.INSTRET]),
                            int(st[K.DMA_BASE + K.D_BYTES]), int(st[K.DMA_BASE + 16 + K.D_BYTES]))
         self._halted = False
@@ -339,7 +354,8 @@ class Machine:
         st[K.CYCLE] = end
         self._halted = True
         s2mm = int(st[K.DMA_BASE + 16 + K.D_BYTES]) - self._run_start[3]
-        self._ddr_zero = self._ddr_zero_at_start and s2mm == 0
+        if s2mm == 0:
+            self._dirty = self._dirty_at_start
         status = RunStatus("ecall" if reason == K.R_ECALL else "ebreak", self.pc,
                            end - self._run_start[0], int(st[K.INSTRET]) - self._run_start[1],
                            self._stats(issue_cycle=c, end_cycle=end))

@@ -63,3 +63,15 @@ def test_sim_device_loads_clear_ddr():
         device.write("ddr", 256, np.full(16, 4, np.uint8))
         m.load(assemble_text("ecall").words)
         assert not device.read("ddr", 0, SOC.ddr_bytes).any()
+
+
+def test_a_moved_window_clears_its_part_of_what_was_written():
+    m = Machine(SOC)
+    m.set_ddr_window(4096, 8192)
+    m.write("ddr", 100, np.full(8, 7, np.uint8))      # physical addresses: outside the window
+    m.write("ddr", 5000, np.full(8, 9, np.uint8))     # and inside it
+    m.load(assemble_text("ecall").words)
+    ddr = m.read("ddr", 0, SOC.ddr_bytes)
+    assert (ddr[100:108] == 7).all() and not ddr[:100].any() and not ddr[108:].any()
+    m.set_ddr_window(0, SOC.ddr_bytes)
+    assert reload_is_zero(m)
