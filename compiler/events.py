@@ -28,9 +28,13 @@ from ..events_layout import NEXT_BLOCK, TERMINATOR
 from ..isa import CSR_ADDRESSES, DMA_STATUS_BITS
 from .emit import Code, V, X
 
-__all__ = ["EventReaders", "InputRing", "ring_block", "ring_capacity", "emit_ring_prologue", "emit_vmem_reader",
+__all__ = ["FETCH_NOTE", "BLOCK_LABEL", "EventReaders", "InputRing", "ring_block", "ring_capacity", "emit_ring_prologue", "emit_vmem_reader",
            "emit_ring_cold", "emit_dma_drain"]
 
+#: the listing note of every instruction that fetches events (the work this placement adds)
+FETCH_NOTE = "input events fetch"
+#: the block changes' labels start so
+BLOCK_LABEL = "events_next_block_"
 #: fewest vectors in a block (a block change costs ~15 cycles)
 MIN_BLOCK = 32
 
@@ -110,7 +114,7 @@ def _fetch(code: Code, source: X, destination: X, count: X):
 
 def emit_ring_prologue(code: Code, ring: InputRing):
     """Blocks 0 (waited for) and 1 (left running) of this sample into the ring."""
-    code.note = f"prologue: {ring.name} events, blocks 0 and 1"
+    note, code.note = code.note, f"{FETCH_NOTE}: {ring.name}, blocks 0 and 1"
     code.lw(IDX, ring.source, X(0))
     code.li(ROW, ring.ring)
     code.li(T, ring.block_bytes)
@@ -124,6 +128,7 @@ def emit_ring_prologue(code: Code, ring: InputRing):
     code.sw(IDX, ring.fetch, X(0))
     code.li(ROW, ring.ring)
     code.sw(ROW, ring.at, X(0))
+    code.note = note
 
 
 def emit_vmem_reader(code: Code, ring: InputRing, weights_base: int, row_bytes: int, row_kernel,
@@ -154,13 +159,14 @@ def emit_vmem_reader(code: Code, ring: InputRing, weights_base: int, row_bytes: 
     if last:
         code.addi(P, P, 64)
         code.addi(T, IDX, -NEXT_BLOCK - 1)    # 0 for -1 (next vector), else a block change
-        code.bne(T, X(0), _block_label(ring))
+        code.bne(T, X(0), block_label(ring))
         code.sw(P, ring.at, X(0))
         code.label(_back_label(ring))
 
 
-def _block_label(ring: InputRing) -> str:
-    return f"events_next_block_{ring.name}"
+def block_label(ring: InputRing) -> str:
+    """The label of ``ring``'s block change (entered by a taken branch once per block)."""
+    return BLOCK_LABEL + ring.name
 
 
 def _back_label(ring: InputRing) -> str:
@@ -170,10 +176,10 @@ def _back_label(ring: InputRing) -> str:
 def emit_ring_cold(code: Code, ring: InputRing):
     """The block change, out of line: the next step starts in the other buffer (wait
     for its fetch), and the block after it is fetched into the buffer just left."""
-    code.note = f"{ring.name} events: next block"
+    code.note = f"{FETCH_NOTE}: {ring.name}, next block"
     other = code.new_label("events_from_buffer1")
     go = code.new_label("events_fetch")
-    code.label(_block_label(ring))
+    code.label(block_label(ring))
     _wait_idle(code, T)
     code.li(T, ring.ring + ring.block_bytes)
     code.bltu(T, P, other)                     # P past buffer 0's end: we were in buffer 1
@@ -196,5 +202,6 @@ def emit_ring_cold(code: Code, ring: InputRing):
 def emit_dma_drain(code: Code):
     """Wait for a fetch still running (one past the last step's block), so that the run
     ends the same way whether the host or the batch firmware takes over."""
-    code.note = "input events: the last fetch"
+    note, code.note = code.note, f"{FETCH_NOTE}: the last one"
     _wait_idle(code, X(5))
+    code.note = note

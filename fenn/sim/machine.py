@@ -369,6 +369,12 @@ class Machine:
         c = int(self._st[K.CYCLE])
         return self._stats(c, c)
 
+    def executed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per instruction word of the text: how often the last run (or the current one so
+        far) executed it, and its static stall penalty in cycles (docs/timing.md; a taken
+        branch's 2 cycles come on top). For cycle accounting by code region."""
+        return self._hits[:len(self._slots)].copy(), self._slot_tables[3].copy()
+
     def _stats(self, issue_cycle: int, end_cycle: int) -> dict:
         st = self._st
         start_cycle, start_instret, mm2s0, s2mm0 = self._run_start
