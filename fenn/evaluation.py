@@ -166,9 +166,10 @@ class _Source:
     (:class:`fenn.streams.PackedRasters`: 8× smaller to ship to a worker than bool arrays,
     and encoded there without unpacking)."""
 
-    def __init__(self, labels: np.ndarray, take: Callable[[int, int], object], program):
+    def __init__(self, labels: np.ndarray, take: Callable[[int, int], object], program,
+                 file: "_FileShard | None" = None):
         self.labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-        self._take, self._program = take, program
+        self._take, self._program, self._file = take, program, file
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -183,8 +184,11 @@ class _Source:
                                   f"samples")
         return rasters
 
-    def shard(self, start: int, stop: int) -> dict:
-        """The same, spikes packed to travel to a worker process."""
+    def shard(self, start: int, stop: int, local: bool = False):
+        """The same, spikes packed to travel to a worker process; on this machine
+        (``local``), a file's samples as what to read, which the worker reads itself."""
+        if local and self._file is not None:
+            return dataclasses.replace(self._file, start=start, stop=stop)
         from .streams import PackedRasters
         return {name: PackedRasters.pack(r) if r.dtype == bool else r   # currents as they are
                 for name, r in self.rasters(start, stop).items()}
@@ -216,8 +220,43 @@ class _Source:
         (n_units,) = program.meta["inputs"].values()
         file = SHDFile(path, n_units=n_units)
         dt, T = program.meta.get("dt", 1.0), program.meta["timesteps"]
+        (name,) = program.meta["inputs"]
         return cls(file.labels if labels is None else labels,
-                   lambda a, b: file.batch(range(a, b), dt=dt, timesteps=T), program)
+                   lambda a, b: file.batch(range(a, b), dt=dt, timesteps=T), program,
+                   _FileShard(str(path.resolve()), name, n_units, dt, T, 0, 0))
+
+
+@dataclasses.dataclass(frozen=True)
+class _FileShard:
+    """Samples ``start`` to ``stop`` of an SHD-format file, for the worker that runs them
+    to read (the parent sends a path and two numbers, not the spikes)."""
+    path: str
+    name: str
+    n_units: int
+    dt: float
+    timesteps: int
+    start: int
+    stop: int
+
+    def read(self) -> dict:
+        batch = _shd_file(self.path, self.n_units).batch(range(self.start, self.stop),
+                                                          dt=self.dt, timesteps=self.timesteps)
+        return {self.name: batch.rasters}
+
+
+_SHD_FILES: dict = {}
+
+
+def _shd_file(path: str, n_units: int):
+    """An SHD file opened once per worker (again if it changed on disk)."""
+    from .inputs import SHDFile
+    stat = Path(path).stat()
+    key = (path, n_units, stat.st_mtime_ns, stat.st_size)
+    if key not in _SHD_FILES:
+        for old in [k for k in _SHD_FILES if k[0] == path]:
+            _SHD_FILES.pop(old).close()
+        _SHD_FILES[key] = SHDFile(path, n_units=n_units)
+    return _SHD_FILES[key]
 
 
 # ----------------------------------------------------------------------- the readout
@@ -279,6 +318,8 @@ def run_shard(program, shard: dict, start: int, job: _Job):
     Dask can pickle it by name."""
     if not hasattr(program, "io"):
         program = _loaded(program)
+    if isinstance(shard, _FileShard):
+        shard = shard.read()
     return _run_rasters(program, shard, start, job)
 
 
@@ -363,7 +404,7 @@ def _on_processes(program, source, shards, job, workers, progress) -> dict:
         # at most two shards in flight per worker: the data set is never all in memory
         pending, limit = {}, 2 * _pool_size(pool)
         for start, stop in shards:
-            future = pool.submit(run_shard, path, source.shard(start, stop), start, job)
+            future = pool.submit(run_shard, path, source.shard(start, stop, local=True), start, job)
             pending[future] = (start, stop)
             if len(pending) >= limit:
                 _collect(pending, done, bar)

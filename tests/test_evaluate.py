@@ -107,7 +107,7 @@ def test_bad_arguments_are_refused_with_the_reason(program, data, call, message)
         call(program, rasters, labels)
 
 
-def test_an_shd_file_is_binned_at_the_programs_dt(tmp_path):
+def shd_program_and_file(tmp_path):
     rng = np.random.default_rng(5)
     path = write_synthetic_shd(tmp_path / "shd.h5", 6, rng=rng)
     net = fenn.Network(dt=1.0)
@@ -116,10 +116,27 @@ def test_an_shd_file_is_binned_at_the_programs_dt(tmp_path):
     net.connect(inp, out, weights=rng.normal(0, 0.3, (700, 20)))
     net.record(out.v)
     program = fenn.compile(net, 50)
+    return program, path, fenn.run(program, str(path), progress=False)
+
+
+def test_an_shd_file_is_binned_at_the_programs_dt(tmp_path):
+    program, path, direct = shd_program_and_file(tmp_path)
     evaluation = evaluate(program, path, progress=False)
-    direct = fenn.run(program, str(path), progress=False)
     np.testing.assert_array_equal(evaluation.scores, direct["output.v"].max(axis=1))
     assert evaluation.samples == 6
+
+
+@pytest.mark.slow
+def test_workers_read_their_shards_of_an_shd_file_themselves(tmp_path):
+    from fenn.evaluation import _FileShard, _Source
+    program, path, direct = shd_program_and_file(tmp_path)
+    source = _Source.of(program, path, None)
+    shard = source.shard(2, 5, local=True)                  # what a local worker receives
+    assert isinstance(shard, _FileShard) and (shard.start, shard.stop) == (2, 5)
+    np.testing.assert_array_equal(shard.read()["input"], source.rasters(2, 5)["input"])
+    evaluation = evaluate(program, path, workers=2, shard_size=2, progress=False)
+    np.testing.assert_array_equal(evaluation.scores, direct["output.v"].max(axis=1))
+    np.testing.assert_array_equal(evaluation.cycles_per_sample, direct.stats.cycles_per_sample)
 
 
 @pytest.mark.slow
