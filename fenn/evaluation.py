@@ -139,9 +139,7 @@ def evaluate(program, dataset, labels=None, *, backend: str = "sim", workers: in
     parallel = _pool_size(workers) if executor else workers
     if scheduler is not None:
         parallel = _cluster_size(scheduler)
-    shard_size = shard_size or max(1, min(64, -(-len(source) // (4 * parallel))))
-    shards = [(start, min(start + shard_size, len(source)))
-              for start in range(0, len(source), shard_size)]
+    shards = _shards(len(source), parallel, shard_size)
     job = _Job(backend, readout, check)
     started = time.perf_counter()
     if scheduler is not None:
@@ -157,6 +155,18 @@ def evaluate(program, dataset, labels=None, *, backend: str = "sim", workers: in
                       cycles_per_sample=cycles, timesteps=program.meta["timesteps"],
                       clock_hz=program.soc.clock_hz, backend=backend,
                       workers=parallel, seconds=seconds)
+
+
+def _shards(samples: int, parallel: int, size: int | None = None) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) sample ranges: ``size`` samples each, or by default a quarter
+    of what is left per worker (at most 64, at least 4), so shards shrink towards the end
+    and no worker waits long on the last one while the others are idle."""
+    shards, start = [], 0
+    while start < samples:
+        n = size or max(4, min(64, -(-(samples - start) // (4 * parallel))))
+        shards.append((start, min(start + n, samples)))
+        start += n
+    return shards
 
 
 # ----------------------------------------------------------------------- the data

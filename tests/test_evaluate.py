@@ -59,6 +59,20 @@ def test_in_process_shards_equal_one_run(program, data, unsharded, shard_size):
     assert_same(evaluation, unsharded, labels)
 
 
+@pytest.mark.parametrize("samples, parallel", [(1, 1), (3, 2), (1024, 2), (1000, 3), (70, 1)])
+def test_default_shards_cover_the_samples_and_shrink_towards_the_end(samples, parallel):
+    from fenn.evaluation import _shards
+    shards = _shards(samples, parallel)
+    assert shards[0][0] == 0 and shards[-1][1] == samples
+    assert all(a[1] == b[0] for a, b in zip(shards, shards[1:]))
+    sizes = [stop - start for start, stop in shards]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 64
+    assert all(size >= 4 for size in sizes[:-1])
+    if samples >= 1024:                     # the last shards are small beside the first ones
+        assert sizes[0] == 64 and sizes[-1] <= 8
+    assert _shards(10, 2, size=3) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+
+
 def test_a_dataset_split_and_a_spike_batch_are_read_with_their_labels(program, data, unsharded):
     rasters, labels = data
     from fenn.datasets import Split
