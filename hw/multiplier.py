@@ -1,7 +1,7 @@
 """The multiply unit: one DSP48 per lane (and three for the scalar ``mul``), two stages.
 
 Every vector operation that multiplies or shifts goes through the lane's DSP as
-``a x m + bias``, registered at the DSP's output (PREG) at the end of X: ``vmul*`` (m = b),
+``a x m + bias``, registered at the DSP's output (PREG, :class:`fenn.hw.dsp.MulAdd`) at the end of X: ``vmul*`` (m = b),
 ``vsrai*`` (m = 1), ``vsll*``/``vslli`` (m = 2^amount, 2^16 standing in for every amount
 >= 16: same truncated and saturated results) and ``vsra`` (m = 2^(15 - amount), then a
 fixed right shift by 15). The rounding bias (nearest, or this lane's RNG draw masked to
@@ -16,13 +16,14 @@ products, summed in W.
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Module, Mux, Signal, signed
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from fenn import isa
 
 from .decoder import row_index
+from .dsp import MulAdd
 
 __all__ = ["LaneMultiplier", "ScalarMultiplier", "clamp16"]
 
@@ -107,8 +108,9 @@ class LaneMultiplier(wiring.Component):
             r = self.rng.word_select(i, 16)
             bias = Signal(16, name=f"bias{i}")
             m.d.comb += bias.eq(Mux(rn, half, Mux(rs, r & low_mask, 0)))
-            product = Signal(signed(34), name=f"p{i}")           # the DSP's P register
-            m.d.sync += product.eq(a * factor + bias)
+            m.submodules[f"dsp{i}"] = dsp = MulAdd(a.shape(), factor.shape(), bias.shape(), signed(34))
+            m.d.comb += [dsp.a.eq(a), dsp.b.eq(factor), dsp.c.eq(bias)]
+            product = dsp.p                                      # the DSP's P register
             shifted = Signal(signed(34), name=f"q{i}")
             m.d.comb += shifted.eq(product >> w_shift)
             outs.append(Mux(w_sat, clamp16(shifted), shifted[:16]))
@@ -125,8 +127,12 @@ class ScalarMultiplier(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         a, b = self.a, self.b
-        low = Signal(32)
-        cross1, cross2 = Signal(16), Signal(16)
-        m.d.sync += [low.eq(a[:16] * b[:16]), cross1.eq(a[16:] * b[:16]), cross2.eq(a[:16] * b[16:])]
+        products = []
+        for name, x, y, width in (("low", a[:16], b[:16], 32), ("cross1", a[16:], b[:16], 16),
+                                  ("cross2", a[:16], b[16:], 16)):
+            m.submodules[name] = dsp = MulAdd(unsigned(16), unsigned(16), unsigned(0), unsigned(width))
+            m.d.comb += [dsp.a.eq(x), dsp.b.eq(y)]
+            products.append(dsp.p)
+        low, cross1, cross2 = products
         m.d.comb += self.result.eq(low + Cat(Const(0, 16), cross1 + cross2))
         return m

@@ -143,8 +143,9 @@ def _verilator_environment():
 @functools.lru_cache(maxsize=8)
 def _verilog(soc: SocConfig, top: str = TOP_NAME) -> str:
     """``fenn_core`` (the benches reach its memories by VPI) or the SoC top ``fenn_soc``, with the all-zero
-    memory initialisers: the benches rely on memories starting at zero, as they do on the FPGA."""
-    return {TOP_NAME: core_verilog, SOC_TOP_NAME: soc_verilog}[top](soc, zero_memories=True)
+    memory initialisers (the benches rely on memories starting at zero, as they do on the FPGA) and the
+    multiply units as plain Verilog (no DSP48E2 instances: the simulators have no model of one)."""
+    return {TOP_NAME: core_verilog, SOC_TOP_NAME: soc_verilog}[top](soc, zero_memories=True, primitives=False)
 
 
 @functools.lru_cache(maxsize=1)
