@@ -36,12 +36,12 @@ def packed_bytes(bits: int) -> int:
 
 
 def pack(rasters: np.ndarray) -> np.ndarray:
-    """Bool rasters (samples, T, N) -> uint8 (samples, packed_bytes(T * N)): bit ``b`` of
+    """Rasters (samples, T, N; bool, or anything non-zero is a spike) -> uint8 (samples, packed_bytes(T * N)): bit ``b`` of
     byte ``j`` of a sample is its flat element ``8 j + b`` (numpy's little bit order), the
     rest zero, so read as little-endian uint64 words, element ``64 w + b`` is bit ``b``
     of word ``w``."""
     samples = rasters.shape[0]
-    flat = np.ascontiguousarray(rasters).reshape(samples, -1).view(np.uint8)
+    flat = np.ascontiguousarray(rasters, dtype=bool).reshape(samples, -1).view(np.uint8)
     out = np.zeros((samples, packed_bytes(flat.shape[1])), np.uint8)
     _pack(flat, out)
     return out

@@ -43,6 +43,7 @@ def test_pack_is_numpys_little_bit_order_in_whole_words():
     np.testing.assert_array_equal(packed[:, :12], np.packbits(rasters.reshape(3, -1), axis=1,
                                                                bitorder="little"))
     assert not packed[:, 12:].any()
+    np.testing.assert_array_equal(pack(rasters.astype(np.int64) * 3), packed)   # any non-zero
 
 
 def test_a_stream_longer_than_the_room_is_refused_with_its_size():
