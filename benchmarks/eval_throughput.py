@@ -14,6 +14,7 @@ less: 2 cores divided by the CPU time per sample is what the 2 workers would rea
 cores to themselves.
 
     python benchmarks/eval_throughput.py [--samples 1024] [--timesteps 1170]
+    python benchmarks/eval_throughput.py --before COMMIT [--rounds 3]    # before/after ratios
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ import numpy as np
 import fenn
 from fenn.device import open_device
 from fenn.models.networks import shd_classifier, synthetic_shd_inputs
-from fenn.evaluation import _readout
-from fenn.runtime import _input_stream
-from fenn.streams import PackedRasters
 
 BOARD_SAMPLES_PER_S = 2264 / 28.6
 BAR_SAMPLES_PER_S = 320.0
@@ -67,6 +65,9 @@ def breakdown(program, rasters) -> dict[str, float]:
     """CPU seconds per sample, as a worker runs a shard: packing the rasters (done by the
     parent), input encoding (into what the input buffer takes), host writes, the
     simulator, read-back (the readout only), the rest (seeds, statistics, decoding)."""
+    from fenn.evaluation import _readout
+    from fenn.runtime import _input_stream
+    from fenn.streams import PackedRasters
     samples = len(rasters)
     started = time.process_time()
     packed = PackedRasters.pack(rasters)
@@ -76,6 +77,7 @@ def breakdown(program, rasters) -> dict[str, float]:
         _input_stream(program, "input", packed, s)
     encode = (time.process_time() - started) / samples
     device = TimedDevice(open_device("sim", soc=program.soc))
+    device.load(program)                 # decodes the program once (evaluate keeps its device)
     read = [_readout(program, None)[0]]
     started = time.process_time()
     fenn.run(program, packed, device=device, progress=False, read=read)
@@ -100,24 +102,15 @@ def cpu_seconds(pids) -> float | None:
         return None
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=1024)
-    parser.add_argument("--timesteps", type=int, default=1170)
-    args = parser.parse_args(argv)
-    rng = np.random.default_rng(0)
-    program = fenn.compile(shd_classifier(rng=rng), args.timesteps, rounding="stochastic")
-    rasters = synthetic_shd_inputs(args.samples, args.timesteps, rate=7.0, rng=rng)
-    labels = rng.integers(0, 20, args.samples)
-    print(f"SHD-shaped network 700 -> 256 rec ALIF -> 20 LI, {args.timesteps} timesteps, "
-          f"{args.samples} samples, hidden spikes and output.v recorded, backend sim")
-
+def measure(program, rasters, labels):
+    """Samples/s and CPU seconds per sample with 1 worker (in process) and 2 (a warm pool);
+    also both evaluations and the pool's start-up time."""
     fenn.evaluate(program, rasters[:2], labels[:2], progress=False)     # JIT warm-up
+    samples = len(labels)
     started, cpu = time.perf_counter(), time.process_time()
     one = fenn.evaluate(program, rasters, labels, workers=1, progress=False)
-    rates = {1: args.samples / (time.perf_counter() - started)}
-    cpus = {1: (time.process_time() - cpu) / args.samples}
-
+    rates = {1: samples / (time.perf_counter() - started)}
+    cpus = {1: (time.process_time() - cpu) / samples}
     context = multiprocessing.get_context("spawn")
     started = time.perf_counter()
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
@@ -127,10 +120,75 @@ def main(argv=None):
         before = cpu_seconds(workers)
         started, cpu = time.perf_counter(), time.process_time()
         two = fenn.evaluate(program, rasters, labels, workers=pool, progress=False)
-        rates[2] = args.samples / (time.perf_counter() - started)
+        rates[2] = samples / (time.perf_counter() - started)
         after = cpu_seconds(workers)
         if before is not None and after is not None and len(workers) == 2:
-            cpus[2] = (time.process_time() - cpu + after - before) / args.samples
+            cpus[2] = (time.process_time() - cpu + after - before) / samples
+    return rates, cpus, one, two, warm_up
+
+
+def compare(commit: str, args) -> None:
+    """This code against ``commit``'s (exported with git, run in its own processes),
+    alternately, ``args.rounds`` times: CPU ms per sample and samples/s, and their ratios."""
+    import json
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+    from fenn.hw.ecp5 import export_rtl          # exports a commit's packages as a tree
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure",
+               "--samples", str(args.samples), "--timesteps", str(args.timesteps)]
+    runs: dict = {"before": [], "now": []}
+    with tempfile.TemporaryDirectory(prefix="fenn-eval-before-") as folder:
+        short = export_rtl(commit, Path(folder) / "tree")
+        print(f"{commit} ({short}) against this code, {args.rounds} rounds of {args.samples} "
+              f"samples each, alternately:")
+        for _ in range(args.rounds):
+            for label in runs:
+                env = dict(os.environ)
+                if label == "before":
+                    env["PYTHONPATH"] = str(Path(folder) / "tree")
+                out = subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True)
+                if out.returncode:
+                    raise SystemExit(f"the {label} run failed:\n{out.stderr[-3000:]}")
+                runs[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                row = runs[label][-1]
+                print(f"  {label:>6}: " + ", ".join(
+                    f"{w} worker{'s' * (w != '1')} {row['rates'][w]:.1f} samples/s "
+                    f"{1e3 * row['cpus'][w]:.2f} CPU ms" for w in row["cpus"]))
+    print(f"\n{'':>10} {'median CPU ms/sample':>22} {'ratio':>7} {'median samples/s':>18} {'ratio':>7}")
+    for w in ("1", "2"):
+        cpu = {k: statistics.median(r["cpus"][w] for r in v) for k, v in runs.items()}
+        rate = {k: statistics.median(r["rates"][w] for r in v) for k, v in runs.items()}
+        print(f"{w + ' worker' + 's' * (w != '1'):>10} {1e3 * cpu['before']:>10.2f} -> "
+              f"{1e3 * cpu['now']:<8.2f} {cpu['before'] / cpu['now']:>6.2f}x "
+              f"{rate['before']:>7.1f} -> {rate['now']:<7.1f} {rate['now'] / rate['before']:>6.2f}x")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1024)
+    parser.add_argument("--timesteps", type=int, default=1170)
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="compare with the code of COMMIT instead (alternate runs of both)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each with --before")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.before:
+        return compare(args.before, args)
+    rng = np.random.default_rng(0)
+    program = fenn.compile(shd_classifier(rng=rng), args.timesteps, rounding="stochastic")
+    rasters = synthetic_shd_inputs(args.samples, args.timesteps, rate=7.0, rng=rng)
+    labels = rng.integers(0, 20, args.samples)
+    if args.measure:                     # one side of --before: figures as JSON, nothing else
+        import json
+        rates, cpus, *_ = measure(program, rasters, labels)
+        print(json.dumps({"rates": rates, "cpus": cpus}))
+        return
+    print(f"SHD-shaped network 700 -> 256 rec ALIF -> 20 LI, {args.timesteps} timesteps, "
+          f"{args.samples} samples, hidden spikes and output.v recorded, backend sim")
+    rates, cpus, one, two, warm_up = measure(program, rasters, labels)
     same = np.array_equal(one.scores, two.scores) and \
         np.array_equal(one.cycles_per_sample, two.cycles_per_sample)
 
