@@ -90,7 +90,8 @@ def _input_rings(plan: MemoryPlan, ln, slots, streams: dict, placement: str,
     all spiking inputs when the network's own code uses no DMA and VMEM and DDR have room
     (the room of the batch firmware's staging kept, so a batch build chooses alike); with
     ``input_capacity`` given, "auto" means DMEM."""
-    spiking = [(name, size) for name, size in ln.inputs if name not in ln.currents]
+    read = {c.pre for c in ln.conns}          # an input nothing reads keeps a DMEM buffer
+    spiking = [(name, size) for name, size in ln.inputs if name not in ln.currents and name in read]
     if placement == "dmem" or not spiking:
         return {}
     why, memory = None, None

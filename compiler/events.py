@@ -166,11 +166,11 @@ def emit_vmem_reader(code: Code, ring: InputRing, weights_base: int, row_bytes: 
 
 def block_label(ring: InputRing) -> str:
     """The label of ``ring``'s block change (entered by a taken branch once per block)."""
-    return BLOCK_LABEL + ring.name
+    return f"{BLOCK_LABEL}{ring.ring}"
 
 
 def _back_label(ring: InputRing) -> str:
-    return f"events_block_changed_{ring.name}"
+    return f"events_block_changed_{ring.ring}"
 
 
 def emit_ring_cold(code: Code, ring: InputRing):

@@ -125,3 +125,17 @@ def test_auto_keeps_dmem_where_the_network_uses_the_dma_and_vmem_is_refused_ther
     assert {b.memory for k, b in program.io.items() if k.startswith("input.")} == {"dmem"}
     with pytest.raises(OptionError, match="streams weights"):
         fenn.compile(net, 10, soc=NETWORK_SOC, input_events="vmem", **options)
+
+
+def test_an_input_nothing_reads_keeps_dmem_beside_one_in_vmem():
+    rng = np.random.default_rng(6)
+    net = _dense(rng)
+    net.input(5, name="unused")
+    program = fenn.compile(net, 20, soc=SOC)
+    assert program.io["input.inp"].memory == "ddr" and program.io["input.unused"].memory == "dmem"
+    inputs = {g.name: rng.random((2, 20, g.size)) < 0.3 for g in net.inputs}
+    batch = fenn.compile(net, 20, soc=SOC, batch=True)
+    loop, fw = (fenn.run(p, inputs, strict=True, check=True, progress=False) for p in (program, batch))
+    for key in loop.raw:
+        assert np.array_equal(loop.raw[key], fw.raw[key]), key
+    assert fw.stats.cycles_per_sample == loop.stats.cycles_per_sample
