@@ -198,7 +198,8 @@ s2mm_wait:
     ret
 
 # planes_in: a2 vectors at VMEM a0 -> 16 words each at DMEM a1; word k, bit i = lane i,
-# bit 15 - k (lane sign bits by vtlt, then shift the next bit up)
+# bit 15 - k (lane sign bits by vtlt, then the next bit up by doubling: vadd forwards its
+# result to the next vtlt, a vslli would stall it a cycle)
 planes_in:
     vsub    v30, v30, v30
 planes_in_vector:
@@ -207,49 +208,49 @@ planes_in_vector:
     addi    a2, a2, -1
     vtlt    t0, v29, v30
     sw      t0, 0(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 4(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 8(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 12(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 16(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 20(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 24(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 28(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 32(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 36(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 40(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 44(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 48(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 52(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 56(a1)
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vtlt    t0, v29, v30
     sw      t0, 60(a1)
     addi    a1, a1, 64
@@ -266,63 +267,63 @@ planes_out_vector:
     lw      t1, 4(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 8(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 12(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 16(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 20(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 24(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 28(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 32(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 36(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 40(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 44(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 48(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 52(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t0, 56(a0)
     vadd    v28, v29, v31
     vsel    v29, t1, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     lw      t1, 60(a0)
     vadd    v28, v29, v31
     vsel    v29, t0, v28
-    vslli   1, v29, v29
+    vadd    v29, v29, v29
     vadd    v28, v29, v31
     vsel    v29, t1, v28
     vstore  v29, a1, 0
