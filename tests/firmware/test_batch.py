@@ -75,10 +75,16 @@ def test_batch_through_the_firmware_equals_the_per_sample_loop(name):
     assert batch.stats.cycles > sum(batch.stats.cycles_per_sample)
 
 
-def test_a_batch_too_large_for_ddr_runs_in_parts_with_the_same_results():
-    small = dataclasses.replace(NETWORK_SOC, ddr_bytes=8192)
+@pytest.mark.parametrize("ddr_bytes, events", [(8192, "dmem"), (16384, "ddr")],
+                         ids=["events-in-dmem", "events-in-vmem"])
+def test_a_batch_too_large_for_ddr_runs_in_parts_with_the_same_results(ddr_bytes, events):
+    """(8 KiB of DDR leave no room for a plain run's events area: they stay in DMEM; with
+    16 KiB they are in VMEM and each part keeps room for the fetches past its end.)"""
+    small = dataclasses.replace(NETWORK_SOC, ddr_bytes=ddr_bytes)
     loop, batch, program, inputs = _per_sample_and_batch(NETWORKS["recurrent"], samples=6, soc=small)
-    streams = [[np.zeros(program.io["input.inp"].shape[0] // 4, np.uint16)]] * 6
+    assert program.io["input.inp"].memory == events
+    streams = [[np.zeros(program.io["input.inp"].shape[0] // 4 if events == "dmem" else 12 * 32,
+                         np.uint16)]] * 6
     assert len(Batch(program).split(streams)) > 1, "the batch should not fit DDR in one part"
     for key in loop.raw:
         assert np.array_equal(loop.raw[key], batch.raw[key]), key
