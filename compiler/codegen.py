@@ -29,7 +29,8 @@ from .events import (EventReaders, InputRing, emit_dma_drain, emit_ring_cold, em
                      ring_capacity)
 from .propagate import ACC_REGS, emit_connection_group, emit_lane_local_group, lane_local_table
 from .stream_sparse import SparseStreamLayout, sparse_rows
-from .stream import StreamLayout, TiledLayout, step_events, tiled_sizes, tiles_of, tiling
+from .stream import (Prefetch, StreamLayout, TiledLayout, ring_units, step_events, tiled_sizes,
+                     tiles_of, tiling)
 from .update import UpdateLayout, emit_update
 
 __all__ = ["generate", "T_REG", "TMAX"]
@@ -170,9 +171,9 @@ def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, ba
     # a current input's weights stay in VMEM: every row is used every step
     streamable = [ci for ci, c in enumerate(ln.conns) if c.pre not in ln.currents]
     if weights == "vmem":
-        return _generate(ln, soc, input_capacity, set(), profile, batch, slot_area, input_events)
+        return _generate_ring(ln, soc, input_capacity, set(), profile, batch, slot_area, input_events)
     if weights == "ddr":
-        return _generate(ln, soc, input_capacity, set(streamable), profile, batch, slot_area,
+        return _generate_ring(ln, soc, input_capacity, set(streamable), profile, batch, slot_area,
                          input_events)
     if weights != "auto":
         raise OptionError(f"weights must be 'auto', 'vmem' or 'ddr', got {weights!r}")
@@ -180,12 +181,23 @@ def _fit(ln, soc, *, input_capacity: int | None, weights: str, profile: bool, ba
     by_size = sorted(streamable, key=lambda ci: -_vmem_bytes(ln, ln.conns[ci]))
     while True:
         try:
-            return _generate(ln, soc, input_capacity, streamed, profile, batch, slot_area,
+            return _generate_ring(ln, soc, input_capacity, streamed, profile, batch, slot_area,
                              input_events)
         except MemoryPlanError as error:
             if error.memory != "vmem" or not by_size:
                 raise
             streamed.add(by_size.pop(0))
+
+
+def _generate_ring(*args) -> Program:
+    """:func:`_generate` with deep VMEM rings for whole-row streams, or with double-buffered
+    ones where deep rings do not fit VMEM."""
+    try:
+        return _generate(*args)
+    except MemoryPlanError as error:
+        if error.memory != "vmem":
+            raise
+        return _generate(*args, deep_rings=False)
 
 
 def _check_currents(ln, batch: bool) -> None:
@@ -213,7 +225,8 @@ def _vmem_bytes(ln, c) -> int:
 
 
 def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
-              batch: bool = False, slot_area: int = _SLOT_AREA, input_events: str = "auto") -> Program:
+              batch: bool = False, slot_area: int = _SLOT_AREA, input_events: str = "auto",
+              deep_rings: bool = True) -> Program:
     plan = MemoryPlan(soc)
     slots = Slots(plan, slot_area)
     code = Code()
@@ -301,19 +314,22 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
             list_base = None if c.pre_is_input else plan.alloc(
                 "dmem", f"{c.name}.spike_list", 2 * c.pre_size, what="spiking pre indices")
             if post.nvec > ACC_REGS:
-                sizes = tiled_sizes(c.pre_size, post.nvec, soc.dma_ports)
                 k, tile_vectors = tiling(soc.dma_ports)[:2]
+                units = ring_units(soc.dma_ports, len(tiles_of(post.nvec, tile_vectors)), deep_rings)
+                sizes = tiled_sizes(c.pre_size, post.nvec, soc.dma_ports, units)
                 buffers = plan.alloc("vmem", f"{c.name}.row_buffers", sizes["ring"], align=64,
-                                     what=f"ring of {2 * k} row-segment buffers (double-buffered "
-                                          f"batches of {k} rows, tiles {tiles_of(post.nvec, tile_vectors)} vectors)")
+                                     what=f"ring of {units * k} row-segment buffers ({units} "
+                                          f"units: batches of {k} rows, tiles "
+                                          f"{tiles_of(post.nvec, tile_vectors)} vectors)")
                 zero_row = plan.alloc("vmem", f"{c.name}.zero_row", sizes["zero_row"], align=64,
-                                      what="zeros standing in for rows past the last spike")
+                                      what="zeros standing in for rows past the last spike") \
+                    if sizes["zero_row"] else None
                 triples = plan.alloc("dmem", f"{c.name}.transfers", sizes["triples"],
                                      what="per-step DMA transfer list (src, dst, bytes)")
                 unit_ends = plan.alloc("dmem", f"{c.name}.unit_ends", sizes["unit_ends"],
                                        what="end of each unit's transfers in that list")
                 streams[ci] = TiledLayout(ddr, row_bytes, buffers, zero_row, list_base, triples,
-                                          unit_ends, soc.dma_ports)
+                                          unit_ends, soc.dma_ports, units)
                 count = f"{64 * tiles_of(post.nvec, tile_vectors)[0]} per tile segment"
             else:
                 k = 1
@@ -332,6 +348,7 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         weights[ci] = plan.alloc("vmem", f"{c.name}.weights", c.weights.nbytes, align=64,
                                  what=f"dense weights ({c.pre_size} x {c.weights.shape[1]}) int16")
         vmem_data[weights[ci]] = c.weights
+    prefetches = _prefetches(ln, streams, slots)
     rec_layout = {p.name: [] for p in ln.pops}
     for r in ln.recs:
         p = ln.pop(r.pop)
@@ -477,6 +494,14 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         emit_ring_prologue(code, ring)
     code.li(TMAX, T)
     code.add(TMAX, TMAX, T_REG)
+    for prefetch in prefetches.values():
+        code.note = "prologue: nothing prefetched yet"
+        code.sw(X(0), prefetch.listed, X(0))
+        code.sw(X(0), prefetch.started, X(0))
+    if prefetches:      # an empty transfer, so that every DMA status read follows a transfer
+        for register in ("mm2s_src", "mm2s_dst", "mm2s_count"):
+            code.csrrw(X(0), CSR_ADDRESSES[register], X(0))
+        code.csrrwi(X(0), CSR_ADDRESSES["mm2s_control"], 1)
 
     # ------------------------------------------------------------------ time loop
     code.phase(None)                    # prologue cycles are not part of any step phase
@@ -497,7 +522,8 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
         rewritten = p.nvec <= ACC_REGS or not has_input   # register accumulators store it all
         layout = UpdateLayout(p, state[p.name], layouts[p.name]["isyn"],
                               slots[f"cur:{p.name}"] if p.spiking else None,
-                              [entry for entry in rec_layout[p.name]], clear_input=not rewritten)
+                              [entry for entry in rec_layout[p.name]], clear_input=not rewritten,
+                              prefetch=prefetches.get(p.name))
         emit_update(code, layout)
     code.phase("update")
     code.note = "step bookkeeping"
@@ -578,6 +604,23 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
     program = Program(text=assembled.words, soc=soc, symbols=assembled.symbols, io=io,
                       images=images, dma_schedule=dma_schedule, meta=meta, lowered=ln)
     return program
+
+
+def _prefetches(ln, streams: dict, slots) -> dict:
+    """{pre population: Prefetch} for the first DMA stream of a timestep, when it is a tiled
+    stream from a population: its first transfers start during that population's update
+    (no other transfer can come between, so the channel is its own)."""
+    for p in ln.pops:
+        for ci, c in enumerate(ln.conns):
+            if c.post != p.name or ci not in streams:
+                continue
+            layout = streams[ci]
+            if not isinstance(layout, TiledLayout) or c.pre_is_input or not ln.pop(c.pre).spiking:
+                return {}
+            tiles = tiles_of(p.nvec, layout.tile_vectors)
+            layout.prefetch = Prefetch(c, layout, tiles, slots, slots[f"cur:{c.pre}"], T_REG, TMAX)
+            return {c.pre: layout.prefetch}
+    return {}
 
 
 def _image(blocks: dict[int, np.ndarray]) -> np.ndarray:

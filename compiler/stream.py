@@ -235,6 +235,10 @@ def emit_streamed(code: Code, c, post, layout: StreamLayout, slots, ln, accs: li
 #: every pump finds the channel idle and no cycles go to checks that find it busy
 #: (24 vectors still do; 23 do not, then the channel idles for a whole pass).
 TILING = {1: (2, 512, 4), 2: (10, 256, 25, 25)}
+#: DMA ports -> units the VMEM ring holds (2: double-buffered). One port is DMA-bound, so
+#: a deeper ring lets the update prefetch more rows (about the update's length in
+#: transfers); when VMEM is short the compiler falls back to 2.
+RING_UNITS = {1: 6}
 
 
 def tiling(dma_ports: int) -> tuple[int, int, int, int]:
@@ -245,9 +249,11 @@ def tiling(dma_ports: int) -> tuple[int, int, int, int]:
 
 # live throughout the transfers and additions
 T_XP, T_LIMIT, T_S, T_S2, T_AP, T_CN, T_STEP, T_UEP, T_N, T_B, T_HALF = (X(n) for n in range(5, 16))
-T_R = [X(n) for n in range(16, 32)] + [X(1), X(2)]        # up to 18 row pointers
+T_R = [X(n) for n in range(16, 32)] + [X(1)]        # up to 17 row pointers (x2: T_PRE)
 # list building only (the row-pointer registers are free then)
 T_LIST, T_IDX, T_WDDR, T_RB, T_TB, T_BUF0, T_BP, T_HB = (X(n) for n in range(16, 24))
+#: 1 while the MM2S registers hold the list entry at T_XP (live throughout; k <= 17)
+T_PRE = X(2)
 
 
 def tiles_of(nvec: int, tile_vectors: int) -> list[int]:
@@ -256,12 +262,145 @@ def tiles_of(nvec: int, tile_vectors: int) -> list[int]:
     return [size] * (count - 1) + [nvec - size * (count - 1)]
 
 
+def ring_units(dma_ports: int, ntiles: int, deep: bool = True) -> int:
+    """Units the ring holds: deeper than 2 only for whole rows (one tile)."""
+    return RING_UNITS.get(min(dma_ports, max(TILING)), 2) if deep and ntiles == 1 else 2
+
+
 class TiledLayout:
     def __init__(self, ddr: int, row_bytes: int, buffers: int, zero_row: int,
-                 list_base: int | None, triples: int, unit_ends: int, dma_ports: int):
+                 list_base: int | None, triples: int, unit_ends: int, dma_ports: int,
+                 units: int = 2):
         self.ddr, self.row_bytes, self.buffers, self.zero_row = ddr, row_bytes, buffers, zero_row
         self.list_base, self.triples, self.unit_ends = list_base, triples, unit_ends
         self.k, self.tile_vectors, self.pump_every, self.group = tiling(dma_ports)
+        self.units = units                   # units in the VMEM ring
+        #: a :class:`Prefetch` when the pre population's update starts the first transfers
+        self.prefetch: Prefetch | None = None
+
+
+class Prefetch:
+    """The first transfers of a tiled stream, started while its pre population updates.
+
+    The step's propagation has finished by then, so the VMEM ring is free; the update
+    lists the spiking neurons chunk by chunk (so the next propagation scans no bitfield)
+    and, at each chunk with spikes, starts the next of the first ring's transfers when
+    the channel is idle and its row is listed: transfer ``j`` fills ring slot ``j`` (the
+    first ``units`` units of whole rows, or the first two tiles of the first batch).
+    Nothing is started in the last timestep. The list's end and the count of started
+    transfers go to DMEM slots for the propagation (``listed`` = 0: not listed, scan).
+    """
+
+    #: scalar registers the update leaves to the prefetch (out of its mask pool)
+    REGISTERS = tuple(X(n) for n in range(26, 32))
+
+    def __init__(self, c, layout: TiledLayout, tiles: list[int], slots, cur_slot: int,
+                 time: X, end: X):
+        self.layout, self.tiles, self.cur_slot, self.time, self.end = layout, tiles, cur_slot, time, end
+        self.listed = slots[f"stream:{c.name}:listed"]
+        self.started = slots[f"stream:{c.name}:prefetched"]
+        k = layout.k
+        first_slice = slice_rows(c.pre_size, len(tiles), k)
+        self.cap = min(k * layout.units, first_slice) if len(tiles) == 1 else 2 * k
+        self.handlers: list = []
+
+    def begin(self, code: Code):
+        lp, j, a = self.REGISTERS[:3]
+        skip = code.new_label("pf_on")
+        code.li(lp, self.layout.list_base)
+        code.li(j, 0)
+        code.addi(a, self.time, 1)           # the last step: nothing to prefetch for
+        code.bne(a, self.end, skip)
+        code.li(j, self.cap)
+        code.label(skip)
+
+    def chunk(self, code: Code, mask: X, spk: X, rel: int):
+        """After a chunk's spike word (``mask``, stored at ``spk + 4 rel``)."""
+        handler, back = code.new_label("pf_spikes"), code.new_label("pf_back")
+        code.bne(mask, X(0), handler)
+        code.label(back)
+        self.handlers.append((handler, back, mask, spk, rel))
+
+    def end_update(self, code: Code):
+        lp, j = self.REGISTERS[:2]
+        code.sw(lp, self.listed, X(0))
+        code.sw(j, self.started, X(0))
+        if not self.handlers:
+            return
+        over = code.new_label("pf_over")
+        code.j(over)
+        for handler in self.handlers:
+            self._handler(code, *handler)
+        self.handlers.clear()
+        code.label(over)
+
+    def _handler(self, code: Code, label: str, back: str, mask: X, spk: X, rel: int):
+        lp, j, a, b, c, d = self.REGISTERS
+        layout, k = self.layout, self.layout.k
+        tile_bytes = 64 * self.tiles[0]
+        code.label(label)
+        code.lw(a, self.cur_slot, X(0))      # the neuron of bit 0: 8 x (word address - row)
+        code.addi(b, mask, 0)
+        code.sub(a, spk, a)
+        code.slli(a, a, 3)
+        if rel:
+            code.addi(a, a, 32 * rel)
+
+        def append():
+            code.add(c, c, a)
+            code.sh(c, 0, lp)
+            code.addi(lp, lp, 2)
+        code.for_each_set_bit(b, c, d, append, stem="pf_bit")
+        # the next transfer, if the channel is idle, one is due and its row is listed
+        _mm2s_idle(code, a)
+        code.beq(a, X(0), back)
+        code.li(a, self.cap)
+        code.bge(j, a, back)
+        go = code.new_label("pf_go")
+        if len(self.tiles) == 1:             # transfer j: row j
+            code.slli(a, j, 1)
+            code.li(b, layout.list_base)
+            code.add(a, a, b)
+            code.bge(a, lp, back)
+            code.li(d, 0)
+            code.li(b, tile_bytes)
+        else:                                # j < k: row j, tile 0; then row j - k, tile 1
+            second = code.new_label("pf_tile1")
+            code.li(b, k)
+            code.bge(j, b, second)
+            code.slli(a, j, 1)
+            code.li(b, layout.list_base)
+            code.add(a, a, b)
+            code.bge(a, lp, back)
+            code.li(d, 0)
+            code.li(b, tile_bytes)
+            code.j(go)
+            code.label(second)
+            code.li(a, layout.list_base + 2 * (k - 1))   # the whole first batch is listed
+            code.bge(a, lp, back)
+            code.sub(a, j, b)
+            code.slli(a, a, 1)
+            code.li(b, layout.list_base)
+            code.add(a, a, b)
+            code.li(d, tile_bytes)
+            code.li(b, 64 * self.tiles[1])
+        code.label(go)                       # a: list entry, d: tile offset, b: bytes
+        _csrw(code, "mm2s_count", b)
+        code.lhu(c, 0, a)
+        code.li(b, layout.row_bytes)
+        code.mul(c, c, b)
+        code.add(c, c, d)
+        code.li(b, layout.ddr)
+        code.add(c, c, b)
+        _csrw(code, "mm2s_src", c)
+        code.li(b, tile_bytes)
+        code.mul(b, j, b)
+        code.li(d, layout.buffers)
+        code.add(b, b, d)
+        _csrw(code, "mm2s_dst", b)
+        code.csrrwi(X(0), CSR_ADDRESSES["mm2s_control"], 1)
+        code.addi(j, j, 1)
+        code.j(back)
 
 
 #: DMEM bytes for one transfer list; longer spike lists are handled in slices
@@ -273,21 +412,23 @@ def slice_rows(pre_size: int, ntiles: int, k: int) -> int:
     return min(pre_size, max(k, TRANSFER_LIST_BYTES // (12 * ntiles) // k * k))
 
 
-def tiled_sizes(pre_size: int, nvec: int, dma_ports: int) -> dict:
-    """Bytes the tiled kernel needs: VMEM ring and zero row, DMEM lists."""
+def tiled_sizes(pre_size: int, nvec: int, dma_ports: int, ring: int = 2) -> dict:
+    """Bytes the tiled kernel needs (``ring`` units in the VMEM ring): VMEM ring and zero
+    row, DMEM lists."""
     k, tile_vectors, _, _ = tiling(dma_ports)
     tiles = tiles_of(nvec, tile_vectors)
     rows = slice_rows(pre_size, len(tiles), k)
     units = -(-rows // k) * len(tiles)
-    return {"ring": 2 * k * 64 * tiles[0], "zero_row": 64 * tiles[0],
-            "triples": 12 * rows * len(tiles), "unit_ends": 4 * (units + 2)}
+    # two rows per batch: a partial batch is one row, added by a half pass (no zero row)
+    return {"ring": ring * k * 64 * tiles[0], "zero_row": 64 * tiles[0] if k > 2 else 0,
+            "triples": 12 * rows * len(tiles), "unit_ends": 4 * (units + ring + 1)}
 
 
 def _tiled_pump_fast(code: Code, cold: list, scratch: X = T_S2):
-    """Three cycles while the channel is busy (not-taken branch); starting a transfer
-    (limit check, list entry to the DMA registers) is out of line."""
+    """Three cycles unless a transfer starts (channel idle and one loaded): the start is
+    out of line."""
     start, back = code.new_label("tpump_start"), code.new_label("tpump_back")
-    _mm2s_idle(code, T_S)
+    _ready(code)
     code.bne(T_S, X(0), start)
     code.label(back)
     cold.append((start, back, scratch))
@@ -303,29 +444,83 @@ def _emit_cold_pumps(code: Code, cold: list, inline: bool = False):
         code.j(after)
     for start, back, scratch in cold:
         code.label(start)
-        code.bge(T_XP, T_LIMIT, back)
-        _tiled_pump(code, first=True, scratch=scratch)
+        _start_loaded(code, scratch)
         code.j(back)
     cold.clear()
     if inline:
         code.label(after)
 
 
-def _tiled_pump(code: Code, first: bool = False, scratch: X = T_S2):
-    """Start the next listed transfer if the channel is idle and the limit allows;
-    ``scratch`` is a register that is free where the pump is placed."""
-    done = code.new_label("tpump_done")
-    if not first:
-        _unless_free(code, T_S, T_XP, T_LIMIT, done)
+def _load_triple(code: Code, scratch: X):
+    """The list entry at T_XP (source, destination, bytes) into the MM2S registers."""
     code.lw(T_S, 0, T_XP)                    # loads interleaved: no load-use stalls
     code.lw(scratch, 4, T_XP)
     _csrw(code, "mm2s_src", T_S)
     code.lw(T_S, 8, T_XP)
     _csrw(code, "mm2s_dst", scratch)
     _csrw(code, "mm2s_count", T_S)
+
+
+#: T_PRE's value while the MM2S registers hold an entry that may start: the status's idle
+#: bit, so that ``status & T_PRE`` is non-zero exactly when a transfer should start
+_LOADED = 1 << DMA_STATUS_BITS["idle"]
+
+
+def _ready(code: Code):
+    """T_S = non-zero if and only if the channel is idle and a transfer is loaded."""
+    code.csrrs(T_S, CSR_ADDRESSES["mm2s_status"], X(0))
+    code.and_(T_S, T_S, T_PRE)
+
+
+def _preload(code: Code, scratch: X = T_S2):
+    """Keep the invariant "T_PRE != 0 exactly when the entry at T_XP is allowed (below
+    T_LIMIT) and loaded" after T_XP or T_LIMIT moved: load it if it is allowed now.
+
+    A started transfer has latched its registers, so the next entry is written into them
+    while the channel is busy: a start is then a single CSR write, and a pump costs its
+    three cycles whether or not the channel is idle while nothing may start."""
+    done = code.new_label("preloaded")
+    code.bne(T_PRE, X(0), done)
+    code.bge(T_XP, T_LIMIT, done)
+    _load_triple(code, scratch)
+    code.li(T_PRE, _LOADED)
+    code.label(done)
+
+
+def _start_loaded(code: Code, scratch: X):
+    """Start the loaded transfer, then load the next one if it is allowed."""
+    done = code.new_label("tpump_done")
     code.csrrwi(X(0), CSR_ADDRESSES["mm2s_control"], 1)
     code.addi(T_XP, T_XP, 12)
+    code.li(T_PRE, 0)
+    code.bge(T_XP, T_LIMIT, done)
+    _load_triple(code, scratch)
+    code.li(T_PRE, _LOADED)
     code.label(done)
+
+
+def _tiled_pump(code: Code, scratch: X = T_S2):
+    """Start the loaded transfer if the channel is idle (``scratch`` is a register that is
+    free where the pump is placed)."""
+    done = code.new_label("tpump_idle")
+    _ready(code)
+    code.beq(T_S, X(0), done)
+    _start_loaded(code, scratch)
+    code.label(done)
+
+
+def _next_unit(code: Code, offset: X, unit_bytes: X, units: int, nbytes: int):
+    """``offset`` (of a unit in the ring) moves on to the next unit's, ``unit_bytes`` =
+    ``nbytes`` (T_S is clobbered when the ring holds more than two units)."""
+    if units == 2:
+        code.sub(offset, unit_bytes, offset)
+        return
+    wrapped = code.new_label("ring_ok")
+    code.add(offset, offset, unit_bytes)
+    code.li(T_S, units * nbytes)
+    code.blt(offset, T_S, wrapped)
+    code.li(offset, 0)
+    code.label(wrapped)
 
 
 def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: int, cold: list,
@@ -337,6 +532,16 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
     w = [V(3 + n) for n in range(k)]
 
     def vectors(first, count):
+        if k == 1:                           # the store trails by a vector: no load-use gap
+            w2 = [V(3), V(4)]
+            for v in range(first, first + count):
+                code.vloadv(acc[v % 2], T_AP, 64 * v)
+                code.vloadv(w2[v % 2], T_R[0], 64 * v)
+                if v > first:
+                    code.vstore(acc[(v - 1) % 2], T_AP, 64 * (v - 1))
+                code.vadd_s(acc[v % 2], acc[v % 2], w2[v % 2])
+            code.vstore(acc[(first + count - 1) % 2], T_AP, 64 * (first + count - 1))
+            return
         for v in range(first, first + count):
             a, off = acc[v % 2], 64 * v
             code.vloadv(a, T_AP, off)
@@ -385,7 +590,20 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     tile_bytes = 64 * tiles[0]
     code.note = f"{c.name}: propagation (weights streamed from DDR, tiled)"
     finished = code.new_label("tiled_done")
-    _spike_list(code, c, slots, ln, layout.list_base, T_LIST, T_N)
+    prefetch = layout.prefetch
+    if prefetch is None:
+        _spike_list(code, c, slots, ln, layout.list_base, T_LIST, T_N)
+    else:                                    # listed by the update (0: not yet, scan the row)
+        scan, listed = code.new_label("tscan"), code.new_label("tlisted")
+        code.lw(T_N, prefetch.listed, X(0))
+        code.beq(T_N, X(0), scan)
+        code.li(T_LIST, layout.list_base)
+        code.sub(T_N, T_N, T_LIST)
+        code.srli(T_N, T_N, 1)
+        code.j(listed)
+        code.label(scan)
+        _spike_list(code, c, slots, ln, layout.list_base, T_LIST, T_N)
+        code.label(listed)
     code.beq(T_N, X(0), finished)
     # long spike lists go in slices, each with its own transfer list
     cap = slice_rows(c.pre_size, len(tiles), k)
@@ -409,6 +627,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     code.li(T_UEP, layout.unit_ends)
     code.li(T_B, 0)
     code.li(T_XP, 0)                         # nothing to fetch until the first batch is listed
+    code.li(T_PRE, 0)
     code.li(T_LIMIT, 0)
     code.li(X(24 + len(tiles) - 1), layout.triples)    # the list's write position
     code.addi(T_BP, T_LIST, 0)
@@ -436,7 +655,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         elif len(tiles) > 1:
             code.addi(pointers[0], pointers[-1], 0)   # continue after the previous batch
         code.add(destinations[t], T_BUF0, T_HB)
-        code.sub(T_HB, T_AP, T_HB)
+        _next_unit(code, T_HB, T_AP, layout.units, k * tile_bytes)
     code.addi(T_CN, T_S2, 0)
     counts = dict(zip(sorted(set(tiles)), (T_STEP, T_HALF)))     # segment bytes, hoisted
     for size, register in counts.items():
@@ -461,13 +680,29 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     _emit_cold_pumps(code, cold, inline=True)
     for t in range(len(tiles)):              # where each unit's transfers end
         code.sw(pointers[t], 4 * t, T_UEP)
-    started = code.new_label("fetching")
-    code.bne(T_B, X(0), started)             # after the first batch: start fetching unit 0
+    in_ring = code.new_label("in_ring")      # the units of the first ring may all be fetched
+    code.li(T_S, k * layout.units if len(tiles) == 1 else 1)
+    code.bge(T_B, T_S, in_ring)
+    code.addi(T_LIMIT, pointers[min(layout.units, len(tiles)) - 1], 0)
+    code.label(in_ring)
+    listed_first = code.new_label("first_listed")
+    code.bne(T_B, X(0), listed_first)        # after the first batch: fetch from its start
     code.li(T_XP, layout.triples)
-    code.lw(T_LIMIT, 0, T_UEP)               # (units 0 and 1 once unit 1 is listed)
-    if len(tiles) > 1:
-        code.lw(T_LIMIT, 4, T_UEP)
-    _tiled_pump(code, first=True, scratch=T_AP)
+    if prefetch is not None:                 # after those the update started (first slice)
+        code.lw(T_S, prefetch.started, X(0))
+        code.sw(X(0), prefetch.started, X(0))
+        code.slli(T_IDX, T_S, 3)
+        code.slli(T_S, T_S, 2)
+        code.add(T_S, T_S, T_IDX)
+        code.add(T_XP, T_XP, T_S)
+    code.label(listed_first)
+    _preload(code, scratch=T_AP)
+    started = code.new_label("fetching")
+    code.bne(T_B, X(0), started)
+    if prefetch is None:                     # the kernel's first transfer: the channel is idle
+        _start_loaded(code, T_AP)
+    else:
+        _tiled_pump(code, T_AP)
     code.label(started)
     code.addi(T_UEP, T_UEP, 4 * len(tiles))
     code.li(T_S, 2 * (k - 1))                # skip the rest of a partial batch's indices
@@ -478,11 +713,12 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     code.addi(T_B, T_B, k)
     code.blt(T_B, T_N, build)
     code.label(built)
-    code.sw(pointers[-1], 0, T_UEP)          # two sentinels: "limit = end of list"
-    code.sw(pointers[-1], 4, T_UEP)
+    for sentinel in range(layout.units + 1):     # "limit = end of list"
+        code.sw(pointers[-1], 4 * sentinel, T_UEP)
     # ---- transfers and additions (the first transfer started while listing)
     code.li(T_UEP, layout.unit_ends)
-    code.lw(T_LIMIT, 4, T_UEP)               # units 0 and 1 may be fetched
+    code.lw(T_LIMIT, 4 * (layout.units - 1), T_UEP)     # the first ring's units may be fetched
+    _preload(code)
     code.li(T_B, 0)
     code.li(T_HALF, 0)
     batch = code.new_label("tbatch")
@@ -501,8 +737,6 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.sub(T_S, T_XP, T_S)             # end of the completed triples
         code.blt(T_S, T_CN, wait)
         code.phase("dma_wait")
-        code.lw(T_LIMIT, 4, T_UEP)           # the next unit (the other half) may be fetched
-        code.addi(T_UEP, T_UEP, 4)
         _tiled_pump(code)
         code.li(T_S, layout.buffers)
         code.add(T_R[0], T_S, T_HALF)
@@ -512,7 +746,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         full_batch = code.new_label("tbatch_full")
         code.addi(T_S, T_B, k)
         code.bge(T_N, T_S, full_batch)       # rows past the last spike read the zero row
-        for r in range(1, k):
+        for r in range(1, k if layout.zero_row is not None else 0):
             keep = code.new_label("trow_ok")
             code.addi(T_S, T_B, r)
             code.blt(T_S, T_N, keep)
@@ -521,7 +755,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.label(full_batch)
         code.li(T_STEP, 64 * layout.group)
         base = isyn_base + tile * tile_bytes
-        if k >= 4:                           # a last batch of at most k/2 rows: half the pass
+        if k >= 2:                           # a last batch of at most k/2 rows: half the pass
             full, added = code.new_label("tfull"), code.new_label("tadded")
             code.addi(T_S, T_B, k // 2)
             code.blt(T_S, T_N, full)
@@ -532,8 +766,11 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             code.label(added)
         else:
             _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
-        code.li(T_S, k * tile_bytes)
-        code.sub(T_HALF, T_S, T_HALF)
+        code.lw(T_LIMIT, 4 * layout.units, T_UEP)   # this unit's buffers are free: one more unit may come
+        code.addi(T_UEP, T_UEP, 4)
+        _preload(code)
+        code.li(T_S2, k * tile_bytes)
+        _next_unit(code, T_HALF, T_S2, layout.units, k * tile_bytes)
     code.addi(T_B, T_B, k)
     code.blt(T_B, T_N, batch)
     code.lw(T_S, remaining, X(0))

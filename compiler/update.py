@@ -31,8 +31,10 @@ class UpdateLayout:
     """Where one population's update reads and writes (addresses and DMEM slots)."""
 
     def __init__(self, pop, state_base: int, isyn: tuple, spk_slot: int | None, recs: list,
-                 clear_input: bool = True):
+                 clear_input: bool = True, prefetch=None):
         self.pop = pop
+        #: a :class:`~fenn.compiler.stream.Prefetch` fed with this population's spikes
+        self.prefetch = prefetch
         #: zero the VMEM input after reading it (not needed where propagation rewrites it)
         self.clear_input = clear_input
         self.state_base = state_base       # VMEM: chunk-major, one 64-byte vector per variable
@@ -110,7 +112,9 @@ def emit_update(code: Code, layout: UpdateLayout):
     # v0-v2: recording temps; v3: lane-local input addresses
     vpool = [V(n) for n in range(4, 32 - len(const_values))]
     keep = set(kernel.stores.values()) | ({kernel.spike} if kernel.spike is not None else set())
-    regs = _allocate(body, keep, vpool, MASK_POOL, pop.name)
+    prefetch = layout.prefetch if kernel.spike is not None else None
+    xpool = [r for r in MASK_POOL if prefetch is None or r not in prefetch.REGISTERS]
+    regs = _allocate(body, keep, vpool, xpool, pop.name)
     for op in consts:
         regs[op.dst] = const_reg[op.value]
     vreg = mreg = regs
@@ -133,6 +137,8 @@ def emit_update(code: Code, layout: UpdateLayout):
                 code.lw(P_REC[k], where, X(0))
             else:
                 code.li(P_REC[k], where)
+    if prefetch is not None:
+        prefetch.begin(code)
     zero = const_reg[0]
     tail = pop.size % 32
 
@@ -172,6 +178,8 @@ def emit_update(code: Code, layout: UpdateLayout):
                 code.and_(TAIL, TAIL, mask)
                 mask = TAIL
             code.sw(mask, 4 * rel, P_SPK)
+            if prefetch is not None:
+                prefetch.chunk(code, mask, P_SPK, rel)
         for k, (rec, kind, _) in enumerate(layout.recs):
             if rec.variable == "spikes" or kind == "last":
                 continue
@@ -202,6 +210,8 @@ def emit_update(code: Code, layout: UpdateLayout):
     for k, (rec, kind, where) in enumerate(layout.recs):
         if kind == "trace":
             code.sw(P_REC[k], where, X(0))
+    if prefetch is not None:
+        prefetch.end_update(code)
 
 
 def _add(code, reg, amount):
