@@ -349,6 +349,11 @@ def _generate(ln, soc, input_capacity, streamed: set, profile: bool = False,
                                  what=f"dense weights ({c.pre_size} x {c.weights.shape[1]}) int16")
         vmem_data[weights[ci]] = c.weights
     prefetches = _prefetches(ln, streams, slots)
+    for entry in dma_schedule:
+        for prefetch in prefetches.values():
+            if entry["connection"] == prefetch.connection:
+                entry["prefetch"] = (f"up to {prefetch.cap} transfers started during "
+                                     f"{prefetch.pre}'s update, which lists its spikes")
     rec_layout = {p.name: [] for p in ln.pops}
     for r in ln.recs:
         p = ln.pop(r.pop)

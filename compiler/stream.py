@@ -297,6 +297,7 @@ class Prefetch:
     def __init__(self, c, layout: TiledLayout, tiles: list[int], slots, cur_slot: int,
                  time: X, end: X):
         self.layout, self.tiles, self.cur_slot, self.time, self.end = layout, tiles, cur_slot, time, end
+        self.connection, self.pre = c.name, c.pre
         self.listed = slots[f"stream:{c.name}:listed"]
         self.started = slots[f"stream:{c.name}:prefetched"]
         k = layout.k

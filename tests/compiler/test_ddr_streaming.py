@@ -54,3 +54,48 @@ def test_tiled_rows_with_uneven_tiles_and_partial_batches(rng, monkeypatch):
     assert_bit_exact(device, reference)
     assert "tiles [12, 12, 11]" in " ".join(r["what"] for r in program.meta["memory_map"])
     assert device["pop.spikes"].sum() > 100
+
+
+
+def _prefetched_network(rng):
+    """inp -> a, a -> b and b -> b (b has 22 vectors: tiled). b propagates first, so the
+    step's first stream (a -> b) comes from a population: a's update starts its transfers."""
+    net = fenn.Network()
+    inp = net.input(40, name="inp")
+    b = net.population(700, fenn.models.LIF(tau_mem=10.0, v_thresh=0.5, refractory=2), name="b")
+    a = net.population(150, fenn.models.LIF(tau_mem=10.0, v_thresh=0.6), name="a")
+    net.connect(inp, a, weights=rng.normal(0.3, 0.3, (40, 150)), name="in")
+    net.connect(a, b, weights=rng.normal(0.05, 0.2, (150, 700)), name="ab")
+    net.connect(b, b, weights=rng.normal(0.0, 0.05, (700, 700)), name="bb")
+    net.record(a.spikes)
+    net.record(b.spikes)
+    return net
+
+
+@pytest.mark.parametrize("dma_ports", [1, 2])
+def test_rows_prefetched_during_the_update_equal_reference(rng, dma_ports):
+    """a's update lists its spikes and starts the first ring's transfers of a -> b (the
+    next propagation scans no row); also with the ring cut to two units where a deep one
+    does not fit VMEM, and continued with reset=False (the carried row is scanned)."""
+    net = _prefetched_network(rng)
+    T = 12
+    inputs = poisson(rng, 1, 2 * T, 40, 0.3)
+    rings = [(512 * 1024, 6), (32 * 1024, 2)] if dma_ports == 1 else [(512 * 1024, 2)]
+    for vmem, units in rings:
+        soc = SocConfig(dma_ports=dma_ports, vmem_bytes=vmem)
+        program, device, reference = run_both(net, T, {"inp": inputs[:, :T]}, weights="ddr", soc=soc)
+        assert any(f"({units} units" in r["what"] for r in program.meta["memory_map"])
+        assert program.meta["streamed"] == ["in", "ab", "bb"]
+        assert ["prefetch" in entry for entry in program.dma_schedule] == [False, True, False]
+        assert_bit_exact(device, reference)
+        spikes = {name: device[f"{name}.spikes"][:, :-1].sum() for name in "ab"}
+        assert spikes["a"] > 50 and spikes["b"] > 50
+        # every spike's row crossed the DMA engine once (the last step prefetches nothing)
+        assert device.stats.dma_bytes == inputs[:, :T].sum() * 64 * 5 + (spikes["a"] + spikes["b"]) * 64 * 22
+    on = fenn.open_device("sim", soc=program.soc, strict=True)
+    runs = [fenn.run(program, {"inp": inputs[:, k * T:(k + 1) * T]}, device=on, reset=k == 0,
+                     progress=False) for k in range(2)]
+    whole = fenn.run(fenn.compile(net, 2 * T, weights="ddr", soc=soc), {"inp": inputs},
+                     backend="reference")
+    for key in ("a.spikes", "b.spikes"):
+        assert np.array_equal(np.concatenate([r.raw[key] for r in runs], axis=1), whole.raw[key]), key

@@ -77,12 +77,29 @@ def sparse_rows_from_ddr(rng):
     return net, {"weights": "ddr"}
 
 
+def ddr_rows_prefetched(rng):
+    """A target of 18 vectors (tiled DDR rows) whose first stream comes from a population:
+    that population's update lists its spikes and starts the first transfers."""
+    net = fenn.Network(dt=1.0)
+    inp = net.input(20, name="inp")
+    b = net.population(560, fenn.models.LIF(tau_mem=10.0, v_thresh=0.5), name="b")
+    a = net.population(40, fenn.models.LIF(tau_mem=10.0, v_thresh=0.6), name="a")
+    net.connect(inp, a, weights=rng.normal(0.4, 0.3, (20, 40)))
+    net.connect(a, b, weights=rng.normal(0.1, 0.3, (40, 560)))
+    net.record(a.spikes)
+    net.record(b.spikes)
+    return net, {"weights": "ddr"}
+
+
 @pytest.mark.parametrize("build, rounding, soc", [(dense_all_models, "stochastic", SOC),
                                                   (sparse_with_delays, "nearest", SOC),
                                                   (sparse_rows_from_ddr, "nearest", SOC),
                                                   (ddr_streamed_network, "floor", SOC),
-                                                  (ddr_streamed_network, "floor", SOC2)],
-                         ids=["dense", "sparse", "sparse-ddr", "ddr", "ddr-2-ports"])
+                                                  (ddr_streamed_network, "floor", SOC2),
+                                                  (ddr_rows_prefetched, "floor", SOC),
+                                                  (ddr_rows_prefetched, "floor", SOC2)],
+                         ids=["dense", "sparse", "sparse-ddr", "ddr", "ddr-2-ports", "ddr-prefetch",
+                              "ddr-prefetch-2-ports"])
 def test_compiled_network_runs_identically(build, rounding, soc):
     rng = np.random.default_rng(11)
     net, options = build(rng)
