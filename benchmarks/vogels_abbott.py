@@ -18,7 +18,9 @@ unprofiled build's and its propagation = total - profiled update - bookkeeping, 
 also holds the few-thousand-cycle prologue); the wall time at the SoC clock; the bytes
 moved; the ratio to FeNN-DMA's 2.118 s (dense) and 0.597 s (sparse); cycles per spiking
 row (to rescale to another rate); and the DDR floor (bytes per row / 16 bytes per cycle
-per port) with how close propagation comes to it. Sparse also: cycles per 32 real
+per port) with how close propagation comes to it, and how long the MM2S channel is busy
+per step (that floor plus the latency of every transfer; dense transfers start during
+the update too, so the whole step is compared with it). Sparse also: cycles per 32 real
 synapses (FeNN-DMA: 7.2-7.7 per sparse vector).
 
 Bars (issue 11), one DMA port: sparse < 0.55 s and dense < 1.9 s per simulated second,
@@ -56,6 +58,16 @@ def _spike_counts(net, timesteps: int):
     program = fenn.compile(net, timesteps, soc=soc)
     spikes = fenn.run(program, {"kick": va_kick(timesteps)}, backend="reference")["va.spikes"]
     return np.reshape(spikes, (timesteps, -1))[:-1].sum(axis=0)
+
+
+def _transfers(program, rows: int) -> int:
+    """MM2S transfers of the streamed rows: one per row, or per tile of a row."""
+    from fenn.compiler.stream import tiles_of, tiling
+    (entry,) = [e for e in program.dma_schedule if e["connection"] == "recurrent"]
+    if entry.get("layout") is not None:          # sparse rows: one transfer each
+        return rows
+    nvec = -(-program.lowered.pop("va").size // 32)
+    return rows * len(tiles_of(nvec, tiling(program.soc.dma_ports)[1]))
 
 
 def measure(net, timesteps: int, ports: int) -> dict:
@@ -121,6 +133,10 @@ def main(argv=None):
             print(f"    {m['propagation'] / rows:,.0f} cycles per spiking row; DDR floor "
                   f"{floor / rows:,.0f} (bytes per row / {16 * ports} B per cycle): propagation "
                   f"is {m['propagation'] / floor:.2f} x the floor")
+            busy = floor + _transfers(m["program"], rows) * m["soc"].dma_read_latency
+            print(f"    the MM2S channel is busy {busy / T:,.0f} cycles per step (the floor plus "
+                  f"{m['soc'].dma_read_latency} cycles of latency per transfer; dense transfers "
+                  f"also run during the update): the step is {m['total'] / busy:.3f} x that")
             if layout == "sparse":
                 per32 = m["propagation"] / (real_synapses / 32)
                 print(f"    {per32:.2f} cycles per 32 real synapses (FeNN-DMA 7.2-7.7)"
