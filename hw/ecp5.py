@@ -157,15 +157,27 @@ def parse_report(report: dict) -> tuple[float, list, dict]:
     return fmax, path, used
 
 
+#: yosys's shift cells, mapped to logic before synth_ecp5 with ``premap_shifts``
+SHIFT_CELLS = "t:$shl t:$shr t:$sshl t:$sshr t:$shift t:$shiftx"
+
+
 def place_and_route(verilog_text: str, workdir=None, *, freq_mhz: float = 200, seed: int = 1, yosys=None,
-                    device: str = DEVICE, package: str = PACKAGE, speed: int = SPEED) -> EcpResult:
-    """``verilog_text`` (top :data:`HARNESS_TOP`) through synth_ecp5 and nextpnr-ecp5 (one thread, ``seed``)."""
+                    premap_shifts: bool = False, device: str = DEVICE, package: str = PACKAGE,
+                    speed: int = SPEED) -> EcpResult:
+    """``verilog_text`` (top :data:`HARNESS_TOP`) through synth_ecp5 and nextpnr-ecp5 (one thread, ``seed``).
+
+    ``premap_shifts`` maps the shift cells to logic before synth_ecp5, where yosys's ``share`` pass
+    would otherwise try to merge them: on the RTL before issue 9's pipeline work (32 lanes of
+    ``$shl`` in the multiply path) ``share`` ran for tens of CPU minutes without finishing.
+    """
     work = pathlib.Path(workdir or tempfile.mkdtemp(prefix="fenn-ecp5-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{HARNESS_TOP}.v").write_text(verilog_text)
     yosys = yosys or find_yosys()
-    run = yosys.run(f"read_verilog {HARNESS_TOP}.v\nsynth_ecp5 -top {HARNESS_TOP} -json netlist.json\n",
-                    work, log=work / "yosys.log")
+    script = [f"read_verilog {HARNESS_TOP}.v",
+              *([f"techmap -map +/techmap.v {SHIFT_CELLS}"] if premap_shifts else []),
+              f"synth_ecp5 -top {HARNESS_TOP} -json netlist.json"]
+    run = yosys.run("\n".join(script) + "\n", work, log=work / "yosys.log")
     started = time.perf_counter()
     result = subprocess.run([_nextpnr(), f"--{device}", "--package", package, "--speed", str(speed),
                              "--json", "netlist.json", "--freq", str(freq_mhz), "--timing-allow-fail",
