@@ -9,7 +9,9 @@ DMA engine, double-buffered, with 1 and 2 128-bit ports.
 What is counted: the profiled build's ``propagation`` + ``dma_wait`` phase cycles of
 every timestep (listing the spiking rows from the bitfield, building the transfer
 lists, waiting for and adding the rows; also the kick input's propagation from VMEM: one
-row at step 0, an empty event check after), divided by the 32-synapse vectors streamed
+row at step 0, an empty event check after; where the pre population's update lists
+its spikes and starts the first transfers, docs/compiler.md, that part is in the
+update and not counted), divided by the 32-synapse vectors streamed
 (DMA bytes / 64; 500 vectors per spiking row). The
 DDR floor with one port is 4 cycles per vector (64 bytes at 16 bytes per cycle). Bars
 (issue 4): <= 4.5 with one port, <= 2.5 with two. Each run is checked bit for bit
