@@ -528,7 +528,7 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
                    group: int = GROUP):
     """acc += rows 0..k-1 over ``nvec`` vectors, ``group`` vectors per loop pass, a pump
     every ``pump_every`` vectors (inline starts when that is once per pass)."""
-    inline = pump_every >= group
+    inline = pump_every is not None and pump_every >= group
     acc = [V(1), V(2)]
     w = [V(3 + n) for n in range(k)]
 
@@ -560,7 +560,10 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
         code.addi(T_AP, T_AP, 64 * count) if 64 * count < 2048 else code.add(T_AP, T_AP, T_STEP)
 
     def pass_of(count):
-        """``count`` vectors at offsets 0.., a cheap pump every ``pump_every``."""
+        """``count`` vectors at offsets 0.., a cheap pump every ``pump_every`` (None: none)."""
+        if pump_every is None:
+            vectors(0, count)
+            return
         for first in range(0, count, pump_every):
             vectors(first, min(pump_every, count - first))
             if inline:
@@ -760,7 +763,8 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             full, added = code.new_label("tfull"), code.new_label("tadded")
             code.addi(T_S, T_B, k // 2)
             code.blt(T_S, T_N, full)
-            _tiled_compute(code, k // 2, size, base, layout.pump_every, cold, layout.group)
+            _tiled_compute(code, k // 2, size, base, None if len(tiles) == 1 else layout.pump_every,
+                           cold, layout.group)
             code.j(added)
             code.label(full)
             _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
