@@ -40,6 +40,7 @@ from .dma import CHANNELS, AxiMaster, Dma, axi_port_names, check_rtl_dma
 from .memories import SocMemories
 from .multiplier import LaneMultiplier, ScalarMultiplier
 from .rng import RngBank
+from .scalar_alu import CONTROLS as ALU_CONTROLS
 from .scalar_alu import BitCounts, ScalarAlu
 from .vector_alu import VectorAlu
 
@@ -73,24 +74,44 @@ CSR_IMM = ("csrrwi", "csrrsi", "csrrci")
 INHIBIT_RESET = 0b101
 
 
-def _csr_is(addr, name):
-    return addr == isa.CSR_ADDRESSES[name]
-
-
 class DecodedInX:
     """The decoder's outputs for the instruction in X: registered copies (``latch``) of a
-    :class:`Decoder` that decodes in D, with the same names and ``is_``."""
+    :class:`Decoder` that decodes in D, with the same names and ``is_``.
+
+    ``is_`` of several mnemonics is a flag of its own, ORed in D and registered with the
+    rest, so that X sees one flip-flop instead of an OR of rows (X is the deep stage)."""
 
     def __init__(self, decoder: Decoder):
+        self._decoder = decoder
         self._names = [n for n in decoder.signature.members if n != "inst"]
         for name in self._names:
             setattr(self, name, Signal.like(getattr(decoder, name), name=f"x_{name}"))
+        self._groups: dict[tuple[str, ...], Signal] = {}
+        self._csrs: dict[str, Signal] = {}
 
-    def latch(self, decoder: Decoder) -> list:
-        return [getattr(self, n).eq(getattr(decoder, n)) for n in self._names]
+    def latch(self) -> list:
+        """Call once, after the last ``is_`` and ``csr_is``."""
+        self._latched = True
+        return ([getattr(self, n).eq(getattr(self._decoder, n)) for n in self._names]
+                + [flag.eq(self._decoder.is_(*group)) for group, flag in self._groups.items()]
+                + [flag.eq(self._decoder.csr_field == isa.CSR_ADDRESSES[name]) for name, flag in self._csrs.items()])
+
+    def csr_is(self, name: str):
+        """The CSR field names CSR ``name`` (compared in D, registered)."""
+        if name not in self._csrs:
+            assert not getattr(self, "_latched", False), "csr_is of a new CSR after latch()"
+            self._csrs[name] = Signal(name=f"x_csr_{name}")
+        return self._csrs[name]
 
     def is_(self, *mnemonics: str):
-        return Cat(*[self.rows[row_index(m)] for m in mnemonics]).any()
+        if len(mnemonics) == 1:
+            return self.rows[row_index(mnemonics[0])]
+        group = tuple(sorted(set(mnemonics)))
+        if group not in self._groups:
+            assert not getattr(self, "_latched", False), "is_ of a new group after latch()"
+            self._groups[group] = Signal(name="x_is_" + "_".join(n.replace(".", "_") for n in group[:3])
+                                         + ("_etc" if len(group) > 3 else ""))
+        return self._groups[group]
 
 
 class Core(wiring.Component):
@@ -169,6 +190,7 @@ class Core(wiring.Component):
         m.submodules.xregs = xregs = self.xregs
         m.submodules.vregs = vregs = self.vregs
         xr = [xregs.read_port(domain="comb") for _ in range(2)]
+        xr_host = xregs.read_port(domain="comb")        # the host's own: no host address in front of rs1, rs2
         vr = [vregs.read_port(domain="comb") for _ in range(3)]
         xw = xregs.write_port()
         vw = vregs.write_port(granularity=32)
@@ -271,41 +293,43 @@ class Core(wiring.Component):
 
         # ------------------------------------------------------------- X: operands
         m.d.comb += dec_d.inst.eq(imem_rp.data)
-        m.d.comb += [xr[0].addr.eq(dec.rs1), xr[1].addr.eq(dec.rs2),
+        m.d.comb += [xr[0].addr.eq(dec.rs1), xr[1].addr.eq(dec.rs2), xr_host.addr.eq(self.host_addr[2:7]),
                      vr[0].addr.eq(dec.rs1), vr[1].addr.eq(dec.rs2), vr[2].addr.eq(dec.rd)]
+
+        # The bypass from W, and the interlock, compare the registers of the instruction in X with
+        # the destination of the one in W. Both are known a cycle earlier, when the first is in D
+        # and the second in X, so the comparisons are made there and registered (``pair``): X sees
+        # flip-flops. They hold when both instructions moved on (the one in W is the one that was
+        # in X); after a stall, a halt or a start, W holds a bubble or nothing to forward.
+        pair = {name: Signal(name=f"x_{name}") for name in
+                ("fwd_x_rs1", "fwd_x_rs2", "fwd_v_rs1", "fwd_v_rs2", "fwd_v_rd",
+                 "late_x_rs1", "late_x_rs2", "late_v_rs1", "late_v_rs2", "late_v_rd", "rng_loaded")}
+        # interlock (load_use / vload_use / mul_use / rng_use): the instruction in X reads a result
+        # that the one in W is still producing (a load's data, the multiply unit's second stage),
+        # or draws right behind an RNG state load
+        hazard = Signal()
+        m.d.comb += hazard.eq((pair["late_x_rs1"] & dec.reads_x_rs1) | (pair["late_x_rs2"] & dec.reads_x_rs2)
+                              | (pair["late_v_rs1"] & dec.reads_v_rs1) | (pair["late_v_rs2"] & dec.reads_v_rs2)
+                              | (pair["late_v_rd"] & dec.reads_v_rd) | (pair["rng_loaded"] & is_(*DRAWS_RNG)))
 
         # the bypass carries ALU results only: a load's or the multiply unit's result is
         # never read by the instruction right behind it (the interlock below holds that one);
         # it ignores a fault in W, which drops the instruction in X anyway
-        def x_bypass(port, reg):
-            return Mux(w_valid & w_x_we & (w_rd == reg), w_x_data, port.data)
-
-        def v_bypass(port, reg):
-            return Mux(w_valid & w_v_we & (w_rd == reg), w_v_data, port.data)
-
         rs1, rs2 = Signal(32), Signal(32)
         vs1, vs2, vdo = Signal(vwidth), Signal(vwidth), Signal(vwidth)
-        m.d.comb += [rs1.eq(x_bypass(xr[0], dec.rs1)), rs2.eq(x_bypass(xr[1], dec.rs2)),
-                     vs1.eq(v_bypass(vr[0], dec.rs1)), vs2.eq(v_bypass(vr[1], dec.rs2)),
-                     vdo.eq(v_bypass(vr[2], dec.rd))]
-
-        # interlock (load_use / vload_use / mul_use): the instruction in X reads a result that
-        # the instruction in W is still producing (a load's data, the multiply unit's second stage)
-        w_xlate = w_valid & w_x_we & (w_load.any() | w_smul | w_count)
-        w_vlate = w_valid & w_v_we & (w_vloadv | w_vloadl | w_vmul)
-        hazard = Signal()
-        m.d.comb += hazard.eq(
-            (w_valid & (w_vloadr0 | w_vloadr1) & dec.is_(*DRAWS_RNG)) |     # rng_use
-            (w_xlate & ((dec.reads_x_rs1 & (dec.rs1 == w_rd)) | (dec.reads_x_rs2 & (dec.rs2 == w_rd))))
-            | (w_vlate & ((dec.reads_v_rs1 & (dec.rs1 == w_rd)) | (dec.reads_v_rs2 & (dec.rs2 == w_rd))
-                          | (dec.reads_v_rd & (dec.rd == w_rd)))))
+        m.d.comb += [rs1.eq(Mux(pair["fwd_x_rs1"], w_x_data, xr[0].data)),
+                     rs2.eq(Mux(pair["fwd_x_rs2"], w_x_data, xr[1].data)),
+                     vs1.eq(Mux(pair["fwd_v_rs1"], w_v_data, vr[0].data)),
+                     vs2.eq(Mux(pair["fwd_v_rs2"], w_v_data, vr[1].data)),
+                     vdo.eq(Mux(pair["fwd_v_rd"], w_v_data, vr[2].data))]
         active = Signal()
         m.d.comb += [active.eq(running & ~draining & x_valid & ~hazard),
                      self.stall_load_use.eq(running & x_valid & hazard)]
 
         # ------------------------------------------------------------- X: scalar ALU, branches
         m.d.comb += [alu.rows.eq(dec.rows), alu.pc.eq(x_pc), alu.rs1.eq(rs1), alu.rs2.eq(rs2),
-                     alu.imm_i.eq(dec.imm_i), alu.imm_u.eq(dec.imm_u), alu.shamt.eq(dec.shamt)]
+                     alu.imm_i.eq(dec.imm_i), alu.imm_u.eq(dec.imm_u),
+                     *[getattr(alu, f"is_{name}").eq(is_(*rows)) for name, rows in ALU_CONTROLS.items()]]
         is_jal, is_jalr = is_("jal"), is_("jalr")
         target = Signal(32)
         m.d.comb += target.eq(Mux(is_jalr, (rs1 + dec.imm_i) & ~1,
@@ -347,12 +371,12 @@ class Core(wiring.Component):
 
         # ------------------------------------------------------------- X: CSRs
         csr_addr = dec.csr_field
-        is_csr_reg, is_csr_imm = is_(*CSR_REG), is_(*CSR_IMM)
-        is_csr = is_csr_reg | is_csr_imm
+        is_csr_imm, is_csr = is_(*CSR_IMM), is_(*CSR_REG, *CSR_IMM)
         csr_src = Mux(is_csr_imm, dec.zimm, rs1)
         csr_sets_or_clears = is_("csrrs", "csrrc", "csrrsi", "csrrci")
         csr_writes = is_csr & ~(csr_sets_or_clears & (Mux(is_csr_imm, dec.zimm, dec.rs1) == 0))
-        known = Cat(*[_csr_is(csr_addr, n) for n in isa.CSR_ADDRESSES]).any()
+        csr_is = dec.csr_is
+        known = Cat(*[csr_is(n) for n in isa.CSR_ADDRESSES]).any()
         read_only = csr_addr[10:12] == 0b11          # RISC-V: CSRs 0xC00-0xFFF are read-only
         dma = {name: Signal(32, name=f"dma_{name}") for name in
                ("mm2s_src", "mm2s_dst", "mm2s_count", "s2mm_src", "s2mm_dst", "s2mm_count")}
@@ -366,7 +390,7 @@ class Core(wiring.Component):
         csr_old = Signal(32)
         old = Const(0, 32)
         for name, value in csr_values.items():
-            old = old | Mux(_csr_is(csr_addr, name), value, 0)
+            old = old | Mux(csr_is(name), value, 0)
         m.d.comb += csr_old.eq(old)
         csr_new = Signal(32)
         m.d.comb += csr_new.eq(Mux(is_("csrrw", "csrrwi"), csr_src,
@@ -380,8 +404,9 @@ class Core(wiring.Component):
         host_start = {}
         host_refused = ~host_dma & self.host_dma_we
         for index, ch in enumerate(CHANNELS):
-            m.d.comb += dma_start[ch].eq(is_csr & csr_writes & _csr_is(csr_addr, f"{ch}_control")
-                                         & csr_new[0])
+            # CONTROL reads as 0: csrrw/csrrs write (and start with) bit 0 of their source, csrrc writes 0
+            m.d.comb += dma_start[ch].eq(is_csr & csr_writes & csr_is(f"{ch}_control")
+                                         & ~is_("csrrc", "csrrci") & csr_src[0])
             src, dst, count = (dma[f"{ch}_{k}"] for k in ("src", "dst", "count"))
             ddr_at, vmem_at = (src, dst) if ch == "mm2s" else (dst, src)
             misaligned = (src | dst | count)[:6].any()
@@ -403,14 +428,18 @@ class Core(wiring.Component):
                          getattr(dma_engine, f"{ch}_count").eq(count)]
 
         # ------------------------------------------------------------- X: faults
+        def fetch_outside(pc):
+            return pc[:2].any() | (pc >= soc.imem_bytes)
+
+        x_fetch_bad = Signal()       # x_pc is no instruction's address (checked in D, registered with x_pc)
         checks = [   # in the simulator's order: the first that holds is the fault
-            (x_pc[:2].any() | (x_pc >= soc.imem_bytes), Fault.FETCH),
+            (x_fetch_bad, Fault.FETCH),
             (dec.illegal, Fault.ILLEGAL),
             (is_load & dmem_misaligned, Fault.LOAD_ALIGN),
             (is_load & dmem_outside, Fault.LOAD_RANGE),
             (is_store & dmem_misaligned, Fault.STORE_ALIGN),
             (is_store & dmem_outside, Fault.STORE_RANGE),
-            (wants_redirect & (target[:2].any() | (target >= soc.imem_bytes)), Fault.JUMP),
+            (wants_redirect & fetch_outside(target), Fault.JUMP),
             (is_vmem & vmem_misaligned, Fault.VMEM_ALIGN),
             (is_vmem & vmem_outside, Fault.VMEM_RANGE),
             (is_llm & llm_any_bad, Fault.LLM),
@@ -430,8 +459,9 @@ class Core(wiring.Component):
         m.d.comb += faults_x.eq(Cat(*[condition for condition, _ in checks]))
         w_faults = Signal(len(checks))
         w_pc = Signal(32)
-        m.d.sync += [w_faults.eq(faults_x), w_pc.eq(x_pc)]
-        m.d.comb += w_faulted.eq(w_valid & w_faults.any())
+        w_faulty = Signal()    # w_faults.any(), ORed at the end of X
+        m.d.sync += [w_faults.eq(faults_x), w_faulty.eq(faults_x.any()), w_pc.eq(x_pc)]
+        m.d.comb += w_faulted.eq(w_valid & w_faulty)
         w_fault_code = Signal(FAULT_BITS)
         for condition, code in reversed(list(zip(w_faults, [code for _, code in checks]))):
             with m.If(condition):
@@ -508,7 +538,8 @@ class Core(wiring.Component):
                                                  0b11, 0))]
             m.d.comb += [rng.host_we.eq(host_we & (space == HostSpace.RNG)), rng.host_index.eq(self.host_addr[2:7]),
                          rng.host_data.eq(self.host_wdata)]
-            m.d.comb += [xr[0].addr.eq(self.host_addr[2:7]), vr[0].addr.eq(self.host_addr[6:11]),
+            # the host reads v registers through the vd port (vs1 and vs2 keep their addresses)
+            m.d.comb += [vr[2].addr.eq(self.host_addr[6:11]),
                          xw.addr.eq(self.host_addr[2:7]), xw.data.eq(self.host_wdata),
                          xw.en.eq(host_we & (space == HostSpace.XREG) & (self.host_addr[2:7] != 0)),
                          vw.addr.eq(self.host_addr[6:11]), vw.data.eq(self.host_wdata.replicate(vwidth // 32)),
@@ -520,9 +551,9 @@ class Core(wiring.Component):
         rng_words = Cat(rng.s0, rng.s1)
         with m.Switch(space):
             with m.Case(HostSpace.XREG):
-                m.d.sync += q_reg.eq(xr[0].data)
+                m.d.sync += q_reg.eq(xr_host.data)
             with m.Case(HostSpace.VREG):
-                m.d.sync += q_reg.eq(vr[0].data.word_select(self.host_addr[2:6], 32))
+                m.d.sync += q_reg.eq(vr[2].data.word_select(self.host_addr[2:6], 32))
             with m.Case(HostSpace.RNG):
                 m.d.sync += q_reg.eq(rng_words.word_select(self.host_addr[2:7], 32))
         llm_word = Signal(32)
@@ -548,8 +579,8 @@ class Core(wiring.Component):
                 dmem_wp.en.any(), vmem_wp.en.any() | dma_wp.en.any(), Cat(*[p.en.any() for p in llm_wp]).any()))
         counting = running & (x_valid | issued) & ~w_faulted     # a fault's W cycle is not a cycle
         csr_write = clean & is_csr & csr_writes
-        writes_mcycle = csr_write & (_csr_is(csr_addr, "mcycle") | _csr_is(csr_addr, "mcycleh"))
-        writes_minstret = csr_write & (_csr_is(csr_addr, "minstret") | _csr_is(csr_addr, "minstreth"))
+        writes_mcycle = csr_write & (csr_is("mcycle") | csr_is("mcycleh"))
+        writes_minstret = csr_write & (csr_is("minstret") | csr_is("minstreth"))
         with m.If(counting):
             m.d.sync += cycles.eq(cycles + 1)
             with m.If(~inhibit[0] & ~writes_mcycle):
@@ -568,7 +599,7 @@ class Core(wiring.Component):
             for name, value in csr_targets.items():
                 if isa.CSR_ADDRESSES[name] >> 10 == 0b11 or name.endswith("_control"):
                     continue
-                with m.If(_csr_is(csr_addr, name)):
+                with m.If(csr_is(name)):
                     if name == "mcountinhibit":
                         m.d.sync += inhibit.eq(csr_new[:3] & 0b101)
                     else:
@@ -595,13 +626,36 @@ class Core(wiring.Component):
             w_llm_hi.eq(Cat(*[a[1] for a in llm_addr])),
         ]
 
+        # bypass and interlock: the register fields of the instruction in D (straight from the
+        # word) against the destination of the one in X, registered when both move on (``pair``);
+        # which registers the instruction reads is applied in X, from its registered decode
+        both_move = go & advance
+        x_writes_x = dec.writes_x_rd & (dec.rd != 0)
+        x_late_x = x_writes_x & is_(*SCALAR_LOADS, "mul", *BIT_COUNTS)
+        x_late_v = dec.writes_v_rd & is_("vloadv", "vloadl", *[n for n in MUL_UNIT if n != "mul"])
+        same = {port: getattr(dec_d, port) == dec.rd for port in ("rs1", "rs2", "rd")}
+        m.d.sync += [
+            pair["fwd_x_rs1"].eq(both_move & x_writes_x & same["rs1"]),
+            pair["fwd_x_rs2"].eq(both_move & x_writes_x & same["rs2"]),
+            pair["fwd_v_rs1"].eq(both_move & dec.writes_v_rd & same["rs1"]),
+            pair["fwd_v_rs2"].eq(both_move & dec.writes_v_rd & same["rs2"]),
+            pair["fwd_v_rd"].eq(both_move & dec.writes_v_rd & same["rd"]),
+            pair["late_x_rs1"].eq(both_move & x_late_x & same["rs1"]),
+            pair["late_x_rs2"].eq(both_move & x_late_x & same["rs2"]),
+            pair["late_v_rs1"].eq(both_move & x_late_v & same["rs1"]),
+            pair["late_v_rs2"].eq(both_move & x_late_v & same["rs2"]),
+            pair["late_v_rd"].eq(both_move & x_late_v & same["rd"]),
+            pair["rng_loaded"].eq(both_move & is_("vloadr0", "vloadr1")),
+        ]
+        decode_latch = dec.latch()      # after the last is_ of a group
         with m.If(advance):
             m.d.sync += [
-                x_valid.eq(d_valid & ~redirect), x_pc.eq(d_pc), x_inst.eq(imem_rp.data),
+                x_valid.eq(d_valid & ~redirect), x_pc.eq(d_pc), x_fetch_bad.eq(fetch_outside(d_pc)),
+                x_inst.eq(imem_rp.data),
                 d_valid.eq(~redirect), d_pc.eq(pc_f),
                 pc_f.eq(Mux(redirect, target, pc_f + 4)),
             ]
-            m.d.sync += dec.latch(dec_d)
+            m.d.sync += decode_latch
         halt_kind = Mux(is_("ebreak"), Halt.EBREAK, Halt.ECALL)
         with m.If(halt_request):
             m.d.sync += [halt_pc.eq(x_pc), halt_reason.eq(halt_kind)]
@@ -616,5 +670,6 @@ class Core(wiring.Component):
             m.d.sync += self.written.eq(0)
             m.d.sync += [running.eq(1), status.eq(Halt.RUNNING), fault.eq(0), pc_f.eq(0),
                          d_valid.eq(0), x_valid.eq(0), w_valid.eq(0), issued.eq(0), draining.eq(0),
-                         cycles.eq(0), retired.eq(0)]    # CSRs keep their values (timing.md)
+                         cycles.eq(0), retired.eq(0), *[flag.eq(0) for flag in pair.values()]]
+            # CSRs keep their values (timing.md)
         return m

@@ -1,12 +1,13 @@
 """The host interface: an AXI4-Lite slave decoding the register map of ``fenn.hw.regmap``.
 
-One transaction at a time (a read or a write), answered in two cycles; memory windows go
-through the core's host port, so they work only while the core is stopped.
+One transaction at a time (a read or a write), answered in three cycles: the accepted
+request is registered before it reaches the core. Memory windows go through the core's host
+port, so they work only while the core is stopped.
 """
 
 from __future__ import annotations
 
-from amaranth import Const, Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -92,12 +93,16 @@ class AxiLiteHost(wiring.Component):
                 known = known | (window == number)
             return window == 0, value, known, space
 
-        # ------------------------------------------------------------------ writes
+        # Every accepted request is registered before it reaches the core (its host port, DMA
+        # registers, start and reset): the AXI inputs go to flip-flops only. A write acts one
+        # cycle after its handshake and is answered from there; a read's address reaches the
+        # core one cycle after its handshake and the data comes back the cycle after.
         b_valid, b_resp = Signal(), Signal(2)
         r_valid, r_data, r_resp = Signal(), Signal(32), Signal(2)
-        read_wait = Signal()           # a window read: data arrives from the host port next cycle
+        wq_valid = Signal()            # a write accepted last cycle: it acts now, answered next
+        read_wait = Signal(2)          # a read accepted 1 (bit 0) or 2 (bit 1) cycles ago
         read_is_reg, read_reg_value = Signal(), Signal(32)
-        idle = ~b_valid & ~r_valid & ~read_wait
+        idle = ~b_valid & ~r_valid & ~read_wait.any() & ~wq_valid
         accept_read = idle & bus.arvalid
         accept_write = idle & ~bus.arvalid & bus.awvalid & bus.wvalid
         m.d.comb += [bus.arready.eq(accept_read), bus.awready.eq(accept_write), bus.wready.eq(accept_write),
@@ -107,41 +112,52 @@ class AxiLiteHost(wiring.Component):
         r_is_reg, r_value, r_known, r_space = decode(bus.araddr)
         control = bus.awaddr[:WINDOW_SHIFT] == BY_NAME["CONTROL"].offset
         dma_reg = Const(0, 1)
+        dma_index = Const(0, 3)
         for index, ch in enumerate(("MM2S", "S2MM")):
             for k, name in enumerate(("SRC", "DST", "COUNT", "CONTROL")):
                 hit = w_is_reg & (bus.awaddr[:WINDOW_SHIFT] == BY_NAME[f"DMA_{ch}_{name}"].offset)
                 dma_reg = dma_reg | hit
-                with m.If(hit):
-                    m.d.comb += self.host_dma_reg.eq(4 * index + k)
-        m.d.comb += [self.host_dma_we.eq(accept_write & dma_reg), self.host_dma_wdata.eq(bus.wdata)]
+                dma_index = dma_index | Mux(hit, 4 * index + k, 0)
         window_regs = {name: w_is_reg & (bus.awaddr[:WINDOW_SHIFT] == BY_NAME[name].offset)
                        for name in ("DDR_BASE", "DDR_SIZE")}
         window_reg = window_regs["DDR_BASE"] | window_regs["DDR_SIZE"]
-        refused = (dma_reg & self.host_dma_refused) | (window_reg & running)
         for name, register in (("DDR_BASE", self.ddr_base), ("DDR_SIZE", self.ddr_size)):
             with m.If(accept_write & window_regs[name] & ~running):
                 m.d.sync += register.eq(bus.wdata & ~0x3F)      # whole 64-byte rows
+
+        # the request, registered: the core's host port (a write, or a read's address) and DMA registers
+        m.d.sync += [self.host_we.eq(accept_write & ~w_is_reg & w_known & ~running),
+                     self.host_dma_we.eq(accept_write & dma_reg),
+                     self.start.eq(accept_write & w_is_reg & control & bus.wdata[_field("CONTROL", "start")[0]]),
+                     self.reset.eq(accept_write & w_is_reg & control & bus.wdata[_field("CONTROL", "reset")[0]]),
+                     wq_valid.eq(accept_write)]
+        with m.If(accept_write | accept_read):
+            m.d.sync += [self.host_space.eq(Mux(accept_write, w_space, r_space)),
+                         self.host_addr.eq(Mux(accept_write, bus.awaddr, bus.araddr)[:WINDOW_SHIFT])]
         with m.If(accept_write):
-            m.d.sync += [b_valid.eq(1), b_resp.eq(Mux((w_is_reg & ~refused) | (w_known & ~running),
-                                                      RESP_OKAY, RESP_SLVERR))]
-            with m.If(w_is_reg & control):
-                m.d.comb += [self.start.eq(bus.wdata[_field("CONTROL", "start")[0]]),
-                             self.reset.eq(bus.wdata[_field("CONTROL", "reset")[0]])]
+            m.d.sync += [self.host_wdata.eq(bus.wdata), self.host_dma_reg.eq(dma_index),
+                         self.host_dma_wdata.eq(bus.wdata)]
+
+        # ------------------------------------------------------------------ write responses
+        # decided when accepted (the core's state then), but for the DMA refusal, which the core
+        # gives when the registered write reaches it
+        wq_dma, wq_ok = Signal(), Signal()
+        with m.If(accept_write):
+            m.d.sync += [wq_dma.eq(dma_reg),
+                         wq_ok.eq((w_is_reg & ~(window_reg & running)) | (w_known & ~running))]
+        with m.If(wq_valid):
+            m.d.sync += [b_valid.eq(1),
+                         b_resp.eq(Mux(wq_ok & ~(wq_dma & self.host_dma_refused), RESP_OKAY, RESP_SLVERR))]
         with m.If(b_valid & bus.bready):
             m.d.sync += b_valid.eq(0)
 
-        # ------------------------------------------------------------------ host port
-        m.d.comb += [self.host_space.eq(Mux(accept_write, w_space, r_space)),
-                     self.host_addr.eq(Mux(accept_write, bus.awaddr, bus.araddr)[:WINDOW_SHIFT]),
-                     self.host_wdata.eq(bus.wdata),
-                     self.host_we.eq(accept_write & ~w_is_reg & w_known & ~running)]
-
         # ------------------------------------------------------------------ reads
+        m.d.sync += read_wait.eq(Cat(accept_read, read_wait[0]))
         with m.If(accept_read):
-            m.d.sync += [read_wait.eq(1), read_is_reg.eq(r_is_reg), read_reg_value.eq(r_value),
+            m.d.sync += [read_is_reg.eq(r_is_reg), read_reg_value.eq(r_value),
                          r_resp.eq(Mux(r_is_reg | (r_known & ~running), RESP_OKAY, RESP_SLVERR))]
-        with m.If(read_wait):
-            m.d.sync += [read_wait.eq(0), r_valid.eq(1),
+        with m.If(read_wait[1]):
+            m.d.sync += [r_valid.eq(1),
                          r_data.eq(Mux(read_is_reg, read_reg_value, Mux(r_resp == RESP_OKAY, self.host_rdata, 0)))]
         with m.If(r_valid & bus.rready):
             m.d.sync += r_valid.eq(0)

@@ -85,8 +85,9 @@ class LaneMultiplier(wiring.Component):
         m.d.comb += [bias_shift.eq(Mux(op["vmul"], self.vshift, self.vshamt)),
                      half.eq(one_hot(bias_shift)[1:]),
                      low_mask.eq(one_hot(bias_shift) - 1)]
-        slli_pow = Signal(17)
-        m.d.comb += slli_pow.eq(one_hot(self.vshamt))
+        # the factor's bits that do not depend on the lane: vslli's 2^shamt, vsrai's 1
+        fixed_pow = Signal(17)
+        m.d.comb += fixed_pow.eq(Mux(op["vslli"], one_hot(self.vshamt), Mux(op["vsrai"], 1, 0)))
 
         # second stage: what to do with the product of the instruction now in W
         w_shift = Signal(4)
@@ -100,11 +101,17 @@ class LaneMultiplier(wiring.Component):
             a = self.vs1.word_select(i, 16).as_signed()
             b = self.vs2.word_select(i, 16).as_signed()
             amount = b.as_unsigned()[:5]
-            sll_pow = Mux(amount[4], Const(1 << 16, 17), one_hot(amount[:4]))
-            sra_pow = Mux(amount[4], Const(1, 17), one_hot(~amount[:4]))
+            # each factor bit as one sum of products of b's bits and the (registered) op flags,
+            # two LUT levels behind the register read: vmul's b, vsll's 2^amount (2^16 for any
+            # amount >= 16), vsra's 2^(15 - amount) (1 for amount >= 15), or the fixed power
+            bits = []
+            for j in range(17):
+                sll_hit = amount[4] if j == 16 else (amount == j)
+                sra_hit = Const(0, 1) if j == 16 else (amount == 15 - j) | (amount[4] if j == 0 else 0)
+                own = b.as_unsigned()[j] if j < 16 else b[15]
+                bits.append((op["vmul"] & own) | (op["vsll"] & sll_hit) | (op["vsra"] & sra_hit) | fixed_pow[j])
             factor = Signal(signed(18), name=f"factor{i}")
-            m.d.comb += factor.eq(Mux(op["vmul"], b, Mux(op["vsll"], sll_pow, Mux(op["vsra"], sra_pow,
-                                                                                   Mux(op["vslli"], slli_pow, 1)))))
+            m.d.comb += factor.eq(Cat(*bits, op["vmul"] & b[15]))
             r = self.rng.word_select(i, 16)
             bias = Signal(16, name=f"bias{i}")
             m.d.comb += bias.eq(Mux(rn, half, Mux(rs, r & low_mask, 0)))
