@@ -25,20 +25,36 @@ from fenn import isa
 from .decoder import row_index
 from .dsp import MulAdd
 
-__all__ = ["LaneMultiplier", "ScalarMultiplier", "clamp16"]
-
-INT16_MAX, INT16_MIN = 32767, -32768
+__all__ = ["LaneMultiplier", "ScalarMultiplier", "shift_saturate"]
 
 
-def clamp16(value):
-    """``value`` saturated to int16 (as 16 bits)."""
-    return Mux(value > INT16_MAX, Const(INT16_MAX, 16),
-               Mux(value < INT16_MIN, Const(INT16_MIN & 0xFFFF, 16), value[:16]))
+def shift_saturate(product, shift, keep, saturate):
+    """``product >> shift`` (arithmetic) as int16: its low 16 bits, or with ``saturate`` the
+    value clamped to int16. ``keep`` has a one at bit k for every k >= ``shift`` (the same
+    for every lane, so it is made once).
+
+    Only what the 16-bit result needs is built: a 16-bit window of ``product`` (not the whole
+    shifted word), and the overflow test "bits 15 + shift and up are not all the sign"
+    (``keep`` shifted up by 15) instead of two wide comparisons.
+    """
+    sign = product[-1]
+    high = product[15:]
+    checked = Cat(keep, Const(-1, len(high) - len(keep)))      # bits 15 + 16 and up: always
+    overflow = ((high ^ sign.replicate(len(high))) & checked).any()
+    # the window product[shift : shift + 16] in two levels of 4:1 multiplexers (a LUT6 each;
+    # written as multiplexers, not shifts, which yosys's ``share`` would try to merge)
+    coarse = Cat(*[_mux4(shift[2:], [product[j + 4 * k] for k in range(4)]) for j in range(19)])
+    window = Cat(*[_mux4(shift[:2], coarse[j:j + 4]) for j in range(16)])
+    return Mux(saturate & overflow, Cat((~sign).replicate(15), sign), window)
 
 
 def one_hot(index, width: int = 17):
     """``1 << index`` as a decoder (one comparator per bit), not a shifter."""
     return Cat(*[index == k for k in range(width)])
+
+
+def _mux4(select, inputs):
+    return Mux(select[1], Mux(select[0], inputs[3], inputs[2]), Mux(select[0], inputs[1], inputs[0]))
 
 
 def _suffixes(mnemonic: str) -> list[str]:
@@ -92,6 +108,8 @@ class LaneMultiplier(wiring.Component):
         # second stage: what to do with the product of the instruction now in W
         w_shift = Signal(4)
         w_sat = Signal()
+        w_keep = Signal(16)         # ones at bits >= w_shift
+        m.d.comb += w_keep.eq(~(one_hot(w_shift) - 1))
         m.d.sync += [w_shift.eq(Mux(op["vmul"], self.vshift, Mux(op["vsrai"], self.vshamt,
                                                                   Mux(op["vsra"], 15, 0)))),
                      w_sat.eq(sat)]
@@ -117,10 +135,7 @@ class LaneMultiplier(wiring.Component):
             m.d.comb += bias.eq(Mux(rn, half, Mux(rs, r & low_mask, 0)))
             m.submodules[f"dsp{i}"] = dsp = MulAdd(a.shape(), factor.shape(), bias.shape(), signed(34))
             m.d.comb += [dsp.a.eq(a), dsp.b.eq(factor), dsp.c.eq(bias)]
-            product = dsp.p                                      # the DSP's P register
-            shifted = Signal(signed(34), name=f"q{i}")
-            m.d.comb += shifted.eq(product >> w_shift)
-            outs.append(Mux(w_sat, clamp16(shifted), shifted[:16]))
+            outs.append(shift_saturate(dsp.p, w_shift, w_keep, w_sat))        # dsp.p: the DSP's P register
         m.d.comb += self.vd_out.eq(Cat(*outs))
         return m
 

@@ -10,7 +10,7 @@ steps every lane once (one draw). The reset state comes from
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Signal, Value
+from amaranth import Cat, Module, Mux, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -48,26 +48,22 @@ class RngBank(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        n0s, n1s, outs = [], [], []
+        half = self.lanes // 2              # 32-bit host words per state vector
+        outs = []
         for i in range(self.lanes):
-            r, n0, n1 = xoroshiro32pp(self.s0.word_select(i, 16), self.s1.word_select(i, 16))
+            s0, s1 = self.s0.word_select(i, 16), self.s1.word_select(i, 16)
+            r, n0, n1 = xoroshiro32pp(s0, s1)
             outs.append(r)
-            n0s.append(n0)
-            n1s.append(n1)
+            # the host word holding this lane's S0 (words 0..half-1) or S1 (words half..)
+            host_word = self.host_data.word_select(i % 2, 16)
+            host_s0 = self.host_we & (self.host_index == i // 2)
+            host_s1 = self.host_we & (self.host_index == half + i // 2)
+            # a host write, else a state load, else a step (the same priority as written out with
+            # m.If, but as one multiplexer per bit in front of a clock enable)
+            for state, step, load, host in ((s0, n0, self.load_s0, host_s0), (s1, n1, self.load_s1, host_s1)):
+                with m.If(host | load | self.advance):
+                    m.d.sync += state.eq(Mux(host, host_word, Mux(load, self.data.word_select(i, 16), step)))
         m.d.comb += self.out.eq(Cat(*outs))
-        with m.If(self.advance):
-            m.d.sync += [self.s0.eq(Cat(*n0s)), self.s1.eq(Cat(*n1s))]
-        with m.If(self.load_s0):
-            m.d.sync += self.s0.eq(self.data)
-        with m.If(self.load_s1):
-            m.d.sync += self.s1.eq(self.data)
-        half = self.lanes // 2              # 32-bit words per state vector
-        with m.If(self.host_we):
-            with m.Switch(self.host_index):
-                for i in range(self.lanes):
-                    with m.Case(i):
-                        target = self.s0 if i < half else self.s1
-                        m.d.sync += target.word_select(i % half, 32).eq(self.host_data)
         return m
 
 

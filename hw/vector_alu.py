@@ -18,7 +18,6 @@ from fenn import isa
 from fenn.timing import DRAWS_RNG
 
 from .decoder import row_index
-from .multiplier import clamp16
 
 __all__ = ["VectorAlu", "variants"]
 
@@ -72,45 +71,51 @@ class VectorAlu(wiring.Component):
         sat = Signal()
         m.d.comb += [sat.eq(is_(*SATURATING)), self.draws_rng.eq(is_(*DRAWS_RNG))]
 
-        lanes_out, cmp_bits = [], {k: [] for k in ("vteq", "vtne", "vtlt", "vtge")}
+        # One adder per lane, ``lane_a + lane_b + sub``, makes every arithmetic result, so a
+        # lane has one carry chain (not one per operation) and one LUT level of bitwise logic:
+        #   vadd/vsub (and vtlt/vtge, whose answer is the sign of a - b): a + (b or ~b) + sub
+        #   vandadd: (a & mask) + xs2;  vlui, vfill: 0 + the constant;  vrng: 0 + (r >> 1)
+        # The masks and constants are the same for every lane, so they are made once here.
+        sub = Signal()
+        m.d.comb += sub.eq(op["vsub"] | op["vtlt"] | op["vtge"])
+        a_mask = Signal(16)         # what of vs1 enters the adder
+        andadd_mask = Mux(self.vk == 0, 0, (Const(1, 16) << self.vk) - 1)
+        m.d.comb += a_mask.eq(Mux(op["vandadd"], andadd_mask, Mux(op["vlui"] | op["vfill"] | op["vrng"], 0, 0xFFFF)))
+        uniform_b = Signal(16)      # the adder's other operand when it is the same in every lane
+        uses_uniform_b = Signal()
+        m.d.comb += [uniform_b.eq(Mux(op["vandadd"], self.xs2[:16],
+                                      Mux(op["vlui"], self.imm_u[:16], Cat(self.xs1[:15], self.xs1[31])))),
+                     uses_uniform_b.eq(op["vandadd"] | op["vlui"] | op["vfill"])]
+        bitwise = Signal()          # vand / vsel: no adder
+        m.d.comb += bitwise.eq(op["vand"] | op["vsel"])
+
+        lanes_out, cmp_bits = [], []
+        use_lt, negate = op["vtlt"] | op["vtge"], op["vtne"] | op["vtge"]
         for i in range(self.lanes):
             a = self.vs1.word_select(i, 16).as_signed()
             b = self.vs2.word_select(i, 16).as_signed()
             old = self.vd.word_select(i, 16)
             r = self.rng.word_select(i, 16)
 
+            lane_a = Signal(signed(16), name=f"lane_a{i}")
+            lane_b = Signal(signed(16), name=f"lane_b{i}")
+            m.d.comb += [lane_a.eq(a & a_mask),
+                         lane_b.eq(Mux(uses_uniform_b, uniform_b,
+                                       Mux(op["vrng"], r[1:], b ^ sub.replicate(16))))]
             total = Signal(signed(17), name=f"sum{i}")
-            m.d.comb += total.eq(Mux(op["vsub"], a - b, a + b))
-            addsub = Mux(sat, clamp16(total), total[:16])
-            sel = Mux(self.xs1[i], b.as_unsigned(), old)
-            andadd = ((a.as_unsigned() & Mux(self.vk == 0, 0, (Const(1, 16) << self.vk) - 1)) + self.xs2[:16])[:16]
-
-            choices = [
-                (op["vadd"] | op["vsub"], addsub),
-                (op["vand"], (a & b)[:16]),
-                (op["vsel"], sel),
-                (op["vlui"], self.imm_u[:16]),
-                (op["vfill"], Cat(self.xs1[:15], self.xs1[31])),
-                (op["vrng"], r[1:]),
-                (op["vandadd"], andadd),
-            ]
+            m.d.comb += total.eq(lane_a + lane_b + sub)
+            overflow = total[16] ^ total[15]
+            saturated = Cat(~total[16].replicate(15), total[16])
+            arith = Mux(sat & overflow, saturated, total[:16])
+            logic = Mux(op["vand"], a & b, Mux(self.xs1[i], b, old))
             lane = Signal(16, name=f"lane{i}")
-            result = Const(0, 16)
-            for cond, value in choices:
-                result = result | Mux(cond, value.as_unsigned()[:16], 0)
-            m.d.comb += lane.eq(result)
+            m.d.comb += lane.eq(Mux(bitwise, logic, arith))
             lanes_out.append(lane)
-
-            cmp_bits["vteq"].append(a == b)
-            cmp_bits["vtne"].append(a != b)
-            cmp_bits["vtlt"].append(a < b)
-            cmp_bits["vtge"].append(a >= b)
+            cmp_bits.append(Mux(use_lt, total[16], a == b) ^ negate)
 
         m.d.comb += self.vd_out.eq(Cat(*lanes_out))
         extract = self.vs1.word_select(self.lane, 16).as_signed()
-        xd = Const(0, 32)
-        for name, bits in cmp_bits.items():
-            xd = xd | Mux(op[name], Cat(*bits), 0)
-        xd = xd | Mux(op["vextract"], Cat(extract, extract[15].replicate(16)), 0)
-        m.d.comb += self.xd_out.eq(xd)
+        compares = op["vteq"] | op["vtne"] | op["vtlt"] | op["vtge"]
+        m.d.comb += self.xd_out.eq(Mux(compares, Cat(*cmp_bits),
+                                       Mux(op["vextract"], Cat(extract, extract[15].replicate(16)), 0)))
         return m
