@@ -76,7 +76,7 @@ def synth_xilinx(source, top: str, *, flatten: bool = True, netlist: bool = True
 
     ``flatten=False`` keeps the hierarchy. Each module of ``blocks`` (a list, or for an RTLIL
     source a function that picks them from the source's modules) is then synthesised alone
-    (flattened, without I/O buffers) from the design as read. The yosys log goes to ``log``
+    (flattened, without I/O or clock buffers) from the design as read. The yosys log goes to ``log``
     (default ``workdir/yosys.log``).
     """
     yosys = yosys or find_yosys()
@@ -98,7 +98,7 @@ def synth_xilinx(source, top: str, *, flatten: bool = True, netlist: bool = True
         script.append("write_json netlist.json")
     for index, module in enumerate(blocks):
         script += ["design -load read", f"hierarchy -top {module}",
-                   f"synth_xilinx -family xcup -top {module} -flatten -noiopad",
+                   f"synth_xilinx -family xcup -top {module} -flatten -noiopad -noclkbuf",
                    f"tee -q -o block{index}.json stat -json"]
     run = yosys.run("\n".join(script) + "\n", work, log=log or work / "yosys.log")
     stat = json.loads((work / "stat.json").read_text())
