@@ -28,8 +28,8 @@ from .dsp import MulAdd
 __all__ = ["LaneMultiplier", "ScalarMultiplier", "shift_saturate"]
 
 
-def shift_saturate(product, shift, keep, saturate):
-    """``product >> shift`` (arithmetic) as int16: its low 16 bits, or with ``saturate`` the
+def shift_saturate(m, product, shift, keep, saturate):
+    """In module ``m``, ``product >> shift`` (arithmetic) as int16: its low 16 bits, or with ``saturate`` the
     value clamped to int16. ``keep`` has a one at bit k for every k >= ``shift`` (the same
     for every lane, so it is made once).
 
@@ -43,7 +43,10 @@ def shift_saturate(product, shift, keep, saturate):
     overflow = ((high ^ sign.replicate(len(high))) & checked).any()
     # the window product[shift : shift + 16] in two levels of 4:1 multiplexers (a LUT6 each;
     # written as multiplexers, not shifts, which yosys's ``share`` would try to merge)
-    coarse = Cat(*[_mux4(shift[2:], [product[j + 4 * k] for k in range(4)]) for j in range(19)])
+    # (``coarse`` is a signal: Amaranth elaborates an expression once per use, and a slice of a
+    # Cat as the whole Cat)
+    coarse = Signal(19)
+    m.d.comb += coarse.eq(Cat(*[_mux4(shift[2:], [product[j + 4 * k] for k in range(4)]) for j in range(19)]))
     window = Cat(*[_mux4(shift[:2], coarse[j:j + 4]) for j in range(16)])
     return Mux(saturate & overflow, Cat((~sign).replicate(15), sign), window)
 
@@ -135,7 +138,7 @@ class LaneMultiplier(wiring.Component):
             m.d.comb += bias.eq(Mux(rn, half, Mux(rs, r & low_mask, 0)))
             m.submodules[f"dsp{i}"] = dsp = MulAdd(a.shape(), factor.shape(), bias.shape(), signed(34))
             m.d.comb += [dsp.a.eq(a), dsp.b.eq(factor), dsp.c.eq(bias)]
-            outs.append(shift_saturate(dsp.p, w_shift, w_keep, w_sat))        # dsp.p: the DSP's P register
+            outs.append(shift_saturate(m, dsp.p, w_shift, w_keep, w_sat))        # dsp.p: the DSP's P register
         m.d.comb += self.vd_out.eq(Cat(*outs))
         return m
 

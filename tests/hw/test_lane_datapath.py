@@ -23,7 +23,7 @@ def test_shift_saturate_matches_integer_arithmetic():
     product, shift, saturate = Signal(signed(34)), Signal(4), Signal()
     keep = Signal(16)
     out = Signal(16)
-    m.d.comb += [keep.eq(~(one_hot(shift) - 1)), out.eq(shift_saturate(product, shift, keep, saturate))]
+    m.d.comb += [keep.eq(~(one_hot(shift) - 1)), out.eq(shift_saturate(m, product, shift, keep, saturate))]
     rng = random.Random(9)
     edges = [0, 1, -1, 32767, 32768, -32768, -32769, 65535, -65536, (1 << 31) - 1, -(1 << 31), (1 << 33) - 1, -(1 << 33)]
     products = edges + [e << s for e in (32767, -32768, 32768, -32769) for s in range(17)]
@@ -46,3 +46,28 @@ def test_shift_saturate_matches_integer_arithmetic():
     sim.add_testbench(bench)
     sim.run()
     assert not failures, failures[:5]
+
+
+def test_shift_saturate_elaborates_each_multiplexer_once():
+    """The window is two levels of 4:1 multiplexers: 19 + 16 of them, three 2:1 cells each.
+    (Amaranth elaborates an expression once per use, and a slice of a Cat as the whole Cat: built
+    that way, the 32 lanes came to 250,000 lines of Verilog, which Icarus took over ten minutes to
+    compile.)"""
+    from amaranth.back import rtlil
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    class Window(wiring.Component):
+        product: In(signed(34))
+        shift: In(4)
+        keep: In(16)
+        saturate: In(1)
+        out: Out(16)
+
+        def elaborate(self, platform):
+            m = Module()
+            m.d.comb += self.out.eq(shift_saturate(m, self.product, self.shift, self.keep, self.saturate))
+            return m
+
+    text = rtlil.convert(Window())
+    assert text.count("cell $mux") == (19 + 16) * 3 + 1, "the final saturating choice is the one more"
