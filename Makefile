@@ -36,7 +36,7 @@ demo: $(VENV)/.installed-$(DEMO_EXTRAS)
 	$(PY) -m fenn.demo
 
 test: tools $(VENV)/.installed-$(TEST_EXTRAS)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=25 tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info
