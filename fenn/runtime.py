@@ -18,7 +18,7 @@ import numpy as np
 from .device import Device, device_cores, open_device
 from .errors import FennError, InputError, ReferenceMismatch
 
-__all__ = ["run", "Results", "RunStats", "InputError"]
+__all__ = ["run", "Results", "RunStats", "InputError", "first_difference"]
 
 
 @dataclasses.dataclass
@@ -66,6 +66,11 @@ class Results:
 
     def __contains__(self, key):
         return key in self._values
+
+    def difference(self, other: "Results", names: tuple[str, str] = ("this run", "the other")) -> str | None:
+        """Where this run's recordings first differ from ``other``'s (see
+        :func:`first_difference`), or None when they are identical bit for bit."""
+        return first_difference(self.raw, other.raw, names=names)
 
     def __repr__(self):
         return f"Results({sorted(self._values)}, cycles={self.stats.cycles})"
@@ -338,33 +343,46 @@ def _outputs(program, read) -> dict:
     return {k: b for k, b in outputs.items() if k in read}
 
 
-def _check(raw: dict, expected: dict, backend: str, first_sample: int) -> None:
-    """Raise :class:`ReferenceMismatch` naming the recording, sample, step and neuron where
-    the device first left the reference model (earliest sample, then earliest step)."""
+def first_difference(got: dict, want: dict, first_sample: int = 0,
+                     names: tuple[str, str] = ("the first run", "the second")) -> str | None:
+    """Where two runs' raw recordings (``Results.raw``) first part, or None if they agree:
+    the recording, sample, step and neuron of the earliest difference (earliest sample, then
+    earliest step, over every recording), the two values and how many entries differ.
+    Recordings only one side has, and shapes that differ, are named first. ``names``: how
+    the message calls ``got`` and ``want``."""
+    if sorted(got) != sorted(want):
+        return f"recordings: {names[0]} has {sorted(got)}, {names[1]} {sorted(want)}"
     first = None
-    for key, want in expected.items():
-        got = raw[key]
-        if got.shape != want.shape:
-            raise ReferenceMismatch(f"recording {key!r} has shape {got.shape} on {backend} but "
-                                    f"{want.shape} in the reference model")
-        differ = np.argwhere(got != want)
+    for key in sorted(want):
+        a, b = got[key], want[key]
+        if a.shape != b.shape:
+            return f"recording {key!r}: shape {a.shape} in {names[0]}, {b.shape} in {names[1]}"
+        differ = np.argwhere(a != b)
         if differ.size:
             index = tuple(int(i) for i in differ[0])
             # (sample, step, neuron) for traces and spikes; (sample, neuron) for reductions
             order = (index[0], index[1] if len(index) == 3 else float("inf"), key)
             if first is None or order < first[0]:
-                first = (order, key, index, got[index].item(), want[index].item(), len(differ))
+                first = (order, key, index, a[index].item(), b[index].item(), len(differ))
     if first is None:
-        return
-    _, key, index, got, want, count = first
+        return None
+    _, key, index, a, b, count = first
     where = f"sample {index[0] + first_sample}"
     where += f", step {index[1]}, neuron {index[2]}" if len(index) == 3 else \
         f", neuron {index[-1]} (a reduction over the run)"
-    raise ReferenceMismatch(
-        f"check=True: {backend} and the reference model first differ in recording {key!r}, "
-        f"{where}: {backend} gives {got!r}, the reference {want!r} ({count} entries of {key!r} "
-        f"differ). The device ran something other than the compiled network: a modified "
-        f"Program or a bug in fenn; please report it with the Program file and the inputs")
+    return f"recording {key!r}, {where}: {names[0]} gives {a!r}, {names[1]} {b!r} ({count} entries of {key!r} differ)"
+
+
+def _check(raw: dict, expected: dict, backend: str, first_sample: int) -> None:
+    """Raise :class:`ReferenceMismatch` naming the recording, sample, step and neuron where
+    the device first left the reference model."""
+    difference = first_difference(raw, expected, first_sample, (backend, "the reference"))
+    if difference is not None:
+        raise ReferenceMismatch(
+            f"check=True: {backend} and the reference model first differ in {difference}. "
+            f"The device ran something other than the "
+            f"compiled network: a modified Program or a bug in fenn; please report it with the "
+            f"Program file and the inputs")
 
 
 def _open(backend, program, strict):

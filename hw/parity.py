@@ -88,10 +88,8 @@ def network_run_differences(results: dict, devices: dict, soc: SocConfig | None)
     every sample, and the final memories (not with ``soc=None``). ``results``/``devices``: two
     entries each, by name."""
     (a_name, a), (b_name, b) = results.items()
-    out = []
-    if sorted(a.raw) != sorted(b.raw):
-        out.append(f"recordings: {a_name} {sorted(a.raw)}, {b_name} {sorted(b.raw)}")
-    out += [f"recording {key} differs" for key in a.raw if key in b.raw and not np.array_equal(a.raw[key], b.raw[key])]
+    recordings = a.difference(b, (a_name, b_name))
+    out = [] if recordings is None else [recordings]
     if a.stats.cycles_per_sample != b.stats.cycles_per_sample:
         out.append(f"cycles per sample: {a_name} {a.stats.cycles_per_sample}, {b_name} {b.stats.cycles_per_sample}")
     if soc is None:
