@@ -358,23 +358,23 @@ class Prefetch:
         code.li(a, self.cap)
         code.bge(j, a, back)
         go = code.new_label("pf_go")
-        if len(self.tiles) == 1:             # transfer j: row j
+
+        def row_j():
+            """Transfer j: row j, tile 0 (back unless row j is listed)."""
             code.slli(a, j, 1)
             code.li(b, layout.list_base)
             code.add(a, a, b)
             code.bge(a, lp, back)
             code.li(d, 0)
             code.li(b, tile_bytes)
+
+        if len(self.tiles) == 1:             # transfer j: row j
+            row_j()
         else:                                # j < k: row j, tile 0; then row j - k, tile 1
             second = code.new_label("pf_tile1")
             code.li(b, k)
             code.bge(j, b, second)
-            code.slli(a, j, 1)
-            code.li(b, layout.list_base)
-            code.add(a, a, b)
-            code.bge(a, lp, back)
-            code.li(d, 0)
-            code.li(b, tile_bytes)
+            row_j()
             code.j(go)
             code.label(second)
             code.li(a, layout.list_base + 2 * (k - 1))   # the whole first batch is listed
