@@ -23,6 +23,9 @@ _T1, _T2 = V(1), V(2)
 LLM_ADDRESS = V(3)
 #: populations of at most this many 32-neuron chunks get a straight-line update
 UNROLL_CHUNKS = 16
+#: chunks per pass of the chunk loop of larger ones (its pointer updates and branch are
+#: shared by them: 7 cycles per pass)
+LOOP_CHUNKS = 4
 #: recording kind -> (bytes per chunk, largest offset within a chunk)
 _RECORD_STRIDE = {"trace": (64, 0), "max": (64, 0), "mean": (128, 64)}
 
@@ -197,16 +200,19 @@ def emit_update(code: Code, layout: UpdateLayout):
         advance(rel)
     else:
         full = pop.nvec - (1 if tail else 0)
+        per_pass = next(n for n in range(LOOP_CHUNKS, 0, -1) if fits(n - 1))
         loop = code.new_label(f"{pop.name}_chunk")
-        code.li(COUNT, full)
+        code.li(COUNT, full // per_pass)
         code.label(loop)
-        chunk(False, 0)
-        advance(1)
+        for rel in range(per_pass):
+            chunk(False, rel)
+        advance(per_pass)
         code.addi(COUNT, COUNT, -1)
         code.bne(COUNT, X(0), loop)
-        if tail:
-            chunk(True, 0)
-            advance(1)
+        last = [False] * (full % per_pass) + [True] * (1 if tail else 0)
+        for rel, is_tail in enumerate(last):
+            chunk(is_tail, rel)
+        advance(len(last))
     for k, (rec, kind, where) in enumerate(layout.recs):
         if kind == "trace":
             code.sw(P_REC[k], where, X(0))
