@@ -586,6 +586,12 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
         _emit_cold_pumps(code, cold, inline=True)
 
 
+def partial_passes(k: int) -> list[int]:
+    """Rows of the shorter passes a step's last batch may use (ascending): about a quarter,
+    half and three quarters of ``k``, so that it adds at most ~k/8 zero rows on average."""
+    return sorted({-(-k * q // 4) for q in (1, 2, 3)} - {k})
+
+
 def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isyn_base: int):
     """Large targets: batches of k rows, cut into tiles, transfers listed then pumped."""
     k = layout.k
@@ -759,18 +765,21 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.label(full_batch)
         code.li(T_STEP, 64 * layout.group)
         base = isyn_base + tile * tile_bytes
-        if k >= 2:                           # a last batch of at most k/2 rows: half the pass
-            full, added = code.new_label("tfull"), code.new_label("tadded")
-            code.addi(T_S, T_B, k // 2)
-            code.blt(T_S, T_N, full)
-            _tiled_compute(code, k // 2, size, base, None if len(tiles) == 1 else layout.pump_every,
+        full, added = code.new_label("tfull"), code.new_label("tadded")
+        if partial_passes(k):
+            code.addi(T_S, T_B, k)
+            code.bge(T_N, T_S, full)
+        for rows in partial_passes(k):       # a last batch of at most ``rows`` rows
+            larger = code.new_label("tlarger")
+            code.addi(T_S, T_B, rows)
+            code.blt(T_S, T_N, larger)
+            _tiled_compute(code, rows, size, base, None if len(tiles) == 1 else layout.pump_every,
                            cold, layout.group)
             code.j(added)
-            code.label(full)
-            _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
-            code.label(added)
-        else:
-            _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
+            code.label(larger)
+        code.label(full)
+        _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
+        code.label(added)
         code.lw(T_LIMIT, 4 * layout.units, T_UEP)   # this unit's buffers are free: one more unit may come
         code.addi(T_UEP, T_UEP, 4)
         _preload(code)
