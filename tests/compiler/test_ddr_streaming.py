@@ -57,14 +57,15 @@ def test_tiled_rows_with_uneven_tiles_and_partial_batches(rng, monkeypatch):
 
 
 
-def _prefetched_network(rng):
+def _prefetched_network(rng, drive=0.3):
     """inp -> a, a -> b and b -> b (b has 22 vectors: tiled). b propagates first, so the
-    step's first stream (a -> b) comes from a population: a's update starts its transfers."""
+    step's first stream (a -> b) comes from a population: a's update starts its transfers.
+    ``drive``: mean input weight into a."""
     net = fenn.Network()
     inp = net.input(40, name="inp")
     b = net.population(700, fenn.models.LIF(tau_mem=10.0, v_thresh=0.5, refractory=2), name="b")
     a = net.population(150, fenn.models.LIF(tau_mem=10.0, v_thresh=0.6), name="a")
-    net.connect(inp, a, weights=rng.normal(0.3, 0.3, (40, 150)), name="in")
+    net.connect(inp, a, weights=rng.normal(drive, 0.3, (40, 150)), name="in")
     net.connect(a, b, weights=rng.normal(0.05, 0.2, (150, 700)), name="ab")
     net.connect(b, b, weights=rng.normal(0.0, 0.05, (700, 700)), name="bb")
     net.record(a.spikes)
@@ -99,3 +100,24 @@ def test_rows_prefetched_during_the_update_equal_reference(rng, dma_ports):
                      backend="reference")
     for key in ("a.spikes", "b.spikes"):
         assert np.array_equal(np.concatenate([r.raw[key] for r in runs], axis=1), whole.raw[key]), key
+
+
+def test_prefetched_rows_in_two_tiles_with_short_last_passes(rng, monkeypatch):
+    """b's rows (22 vectors) cut into two tiles of 11, batches of 4 rows: the update's
+    prefetch starts the first batch's two tiles (its "row j - k, tile 1" transfers), and
+    each step's last batch takes a 1-, 2- or 3-row pass or the full one."""
+    from fenn.compiler import stream
+    monkeypatch.setattr(stream, "TILING", {1: (2, 512, 4), 2: (4, 12, 5, 10)})
+    assert stream.partial_passes(4) == [1, 2, 3]
+    net = _prefetched_network(rng, drive=0.05)
+    T = 14
+    inputs = poisson(rng, 1, T, 40, 0.3)
+    soc = SocConfig(dma_ports=2)
+    program, device, reference = run_both(net, T, {"inp": inputs}, weights="ddr", soc=soc)
+    assert any("tiles [11, 11]" in r["what"] for r in program.meta["memory_map"])
+    assert ["prefetch" in entry for entry in program.dma_schedule] == [False, True, False]
+    assert_bit_exact(device, reference)
+    a_rows = device["a.spikes"][0, :-1].sum(axis=-1)         # rows of a -> b per step
+    assert {int(n) % 4 for n in a_rows if n > 8} >= {1, 2, 3}, a_rows   # every short pass ran
+    spikes = {name: device[f"{name}.spikes"][:, :-1].sum() for name in "ab"}
+    assert device.stats.dma_bytes == inputs.sum() * 64 * 5 + (spikes["a"] + spikes["b"]) * 64 * 22
