@@ -425,14 +425,14 @@ def tiled_sizes(pre_size: int, nvec: int, dma_ports: int, ring: int = 2) -> dict
             "triples": 12 * rows * len(tiles), "unit_ends": 4 * (units + ring + 1)}
 
 
-def _tiled_pump_fast(code: Code, cold: list, scratch: X = T_S2):
+def _tiled_pump_fast(code: Code, cold: list, count: bool, scratch: X = T_S2):
     """Three cycles unless a transfer starts (channel idle and one loaded): the start is
     out of line."""
     start, back = code.new_label("tpump_start"), code.new_label("tpump_back")
     _ready(code)
     code.bne(T_S, X(0), start)
     code.label(back)
-    cold.append((start, back, scratch))
+    cold.append((start, back, scratch, count))
 
 
 def _emit_cold_pumps(code: Code, cold: list, inline: bool = False):
@@ -443,23 +443,27 @@ def _emit_cold_pumps(code: Code, cold: list, inline: bool = False):
     after = code.new_label("cold_after")
     if inline:
         code.j(after)
-    for start, back, scratch in cold:
+    for start, back, scratch, count in cold:
         code.label(start)
-        _start_loaded(code, scratch)
+        _start_loaded(code, scratch, count)
         code.j(back)
     cold.clear()
     if inline:
         code.label(after)
 
 
-def _load_triple(code: Code, scratch: X):
-    """The list entry at T_XP (source, destination, bytes) into the MM2S registers."""
+def _load_triple(code: Code, scratch: X, count: bool):
+    """The list entry at T_XP (source, destination[, bytes]) into the MM2S registers
+    (``count``: also its bytes; else every transfer of the stream has the same count,
+    written once)."""
     code.lw(T_S, 0, T_XP)                    # loads interleaved: no load-use stalls
     code.lw(scratch, 4, T_XP)
     _csrw(code, "mm2s_src", T_S)
-    code.lw(T_S, 8, T_XP)
+    if count:
+        code.lw(T_S, 8, T_XP)
     _csrw(code, "mm2s_dst", scratch)
-    _csrw(code, "mm2s_count", T_S)
+    if count:
+        _csrw(code, "mm2s_count", T_S)
 
 
 #: T_PRE's value while the MM2S registers hold an entry that may start: the status's idle
@@ -473,7 +477,7 @@ def _ready(code: Code):
     code.and_(T_S, T_S, T_PRE)
 
 
-def _preload(code: Code, scratch: X = T_S2):
+def _preload(code: Code, count: bool, scratch: X = T_S2):
     """Keep the invariant "T_PRE != 0 exactly when the entry at T_XP is allowed (below
     T_LIMIT) and loaded" after T_XP or T_LIMIT moved: load it if it is allowed now.
 
@@ -483,30 +487,30 @@ def _preload(code: Code, scratch: X = T_S2):
     done = code.new_label("preloaded")
     code.bne(T_PRE, X(0), done)
     code.bge(T_XP, T_LIMIT, done)
-    _load_triple(code, scratch)
+    _load_triple(code, scratch, count)
     code.li(T_PRE, _LOADED)
     code.label(done)
 
 
-def _start_loaded(code: Code, scratch: X):
+def _start_loaded(code: Code, scratch: X, count: bool):
     """Start the loaded transfer, then load the next one if it is allowed."""
     done = code.new_label("tpump_done")
     code.csrrwi(X(0), CSR_ADDRESSES["mm2s_control"], 1)
     code.addi(T_XP, T_XP, 12)
     code.li(T_PRE, 0)
     code.bge(T_XP, T_LIMIT, done)
-    _load_triple(code, scratch)
+    _load_triple(code, scratch, count)
     code.li(T_PRE, _LOADED)
     code.label(done)
 
 
-def _tiled_pump(code: Code, scratch: X = T_S2):
+def _tiled_pump(code: Code, count: bool, scratch: X = T_S2):
     """Start the loaded transfer if the channel is idle (``scratch`` is a register that is
     free where the pump is placed)."""
     done = code.new_label("tpump_idle")
     _ready(code)
     code.beq(T_S, X(0), done)
-    _start_loaded(code, scratch)
+    _start_loaded(code, scratch, count)
     code.label(done)
 
 
@@ -525,9 +529,10 @@ def _next_unit(code: Code, offset: X, unit_bytes: X, units: int, nbytes: int):
 
 
 def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: int, cold: list,
-                   group: int = GROUP):
+                   write_count: bool, group: int = GROUP):
     """acc += rows 0..k-1 over ``nvec`` vectors, ``group`` vectors per loop pass, a pump
-    every ``pump_every`` vectors (inline starts when that is once per pass)."""
+    every ``pump_every`` vectors (inline starts when that is once per pass; ``write_count``:
+    the pumps write each transfer's byte count)."""
     inline = pump_every is not None and pump_every >= group
     acc = [V(1), V(2)]
     w = [V(3 + n) for n in range(k)]
@@ -567,9 +572,9 @@ def _tiled_compute(code: Code, k: int, nvec: int, isyn_base: int, pump_every: in
         for first in range(0, count, pump_every):
             vectors(first, min(pump_every, count - first))
             if inline:
-                _tiled_pump(code)
+                _tiled_pump(code, write_count)
             else:
-                _tiled_pump_fast(code, cold)
+                _tiled_pump_fast(code, cold, write_count)
 
     code.li(T_AP, isyn_base)
     groups, rest = divmod(nvec, group)
@@ -598,6 +603,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     cold: list = []
     tiles = tiles_of(post.nvec, layout.tile_vectors)
     tile_bytes = 64 * tiles[0]
+    count = len(set(tiles)) > 1              # the pumps write each transfer's bytes
     code.note = f"{c.name}: propagation (weights streamed from DDR, tiled)"
     finished = code.new_label("tiled_done")
     prefetch = layout.prefetch
@@ -632,6 +638,8 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     code.li(T_WDDR, layout.ddr)
     code.li(T_RB, layout.row_bytes)
     code.li(T_TB, tile_bytes)
+    if not count:                            # one size for every transfer: written once
+        _csrw(code, "mm2s_count", T_TB)
     code.li(T_BUF0, layout.buffers)
     # ---- the transfer list: unit by unit (batch, tile), one triple per row segment
     code.li(T_UEP, layout.unit_ends)
@@ -672,7 +680,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.li(register, 64 * size)
     row = code.new_label("trow")
     code.label(row)                          # one row: its segment in every tile's unit
-    _tiled_pump_fast(code, cold, T_AP)       # transfers start while the list is written
+    _tiled_pump_fast(code, cold, count, T_AP)    # transfers start while the list is written
     code.lhu(T_IDX, 0, T_BP)
     code.addi(T_BP, T_BP, 2)
     code.mul(T_S, T_IDX, T_RB)
@@ -706,13 +714,13 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.add(T_S, T_S, T_IDX)
         code.add(T_XP, T_XP, T_S)
     code.label(listed_first)
-    _preload(code, scratch=T_AP)
+    _preload(code, count, scratch=T_AP)
     started = code.new_label("fetching")
     code.bne(T_B, X(0), started)
     if prefetch is None:                     # the kernel's first transfer: the channel is idle
-        _start_loaded(code, T_AP)
+        _start_loaded(code, T_AP, count)
     else:
-        _tiled_pump(code, T_AP)
+        _tiled_pump(code, count, T_AP)
     code.label(started)
     code.addi(T_UEP, T_UEP, 4 * len(tiles))
     code.li(T_S, 2 * (k - 1))                # skip the rest of a partial batch's indices
@@ -728,7 +736,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
     # ---- transfers and additions (the first transfer started while listing)
     code.li(T_UEP, layout.unit_ends)
     code.lw(T_LIMIT, 4 * (layout.units - 1), T_UEP)     # the first ring's units may be fetched
-    _preload(code)
+    _preload(code, count)
     code.li(T_B, 0)
     code.li(T_HALF, 0)
     batch = code.new_label("tbatch")
@@ -738,7 +746,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.lw(T_CN, 0, T_UEP)              # this unit's end in the list
         code.phase("propagation")
         code.label(wait)
-        _tiled_pump(code)
+        _tiled_pump(code, count)
         _mm2s_idle(code, T_S)
         code.sltiu(T_S, T_S, 1)              # 1 while a transfer is in flight
         code.slli(T_S2, T_S, 3)
@@ -747,7 +755,7 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
         code.sub(T_S, T_XP, T_S)             # end of the completed triples
         code.blt(T_S, T_CN, wait)
         code.phase("dma_wait")
-        _tiled_pump(code)
+        _tiled_pump(code, count)
         code.li(T_S, layout.buffers)
         code.add(T_R[0], T_S, T_HALF)
         code.li(T_S2, tile_bytes)
@@ -774,15 +782,15 @@ def emit_streamed_tiled(code: Code, c, post, layout: TiledLayout, slots, ln, isy
             code.addi(T_S, T_B, rows)
             code.blt(T_S, T_N, larger)
             _tiled_compute(code, rows, size, base, None if len(tiles) == 1 else layout.pump_every,
-                           cold, layout.group)
+                           cold, count, layout.group)
             code.j(added)
             code.label(larger)
         code.label(full)
-        _tiled_compute(code, k, size, base, layout.pump_every, cold, layout.group)
+        _tiled_compute(code, k, size, base, layout.pump_every, cold, count, layout.group)
         code.label(added)
         code.lw(T_LIMIT, 4 * layout.units, T_UEP)   # this unit's buffers are free: one more unit may come
         code.addi(T_UEP, T_UEP, 4)
-        _preload(code)
+        _preload(code, count)
         code.li(T_S2, k * tile_bytes)
         _next_unit(code, T_HALF, T_S2, layout.units, k * tile_bytes)
     code.addi(T_B, T_B, k)
