@@ -7,6 +7,9 @@ PIP    := $(VENV)/bin/pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_EXTRAS := dev,hdl,torch,plot,dask
 DEMO_EXTRAS := dev,torch,plot
+# test files run in this many processes; --dist loadfile keeps each file (and the RTL session
+# its tests share) in one of them
+TEST_WORKERS ?= 2
 
 .PHONY: demo test tools venv clean
 
@@ -36,7 +39,7 @@ demo: $(VENV)/.installed-$(DEMO_EXTRAS)
 	$(PY) -m fenn.demo
 
 test: tools $(VENV)/.installed-$(TEST_EXTRAS)
-	$(PY) -m pytest -q --durations=25 tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info
