@@ -2,8 +2,9 @@
 
 Every named block below (decoder, ALUs, multiply unit, RNG, DMA, host interface) is
 synthesised alone (``synth_xilinx -flatten -noiopad -noclkbuf`` with it as the top, its own
-submodules included) in the same yosys run as the flat SoC, from the design as read
-(:func:`fenn.hw.synth.synth_xilinx`'s ``blocks``): the table costs the blocks' synthesis, not a second synthesis of the whole SoC. The
+submodules included) in the same yosys run as the flat SoC, after it, from the source read afresh
+(:func:`fenn.hw.synth.synth_xilinx`'s ``blocks``): the table costs the blocks' synthesis, not a
+second synthesis of the whole SoC, and the flat figures are those of the plain report. The
 last row is the rest, the flat SoC's total minus the blocks: the core's pipeline, register files,
 CSRs, load/store, the memories and their muxes, and the SoC glue. A block synthesised alone is
 not optimised with its surroundings (constant inputs, unused outputs, logic merged across its

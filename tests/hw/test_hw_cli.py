@@ -98,6 +98,19 @@ def test_report_names_the_yosys_that_ran_and_prints_depth_and_blocks(tmp_path, m
     assert "module \\fenn_soc.tile1.core.valu" in source      # yosys reads the design as RTLIL
 
 
+def test_by_block_synthesis_runs_the_flat_synthesis_unchanged_then_each_block_from_a_fresh_read(tmp_path):
+    """yosys's result depends on what ran before it in the process, so the flat figures of
+    ``--by-block`` are the plain report's only if the flat commands come first, unchanged."""
+    from fenn.hw.synth import synth_script
+    source = tmp_path / "fenn_soc.il"
+    plain = synth_script(source, "fenn_soc")
+    by_block = synth_script(source, "fenn_soc", blocks=["fenn_soc.tile0.core.dec", "fenn_soc.tile0.core.vmul"])
+    assert by_block[:len(plain)] == plain
+    rest = by_block[len(plain):]
+    assert rest[0::5] == ["design -reset"] * 2 and rest[1::5] == [plain[0]] * 2
+    assert rest[2] == "hierarchy -top fenn_soc.tile0.core.dec" and rest[9] == "tee -q -o block1.json stat -json"
+
+
 def test_report_json_alone_prints_json(tmp_path, monkeypatch, capsys):
     config = _fake_yosys(tmp_path, monkeypatch)
     assert main(["hw", "report", "--soc", str(config), "--json", "--yosys", "yosys"]) == 0
