@@ -51,7 +51,7 @@ def test_vmem_goes_to_block_ram_where_there_is_no_uram(tmp_path):
 
 
 def test_too_many_cores_and_bad_clock_are_refused(tmp_path):
-    with pytest.raises(BuildError, match=r"10 cores do not fit the AMD Kria KV260: at most 2 \(LUT limits it"):
+    with pytest.raises(BuildError, match=r"10 cores do not fit the AMD Kria KV260: at most 2 \(BRAM36 limits it"):
         write_project(BOARDS["kv260"], tmp_path, board_soc(BOARDS["kv260"], cores=10))
     with pytest.raises(BuildError, match="--clock-mhz 1000 is outside"):
         board_soc(BOARDS["kv260"], clock_mhz=1000)
